@@ -1,0 +1,3 @@
+from n2n.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""Miniproject 1 course interface: a Noise2Noise U-Net denoiser in PyTorch.
+
+``Model()`` builds the network on CUDA when available, else on the CPU; ``load_pretrained_model``
+loads ``bestmodel.pth`` next to this file; ``train`` continues from the current weights;
+``predict`` denoises ``(N, 3, H, W)`` images of any size. Images are uint8 or float in [0, 255].
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .others.checkpoint import load_state_dict, network_from_state_dict
+from .others.inference import denoise
+from .others.training import TrainConfig, fit
+from .others.unet import UNet
+from .others.validation import check_epochs, check_images, check_pair
+
+BEST_MODEL_PATH = Path(__file__).resolve().parent / "bestmodel.pth"
+DEFAULT_ARCH = {"width": 32, "depth": 2}
+# Fine-tuning loaded weights with the from-scratch peak rate would first undo part of their training.
+PRETRAINED_LR = 5e-4
+
+
+class Model:
+    """Noise2Noise denoiser with the course interface (see module docstring)."""
+
+    def __init__(self) -> None:
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.config = TrainConfig()
+        self._set_network(UNet(**DEFAULT_ARCH))
+        self.loss = torch.nn.MSELoss()  # the L2 loss; training.train_epoch applies the same
+        self.pretrained = False
+
+    def _set_network(self, network: UNet) -> None:
+        self.network = network.to(self.device)
+        if self.device.type == "cuda":
+            self.network = self.network.to(memory_format=torch.channels_last)
+        self.optimizer = torch.optim.Adam(self.network.parameters(), lr=self.config.lr)
+
+    def load_pretrained_model(self) -> None:
+        """Load ``Miniproject_1/bestmodel.pth`` (architecture read from the weights)."""
+        self._set_network(network_from_state_dict(load_state_dict(BEST_MODEL_PATH), BEST_MODEL_PATH))
+        self.pretrained = True
+
+    def train(self, train_input: torch.Tensor, train_target: torch.Tensor, num_epochs: int) -> None:
+        """Train on ``(N, 3, H, W)`` noisy pairs (uint8 or float in [0, 255]) for ``num_epochs`` epochs."""
+        train_input, train_target = check_pair(train_input, train_target)
+        num_epochs = check_epochs(num_epochs)
+        config = self.config
+        if self.pretrained:
+            config = TrainConfig(**{**config.as_dict(), "lr": min(config.lr, PRETRAINED_LR)})
+        fit(self.network, self.optimizer, train_input, train_target, num_epochs, config, self.device)
+
+    def predict(self, test_input: torch.Tensor) -> torch.Tensor:
+        """``(N, 3, H, W)`` uint8/float in [0, 255] -> float ``(N, 3, H, W)`` in [0, 255] on the input's device."""
+        test_input = check_images(test_input, "test_input")
+        return denoise(self.network, test_input, self.device, self.network.multiple)

@@ -1,0 +1,132 @@
+"""The Noise2Noise training loop: Adam, warm-up + cosine learning-rate schedule, L2 loss, augmentation.
+
+Works on one process or under DistributedDataParallel (the caller wraps the network and passes
+``rank``/``world_size``); the sample order comes from a ``DistributedSampler`` in both cases, so a
+run on W processes with batch B/W each sees the same global batches as one process with batch B.
+On CUDA it uses bfloat16 autocast and channels-last tensors; on the CPU plain float32.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DistributedSampler
+
+from .augment import augment_pair
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of the training loop (``batch_size`` is the global batch over all processes)."""
+
+    batch_size: int = 32
+    lr: float = 2e-3
+    final_lr_ratio: float = 0.02
+    warmup_steps: int = 50
+    augment: bool = True
+    seed: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def lr_factor(step: int, total_steps: int, warmup_steps: int, final_ratio: float) -> float:
+    """Linear warm-up to 1 over ``warmup_steps``, then cosine decay to ``final_ratio`` at ``total_steps``."""
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+    return final_ratio + (1.0 - final_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, total_steps: int, config: TrainConfig) -> torch.optim.lr_scheduler.LambdaLR:
+    warmup = min(config.warmup_steps, max(1, total_steps // 10))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_factor(step, total_steps, warmup, config.final_lr_ratio)
+    )
+
+
+def steps_per_epoch(num_pairs: int, config: TrainConfig, world_size: int = 1) -> int:
+    per_rank = math.ceil(num_pairs / world_size)
+    return math.ceil(per_rank / max(1, config.batch_size // world_size))
+
+
+def to_unit(images: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``(N, C, H, W)`` in [0, 255] (any dtype) -> float32 in [0, 1] on ``device``."""
+    return images.to(device=device, non_blocking=True).float().div_(255.0)
+
+
+def train_epoch(
+    network: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    config: TrainConfig,
+    epoch: int,
+    device: torch.device,
+    rank: int = 0,
+    world_size: int = 1,
+    on_step: Callable[[float], None] | None = None,
+) -> float:
+    """One pass over the ``(N, C, H, W)`` pairs ``inputs``/``targets`` (values in [0, 255]); returns the mean loss.
+
+    The loss is the mean squared error on [0, 1]-scaled images, the Noise2Noise estimator for
+    zero-mean noise.
+    """
+    network.train()
+    sampler = DistributedSampler(range(inputs.shape[0]), num_replicas=world_size, rank=rank, shuffle=True, seed=config.seed)
+    sampler.set_epoch(epoch)
+    order = torch.tensor(list(sampler), dtype=torch.long)
+    local_batch = max(1, config.batch_size // world_size)
+    generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch * 7919 + rank)
+    use_cuda = device.type == "cuda"
+    total, count = 0.0, 0
+    for start in range(0, order.numel(), local_batch):
+        index = order[start : start + local_batch]
+        x, y = to_unit(inputs[index], device), to_unit(targets[index], device)
+        if config.augment:
+            x, y = augment_pair(x, y, generator)
+        if use_cuda:
+            x, y = x.contiguous(memory_format=torch.channels_last), y.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_cuda):
+            loss = F.mse_loss(network(x).float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        value = float(loss.detach())
+        total, count = total + value * index.numel(), count + index.numel()
+        if on_step is not None:
+            on_step(value)
+    return total / max(1, count)
+
+
+def fit(
+    network: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    num_epochs: int,
+    config: TrainConfig,
+    device: torch.device,
+    on_step: Callable[[float], None] | None = None,
+) -> list[dict]:
+    """Train ``num_epochs`` epochs with a fresh schedule over them; returns per-epoch ``{epoch, loss, seconds}``."""
+    if num_epochs == 0:
+        return []
+    for group in optimizer.param_groups:
+        group["lr"] = group["initial_lr"] = config.lr
+    scheduler = make_scheduler(optimizer, num_epochs * steps_per_epoch(inputs.shape[0], config), config)
+    history = []
+    for epoch in range(num_epochs):
+        start = time.perf_counter()
+        loss = train_epoch(network, optimizer, scheduler, inputs, targets, config, epoch, device, on_step=on_step)
+        history.append({"epoch": epoch + 1, "loss": loss, "seconds": time.perf_counter() - start})
+    return history

@@ -1,0 +1,144 @@
+"""The arithmetic of 2-D convolution on channels-last tensors, as matrix products.
+
+Every function here works on NHWC tensors: ``(N, H, W, C)`` with C contiguous, so that a
+batch of pixels is a matrix ``(N*H*W, C)`` whose rows a GEMM can read in place. Weights are
+in "tap" layout ``(kh, kw, C_in, C_out)``: tap ``(i, j)`` is a ``(C_in, C_out)`` matrix.
+Inputs are already padded (``(N, Hp, Wp, C)``); the modules pad and crop.
+
+Two ways to compute, chosen by stride:
+
+* stride 1, *shifted GEMMs*: on the flattened padded input ``X`` of shape ``(N*Hp*Wp, C)``,
+  the input pixel seen by tap ``(i, j)`` of output row ``r`` is row ``r + i*dh*Wp + j*dw``.
+  So the whole convolution is ``sum_ij X[off_ij : off_ij + R] @ W_ij``: kh*kw matrix products
+  on contiguous slices of X, computed on the full ``Hp x Wp`` grid (rows whose window wraps
+  past the right or bottom edge are computed and thrown away, a few percent of the work).
+  No im2col matrix is ever materialised, which is what makes it fast: on this CPU, writing
+  a fresh kh*kw-times-larger buffer costs more than the products themselves.
+* stride > 1, *im2col*: an ``as_strided`` view of the windows ``(N, Ho, Wo, kh, kw, C)`` is
+  copied once into a ``(N*Ho*Wo, kh*kw*C)`` matrix (small, since strided outputs are few)
+  and multiplied by the weight matrix in one GEMM.
+
+The backward passes are the same products transposed: the weight gradient multiplies the
+input slices by the output gradient; the input gradient scatters ``grad @ W_ij^T`` back
+into the shifted slices.
+"""
+
+from __future__ import annotations
+
+Pair = tuple[int, int]
+
+
+def output_size(padded: Pair, kernel: Pair, stride: Pair, dilation: Pair) -> Pair:
+    """Output ``(Ho, Wo)`` of a convolution over an already padded ``(Hp, Wp)`` input."""
+    return tuple((p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(padded, kernel, stride, dilation))
+
+
+def pad_nhwc(x, padding: Pair, extra: Pair = (0, 0)):
+    """Zero-pad an ``(N, H, W, C)`` tensor by ``padding`` on each side (plus ``extra`` rows/columns
+    at the bottom/right). Returns a new contiguous ``(N, H + 2ph + eh, W + 2pw + ew, C)`` tensor."""
+    (ph, pw), (eh, ew) = padding, extra
+    n, h, w, c = x.shape
+    if ph == pw == eh == ew == 0:
+        return x.contiguous()
+    padded = x.new_zeros(n, h + 2 * ph + eh, w + 2 * pw + ew, c)
+    padded[:, ph:ph + h, pw:pw + w] = x
+    return padded
+
+
+def _tap_offsets(padded_width: int, kernel: Pair, dilation: Pair) -> list[tuple[int, int, int]]:
+    """``(i, j, row offset)`` of every kernel tap in the flattened padded grid."""
+    (kh, kw), (dh, dw) = kernel, dilation
+    return [(i, j, i * dh * padded_width + j * dw) for i in range(kh) for j in range(kw)]
+
+
+def _windows(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
+    """Strided view ``(N, Ho, Wo, kh, kw, C)`` of the windows of a contiguous padded input."""
+    sn, sh_, sw_, sc = xp.stride()
+    return xp.as_strided(
+        (xp.shape[0], out[0], out[1], kernel[0], kernel[1], xp.shape[3]),
+        (sn, sh_ * stride[0], sw_ * stride[1], sh_ * dilation[0], sw_ * dilation[1], sc),
+    )
+
+
+def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None):
+    """Convolution of a padded input.
+
+    ``xp``: contiguous ``(N, Hp, Wp, C)``; ``taps``: ``(kh, kw, C, O)``; ``bias``: ``(O,)`` or None.
+    Returns a contiguous ``(N, Ho, Wo, O)`` tensor.
+    """
+    n, hp, wp, c = xp.shape
+    kh, kw, _, o = taps.shape
+    ho, wo = output_size((hp, wp), (kh, kw), stride, dilation)
+    if stride == (1, 1):
+        flat = xp.view(n * hp * wp, c)
+        offsets = _tap_offsets(wp, (kh, kw), dilation)
+        valid = n * hp * wp - offsets[-1][2]
+        acc = _product(flat[:valid], taps[0, 0], bias)
+        for i, j, offset in offsets[1:]:
+            acc.addmm_(flat[offset:offset + valid], taps[i, j])
+        # Row r of acc is grid position r of the padded grid; keep the valid outputs only.
+        return acc.as_strided((n, ho, wo, o), (hp * wp * o, wp * o, o, 1)).contiguous()
+    cols = _windows(xp, (kh, kw), stride, dilation, (ho, wo)).reshape(n * ho * wo, kh * kw * c)
+    return _product(cols, taps.reshape(kh * kw * c, o), bias).view(n, ho, wo, o)
+
+
+def _product(a, b, bias):
+    """``a @ b (+ bias)``: ``(M, K) @ (K, O)`` plus an optional ``(O,)`` row."""
+    return a.mm(b) if bias is None else bias.addmm(a, b)
+
+
+def conv_weight_grad(xp, grad, kernel: Pair, stride: Pair, dilation: Pair):
+    """Gradient of the loss w.r.t. the taps.
+
+    ``xp``: contiguous padded input ``(N, Hp, Wp, C)``; ``grad``: ``(N, Ho, Wo, O)``.
+    Returns ``(kh, kw, C, O)``.
+    """
+    n, hp, wp, c = xp.shape
+    _, ho, wo, o = grad.shape
+    kh, kw = kernel
+    if stride == (1, 1):
+        rows = n * hp * wp
+        flat = xp.view(rows, c)
+        offsets = _tap_offsets(wp, kernel, dilation)
+        valid = rows - offsets[-1][2]
+        # The output gradient on the full padded grid, zero where no valid output sits.
+        full = grad.new_zeros(n, hp, wp, o)
+        full[:, :ho, :wo] = grad
+        full = full.view(rows, o)[:valid]
+        taps = grad.new_empty(kh, kw, c, o)
+        for i, j, offset in offsets:
+            taps[i, j] = flat[offset:offset + valid].t().mm(full)
+        return taps
+    cols = _windows(xp, kernel, stride, dilation, (ho, wo)).reshape(n * ho * wo, kh * kw * c)
+    return cols.t().mm(grad.reshape(n * ho * wo, o)).view(kh, kw, c, o)
+
+
+def conv_input_grad(grad, taps, padded: Pair, stride: Pair, dilation: Pair):
+    """Gradient of the loss w.r.t. the padded input (this is also a transposed convolution).
+
+    ``grad``: ``(N, Ho, Wo, O)``; ``taps``: ``(kh, kw, C, O)``; ``padded``: ``(Hp, Wp)``.
+    Returns a contiguous ``(N, Hp, Wp, C)`` tensor; the caller crops the padding away.
+    """
+    n, ho, wo, o = grad.shape
+    kh, kw, c, _ = taps.shape
+    hp, wp = padded
+    if stride == (1, 1):
+        rows = n * hp * wp
+        offsets = _tap_offsets(wp, (kh, kw), dilation)
+        valid = rows - offsets[-1][2]
+        full = grad.new_zeros(n, hp, wp, o)
+        full[:, :ho, :wo] = grad
+        full = full.view(rows, o)[:valid]
+        result = grad.new_zeros(rows, c)
+        for i, j, offset in offsets:
+            result[offset:offset + valid].addmm_(full, taps[i, j].t())
+        return result.view(n, hp, wp, c)
+    cols = grad.reshape(n * ho * wo, o).mm(taps.reshape(kh * kw * c, o).t()).view(n, ho, wo, kh, kw, c)
+    result = grad.new_zeros(n, hp, wp, c)
+    (sh, sw), (dh, dw) = stride, dilation
+    for i in range(kh):
+        for j in range(kw):
+            rows_ = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+            cols_ = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+            result[:, rows_, cols_] += cols[:, :, :, i, j]
+    return result

@@ -1,0 +1,90 @@
+"""Reading and writing single RGB images (PNG or JPEG) as ``uint8 (1, 3, H, W)`` tensors, with Pillow.
+
+Conversions on reading (documented, never silent failures):
+
+- greyscale (``L``, ``1``) -> the grey value copied to the 3 channels;
+- an alpha channel (``RGBA``, ``LA``, palette with transparency) -> dropped, the colour kept as is;
+- 16-bit greyscale (``I;16``, ``I``) -> scaled to 8 bits (``round(v / 257)``, clipped), then as greyscale;
+- palette and CMYK/YCbCr images -> converted to RGB by Pillow;
+- the EXIF orientation of photos is applied.
+
+Anything else (a non-image file, a float image, a missing file) raises a ``ValueError`` or
+``FileNotFoundError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from n2n.fileio import atomic_write
+
+IMAGE_SUFFIXES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+
+
+def to_rgb(image: Image.Image, source: str | os.PathLike = "image") -> Image.Image:
+    """Convert a Pillow image to 8-bit ``RGB`` following the module's documented conversions."""
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        grey = np.asarray(image, dtype=np.float64) / 257.0
+        return Image.fromarray(np.clip(np.round(grey), 0, 255).astype(np.uint8)).convert("RGB")
+    if mode == "P":
+        image = image.convert("RGBA") if "transparency" in image.info else image.convert("RGB")
+        mode = image.mode
+        if mode == "RGB":
+            return image
+    # Alpha is dropped: the stored colour is kept rather than composited on an arbitrary background.
+    if mode in ("LA", "La"):
+        return image.convert("L").convert("RGB")
+    if mode in ("RGBA", "RGBa", "PA"):
+        return image.convert("RGBA").convert("RGB")
+    if mode in ("L", "1", "CMYK", "YCbCr", "LAB", "HSV"):
+        return image.convert("RGB")
+    raise ValueError(f"{source}: unsupported image mode {mode!r}; expected an 8-bit RGB, greyscale or 16-bit greyscale image")
+
+
+def read_image(path: str | os.PathLike) -> torch.Tensor:
+    """Read a PNG/JPEG (or any Pillow-readable) image as ``uint8 (1, 3, H, W)``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such image file")
+    try:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image)
+            rgb = to_rgb(image, path)
+            array = np.asarray(rgb, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"{path}: not a readable image (expected PNG or JPEG): {error}") from error
+    return torch.from_numpy(array.copy()).permute(2, 0, 1).unsqueeze(0).contiguous()
+
+
+def image_to_pil(image: torch.Tensor) -> Image.Image:
+    """``(1, 3, H, W)`` or ``(3, H, W)`` uint8 or float in [0, 255] -> Pillow RGB (rounded, clipped)."""
+    if not isinstance(image, torch.Tensor):
+        raise ValueError(f"expected a torch.Tensor image, got {type(image).__name__}")
+    if image.dim() == 4 and image.shape[0] == 1:
+        image = image[0]
+    if image.dim() != 3 or image.shape[0] != 3:
+        raise ValueError(f"expected an image of shape (1, 3, H, W) or (3, H, W), got {tuple(image.shape)}")
+    if image.dtype != torch.uint8:
+        if not image.is_floating_point():
+            raise ValueError(f"expected a uint8 or float image, got dtype {image.dtype}")
+        image = image.detach().float().clamp(0, 255).round().to(torch.uint8)
+    return Image.fromarray(image.detach().cpu().permute(1, 2, 0).contiguous().numpy(), "RGB")
+
+
+def write_image(image: torch.Tensor, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write ``image`` (see :func:`image_to_pil`) as PNG or JPEG (quality 95), chosen by the suffix, atomically."""
+    path = Path(path)
+    file_format = IMAGE_SUFFIXES.get(path.suffix.lower())
+    if file_format is None:
+        raise ValueError(f"{path}: unsupported image suffix {path.suffix!r}; use .png, .jpg or .jpeg")
+    pil = image_to_pil(image)
+    options = {"quality": 95} if file_format == "JPEG" else {}
+    return atomic_write(path, lambda file: pil.save(file, format=file_format, **options), overwrite=overwrite)

@@ -1,0 +1,62 @@
+"""Atomic file writes: a reader never sees a half-written file, and nothing is overwritten by accident.
+
+Every file n2n writes goes through :func:`atomic_write`: the content is written to a temporary
+file in the destination folder (same file system), flushed, then moved into place with
+``os.replace``, which is atomic on POSIX and Windows.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO, Callable
+
+import torch
+
+
+def check_writable(path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Return ``path`` as a Path; raise ``FileExistsError`` if it exists and ``overwrite`` is False."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; pass --force (overwrite=True) to replace it")
+    return path
+
+
+def atomic_write(path: str | os.PathLike, write_fn: Callable[[BinaryIO], Any], overwrite: bool = False) -> Path:
+    """Create ``path`` atomically: ``write_fn`` receives a binary file handle open on a temporary file.
+
+    Creates missing parent folders. Raises ``FileExistsError`` (naming the file and the fix)
+    when ``path`` exists and ``overwrite`` is False. On any error the temporary file is removed
+    and ``path`` is left untouched. Returns ``path`` as a Path.
+    """
+    path = check_writable(path, overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            write_fn(file)
+            file.flush()
+            os.fsync(file.fileno())
+        # Re-check just before the move: another process may have created the file meanwhile.
+        check_writable(path, overwrite)
+        os.replace(temp_name, path)
+    except BaseException:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+        raise
+    return path
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """``torch.save(obj)`` to ``path`` atomically (see :func:`atomic_write`).
+
+    Saving through a file handle (not a file name) keeps the bytes independent of the
+    temporary file's random name, so the same object always gives the same file.
+    """
+    return atomic_write(path, lambda file: torch.save(obj, file), overwrite=overwrite)
+
+
+def atomic_write_text(text: str, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically (see :func:`atomic_write`)."""
+    return atomic_write(path, lambda file: file.write(text.encode("utf-8")), overwrite=overwrite)

@@ -41,7 +41,11 @@ class Model:
 
     def load_pretrained_model(self) -> None:
         """Load ``Miniproject_1/bestmodel.pth`` (architecture read from the weights)."""
-        self._set_network(network_from_state_dict(load_state_dict(BEST_MODEL_PATH), BEST_MODEL_PATH))
+        self.load_weights(BEST_MODEL_PATH)
+
+    def load_weights(self, path: str | Path) -> None:
+        """Load the UNet state_dict (or resumable training checkpoint) at ``path`` instead of ``bestmodel.pth``."""
+        self._set_network(network_from_state_dict(load_state_dict(path), path))
         self.pretrained = True
 
     def train(self, train_input: torch.Tensor, train_target: torch.Tensor, num_epochs: int) -> None:

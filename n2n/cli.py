@@ -13,6 +13,10 @@ import importlib
 import sys
 
 COMMAND_MODULES = [
+    "n2n.commands.train",
+    "n2n.commands.denoise",
+    "n2n.commands.evaluate",
+    "n2n.commands.data",
 ]
 
 

@@ -1,0 +1,81 @@
+"""``n2n denoise IN [IN ...] -o OUT``: denoise PNG/JPEG photos of any size with a shipped model."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from n2n import denoisers
+from n2n.data.images import read_image, write_image
+from n2n.fileio import check_writable
+from n2n.tiling import denoise_tiled
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("denoise", help="denoise PNG/JPEG images of any size", description=__doc__)
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="noisy PNG/JPEG images")
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
+                        help="output image (one input) or folder (several inputs, or an existing folder)")
+    parser.add_argument("--model", default="miniproject1", help="shipped denoiser (default: miniproject1)")
+    parser.add_argument("--checkpoint", type=Path, help="Miniproject_1 weights to use instead of the shipped ones")
+    parser.add_argument("--tile", type=int, default=512, help="tile size in pixels (default 512)")
+    parser.add_argument("--overlap", type=int, default=64, help="tile overlap in pixels (default 64)")
+    parser.add_argument("--compare", action="store_true", help="also write OUT_compare.png: input | denoised")
+    parser.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    parser.set_defaults(func=run)
+
+
+def output_paths(inputs: list[Path], output: Path) -> list[Path]:
+    """One output file per input: ``output`` itself for a single input, else ``output/<name>.png``."""
+    if len(inputs) == 1 and not output.is_dir():
+        if output.suffix.lower() not in IMAGE_SUFFIXES:
+            raise ValueError(f"output {output} must end in .png, .jpg or .jpeg (or be an existing folder)")
+        return [output]
+    if output.exists() and not output.is_dir():
+        raise ValueError(f"with several inputs, -o must be a folder, got the file {output}")
+    paths = [output / f"{path.stem}.png" for path in inputs]
+    if len(set(paths)) != len(paths):
+        raise ValueError("several inputs share a file name; denoise them into different folders")
+    return paths
+
+
+def compare_path(output: Path) -> Path:
+    return output.with_name(f"{output.stem}_compare.png")
+
+
+def side_by_side(before: torch.Tensor, after: torch.Tensor) -> torch.Tensor:
+    """``(1, 3, H, W)`` before and after -> ``(1, 3, H, 2W + 8)`` with a white gap."""
+    gap = torch.full((1, 3, before.shape[2], 8), 255, dtype=torch.uint8)
+    return torch.cat([before, gap, after], dim=3)
+
+
+def run(args: argparse.Namespace) -> int:
+    outputs = output_paths(args.inputs, args.output)
+    for path in args.inputs:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such image file")
+    for path in outputs:  # fail before any work rather than halfway through
+        check_writable(path, args.force)
+        if args.compare:
+            check_writable(compare_path(path), args.force)
+    if args.checkpoint is not None:
+        if args.model != "miniproject1":
+            raise ValueError("--checkpoint holds Miniproject_1 weights; use it with --model miniproject1")
+        predict = denoisers.miniproject1(args.checkpoint)
+    else:
+        predict = denoisers.get(args.model)
+    for source, target in tqdm(list(zip(args.inputs, outputs)), desc="denoise", unit="image", disable=None):
+        noisy = read_image(source)
+        denoised = denoise_tiled(predict, noisy, tile=args.tile, overlap=args.overlap)
+        result = denoised.round_().clamp_(0, 255).to(torch.uint8)
+        del denoised
+        write_image(result, target, overwrite=args.force)
+        if args.compare:
+            write_image(side_by_side(noisy, result), compare_path(target), overwrite=args.force)
+        print(f"{source} -> {target}")
+    return 0

@@ -1,0 +1,42 @@
+"""A registry of shipped denoisers: name -> factory of a callable ``noisy (N, 3, H, W) -> float (N, 3, H, W)``.
+
+Inputs are uint8 (or float) in [0, 255], outputs float in [0, 255]. Miniproject_2 adds its shipped
+model with ``register("miniproject2", factory)``; ``n2n evaluate`` and ``n2n denoise`` use this table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+Denoiser = Callable[[torch.Tensor], torch.Tensor]
+DENOISERS: dict[str, Callable[[], Denoiser]] = {}
+
+
+def register(name: str, factory: Callable[[], Denoiser]) -> None:
+    """Add a denoiser factory under ``name`` (called lazily, when the denoiser is first needed)."""
+    DENOISERS[name] = factory
+
+
+def miniproject1(checkpoint: str | Path | None = None) -> Denoiser:
+    """Miniproject_1's ``Model().predict`` with ``bestmodel.pth``, or the weights at ``checkpoint``."""
+    from Miniproject_1.model import Model
+
+    model = Model()
+    if checkpoint is None:
+        model.load_pretrained_model()
+    else:
+        model.load_weights(checkpoint)
+    return model.predict
+
+
+def get(name: str) -> Denoiser:
+    """Build the denoiser registered as ``name``; ``ValueError`` naming the known ones if unknown."""
+    if name not in DENOISERS:
+        raise ValueError(f"unknown denoiser {name!r}; known: {', '.join(sorted(DENOISERS))}")
+    return DENOISERS[name]()
+
+
+register("miniproject1", miniproject1)

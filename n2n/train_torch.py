@@ -1,0 +1,175 @@
+"""The ``torch`` training engine of ``n2n train``: Miniproject_1's U-Net and training loop, plus
+data loading, validation, atomic checkpoints, resuming, a per-epoch CSV log and DDP.
+
+Run under ``torchrun`` (``WORLD_SIZE`` > 1 in the environment) it uses DistributedDataParallel:
+NCCL with one GPU per process when CUDA is available, Gloo on CPUs. Rank 0 validates and writes
+all files; every rank sees the same data, sharded by a ``DistributedSampler``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import re
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
+
+from Miniproject_1.model import DEFAULT_ARCH
+from Miniproject_1.others.inference import denoise
+from Miniproject_1.others.training import TrainConfig, make_scheduler, steps_per_epoch, train_epoch
+from Miniproject_1.others.unet import UNet
+from n2n.data.course import load_train_pairs, load_val
+from n2n.fileio import atomic_torch_save, atomic_write, check_writable
+from n2n.metrics import psnr
+
+LOG_FIELDS = ["epoch", "loss", "val_psnr", "lr", "seconds"]
+
+
+def parse_arch(text: str | None) -> dict:
+    """``"WIDTHxDEPTH"`` (e.g. ``"32x2"``) -> UNet keyword arguments; ``None`` -> the shipped architecture."""
+    if text is None:
+        return dict(DEFAULT_ARCH)
+    match = re.fullmatch(r"(\d+)x(\d+)", text.strip())
+    if not match:
+        raise ValueError(f"--arch for the torch engine must look like WIDTHxDEPTH (e.g. 32x2), got {text!r}")
+    return {"width": int(match[1]), "depth": int(match[2])}
+
+
+def companion_paths(out: Path) -> tuple[Path, Path]:
+    """The resumable checkpoint and CSV log written next to ``out``."""
+    return out.with_name(out.stem + ".last.pth"), out.with_suffix(".csv")
+
+
+def load_training_data(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor]:
+    """Noisy pairs ``(a, b)``, uint8 ``(N, 3, H, W)``, from ``--data`` or ``--noisy-a``/``--noisy-b``."""
+    if args.data is not None:
+        a, b = load_train_pairs(args.data)
+    else:
+        if args.noisy_b is None:
+            raise ValueError("--noisy-a needs --noisy-b (a folder of second noisy copies)")
+        from n2n.data.folders import FolderPairs
+
+        generator = torch.Generator().manual_seed(args.seed)
+        a, b = FolderPairs(args.noisy_a, args.noisy_b).random_crops(args.crops, args.crop_size, generator)
+    if args.limit is not None:
+        a, b = a[: args.limit], b[: args.limit]
+    return a, b
+
+
+def write_log(history: list[dict], path: Path) -> None:
+    """Rewrite the whole CSV log atomically from the history kept in the checkpoint."""
+    def write(file) -> None:
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=LOG_FIELDS)
+        writer.writeheader()
+        writer.writerows(history)
+        file.write(text.getvalue().encode("utf-8"))
+
+    atomic_write(path, write, overwrite=True)
+
+
+class Distributed:
+    """Process-group bookkeeping; a single process when not launched by ``torchrun``."""
+
+    def __init__(self) -> None:
+        self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        cuda = torch.cuda.is_available()
+        self.device = torch.device(f"cuda:{local_rank}" if cuda else "cpu")
+        if cuda:
+            torch.cuda.set_device(self.device)
+        if self.world_size > 1:
+            dist.init_process_group(backend="nccl" if cuda else "gloo")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def barrier(self) -> None:
+        if self.world_size > 1:
+            dist.barrier()
+
+    def close(self) -> None:
+        if self.world_size > 1:
+            dist.destroy_process_group()
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.epochs < 1:
+        raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
+    last_path, log_path = companion_paths(args.out)
+    resume_state = None
+    if args.resume:
+        if not last_path.is_file():
+            raise FileNotFoundError(f"--resume needs {last_path}, which does not exist; train without --resume first")
+        resume_state = torch.load(last_path, map_location="cpu", weights_only=True)
+    elif not args.force:
+        for path in (args.out, last_path):
+            check_writable(path)
+    config = TrainConfig(
+        batch_size=args.batch_size or TrainConfig.batch_size,
+        lr=args.lr or TrainConfig.lr,
+        augment=not args.no_augment,
+        seed=args.seed,
+    )
+    arch = parse_arch(args.arch)
+    if resume_state is not None:
+        config, arch = TrainConfig(**resume_state["config"]), resume_state["arch"]
+    train_a, train_b = load_training_data(args)
+    val_noisy, val_clean = load_val(args.val)
+
+    ddp = Distributed()
+    try:
+        torch.manual_seed(config.seed)
+        network = UNet(**arch).to(ddp.device)
+        if ddp.device.type == "cuda":
+            network = network.to(memory_format=torch.channels_last)
+        optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
+        total_steps = args.epochs * steps_per_epoch(train_a.shape[0], config, ddp.world_size)
+        scheduler = make_scheduler(optimizer, total_steps, config)
+        start_epoch, best, history = 0, float("-inf"), []
+        if resume_state is not None:
+            network.load_state_dict(resume_state["model"])
+            optimizer.load_state_dict(resume_state["optimizer"])
+            scheduler.load_state_dict(resume_state["scheduler"])
+            start_epoch, best, history = resume_state["epoch"], resume_state["best_psnr"], resume_state["history"]
+        trained = DistributedDataParallel(network) if ddp.world_size > 1 else network
+        for epoch in range(start_epoch, args.epochs):
+            steps = steps_per_epoch(train_a.shape[0], config, ddp.world_size)
+            with tqdm(total=steps, desc=f"epoch {epoch + 1}/{args.epochs}", unit="step", disable=None if ddp.main else True) as bar:
+                def on_step(loss: float) -> None:
+                    bar.update()
+                    bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+
+                lr, started = optimizer.param_groups[0]["lr"], time.perf_counter()
+                loss = train_epoch(trained, optimizer, scheduler, train_a, train_b, config, epoch, ddp.device,
+                                   rank=ddp.rank, world_size=ddp.world_size, on_step=on_step)
+                seconds = time.perf_counter() - started
+            if ddp.main:
+                val_psnr = psnr(denoise(network, val_noisy, ddp.device, network.multiple), val_clean)
+                history.append({"epoch": epoch + 1, "loss": loss, "val_psnr": val_psnr, "lr": lr, "seconds": seconds})
+                weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
+                if val_psnr > best:
+                    best = val_psnr
+                    atomic_torch_save(weights, args.out, overwrite=True)
+                atomic_torch_save({
+                    "model": weights, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "epoch": epoch + 1, "best_psnr": best, "history": history, "arch": arch, "config": asdict(config),
+                }, last_path, overwrite=True)
+                write_log(history, log_path)
+                print(f"epoch {epoch + 1}: loss {loss:.5f}, val PSNR {val_psnr:.2f} dB (best {best:.2f})")
+            ddp.barrier()
+    finally:
+        ddp.close()
+    return 0

@@ -15,6 +15,12 @@ from typing import Any, BinaryIO, Callable
 import torch
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def check_writable(path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Return ``path`` as a Path; raise ``FileExistsError`` if it exists and ``overwrite`` is False."""
     path = Path(path)
@@ -34,6 +40,7 @@ def atomic_write(path: str | os.PathLike, write_fn: Callable[[BinaryIO], Any], o
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temp_name, 0o666 & ~_current_umask())  # mkstemp makes 0600 files; use the usual mode
         with os.fdopen(handle, "wb") as file:
             write_fn(file)
             file.flush()

@@ -33,15 +33,16 @@ def output_size(padded: Pair, kernel: Pair, stride: Pair, dilation: Pair) -> Pai
     return tuple((p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(padded, kernel, stride, dilation))
 
 
-def pad_nhwc(x, padding: Pair, extra: Pair = (0, 0)):
-    """Zero-pad an ``(N, H, W, C)`` tensor by ``padding`` on each side (plus ``extra`` rows/columns
-    at the bottom/right). Returns a new contiguous ``(N, H + 2ph + eh, W + 2pw + ew, C)`` tensor."""
-    (ph, pw), (eh, ew) = padding, extra
+def pad_nhwc(x, before: Pair, after: Pair | None = None):
+    """Zero-pad an ``(N, H, W, C)`` tensor: ``before = (top, left)``, ``after = (bottom, right)``
+    (default: the same as ``before``). Returns a new contiguous tensor (or ``x`` made contiguous
+    when there is nothing to pad)."""
+    (top, left), (bottom, right) = before, after if after is not None else before
     n, h, w, c = x.shape
-    if ph == pw == eh == ew == 0:
+    if top == left == bottom == right == 0:
         return x.contiguous()
-    padded = x.new_zeros(n, h + 2 * ph + eh, w + 2 * pw + ew, c)
-    padded[:, ph:ph + h, pw:pw + w] = x
+    padded = x.new_zeros(n, top + h + bottom, left + w + right, c)
+    padded[:, top:top + h, left:left + w] = x
     return padded
 
 
@@ -49,6 +50,18 @@ def _tap_offsets(padded_width: int, kernel: Pair, dilation: Pair) -> list[tuple[
     """``(i, j, row offset)`` of every kernel tap in the flattened padded grid."""
     (kh, kw), (dh, dw) = kernel, dilation
     return [(i, j, i * dh * padded_width + j * dw) for i in range(kh) for j in range(kw)]
+
+
+def _tap_windows(kernel: Pair, dilation: Pair, out: Pair):
+    """``(tap index, row slice, column slice)``: where each tap reads in the padded grid."""
+    (kh, kw), (dh, dw), (ho, wo) = kernel, dilation, out
+    return [(i * kw + j, slice(i * dh, i * dh + ho), slice(j * dw, j * dw + wo)) for i in range(kh) for j in range(kw)]
+
+
+def _is_narrow(channels: int, other: int) -> bool:
+    """Whether ``channels`` is so much narrower than ``other`` that a kh*kw-wide buffer on
+    its side is cheaper than kh*kw thin matrix products (which run far below peak)."""
+    return 4 * channels <= other
 
 
 def _windows(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
@@ -60,6 +73,17 @@ def _windows(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
     )
 
 
+def _im2col(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
+    """The windows copied into a ``(N*Ho*Wo, kh*kw*C)`` matrix."""
+    n, c = xp.shape[0], xp.shape[3]
+    return _windows(xp, kernel, stride, dilation, out).reshape(n * out[0] * out[1], kernel[0] * kernel[1] * c)
+
+
+def _product(a, b, bias=None):
+    """``a @ b (+ bias)``: ``(M, K) @ (K, O)`` plus an optional ``(O,)`` row."""
+    return a.mm(b) if bias is None else bias.addmm(a, b)
+
+
 def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None):
     """Convolution of a padded input.
 
@@ -69,22 +93,25 @@ def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None):
     n, hp, wp, c = xp.shape
     kh, kw, _, o = taps.shape
     ho, wo = output_size((hp, wp), (kh, kw), stride, dilation)
-    if stride == (1, 1):
-        flat = xp.view(n * hp * wp, c)
-        offsets = _tap_offsets(wp, (kh, kw), dilation)
-        valid = n * hp * wp - offsets[-1][2]
-        acc = _product(flat[:valid], taps[0, 0], bias)
-        for i, j, offset in offsets[1:]:
-            acc.addmm_(flat[offset:offset + valid], taps[i, j])
-        # Row r of acc is grid position r of the padded grid; keep the valid outputs only.
-        return acc.as_strided((n, ho, wo, o), (hp * wp * o, wp * o, o, 1)).contiguous()
-    cols = _windows(xp, (kh, kw), stride, dilation, (ho, wo)).reshape(n * ho * wo, kh * kw * c)
-    return _product(cols, taps.reshape(kh * kw * c, o), bias).view(n, ho, wo, o)
-
-
-def _product(a, b, bias):
-    """``a @ b (+ bias)``: ``(M, K) @ (K, O)`` plus an optional ``(O,)`` row."""
-    return a.mm(b) if bias is None else bias.addmm(a, b)
+    if stride != (1, 1) or _is_narrow(c, o):
+        cols = _im2col(xp, (kh, kw), stride, dilation, (ho, wo))
+        return _product(cols, taps.reshape(kh * kw * c, o), bias).view(n, ho, wo, o)
+    if _is_narrow(o, c):
+        # One wide product gives every tap's contribution at every pixel; shift and add them.
+        per_tap = xp.view(n * hp * wp, c).mm(taps.permute(2, 0, 1, 3).reshape(c, kh * kw * o)).view(n, hp, wp, kh * kw, o)
+        windows = _tap_windows((kh, kw), dilation, (ho, wo))
+        out = per_tap[:, windows[0][1], windows[0][2], 0].clone()
+        for tap, rows, cols in windows[1:]:
+            out += per_tap[:, rows, cols, tap]
+        return out if bias is None else out.add_(bias)
+    flat = xp.view(n * hp * wp, c)
+    offsets = _tap_offsets(wp, (kh, kw), dilation)
+    valid = n * hp * wp - offsets[-1][2]
+    acc = _product(flat[:valid], taps[0, 0], bias)
+    for i, j, offset in offsets[1:]:
+        acc.addmm_(flat[offset:offset + valid], taps[i, j])
+    # Row r of acc is grid position r of the padded grid; keep the valid outputs only.
+    return acc.as_strided((n, ho, wo, o), (hp * wp * o, wp * o, o, 1)).contiguous()
 
 
 def conv_weight_grad(xp, grad, kernel: Pair, stride: Pair, dilation: Pair):
@@ -96,21 +123,28 @@ def conv_weight_grad(xp, grad, kernel: Pair, stride: Pair, dilation: Pair):
     n, hp, wp, c = xp.shape
     _, ho, wo, o = grad.shape
     kh, kw = kernel
-    if stride == (1, 1):
-        rows = n * hp * wp
-        flat = xp.view(rows, c)
-        offsets = _tap_offsets(wp, kernel, dilation)
-        valid = rows - offsets[-1][2]
-        # The output gradient on the full padded grid, zero where no valid output sits.
-        full = grad.new_zeros(n, hp, wp, o)
-        full[:, :ho, :wo] = grad
-        full = full.view(rows, o)[:valid]
-        taps = grad.new_empty(kh, kw, c, o)
-        for i, j, offset in offsets:
-            taps[i, j] = flat[offset:offset + valid].t().mm(full)
-        return taps
-    cols = _windows(xp, kernel, stride, dilation, (ho, wo)).reshape(n * ho * wo, kh * kw * c)
-    return cols.t().mm(grad.reshape(n * ho * wo, o)).view(kh, kw, c, o)
+    if stride != (1, 1) or _is_narrow(c, o):
+        cols = _im2col(xp, kernel, stride, dilation, (ho, wo))
+        return cols.t().mm(grad.reshape(n * ho * wo, o)).view(kh, kw, c, o)
+    rows = n * hp * wp
+    if _is_narrow(o, c):
+        # Place the output gradient where each tap reads, then one product with the input.
+        shifted = grad.new_zeros(n, hp, wp, kh * kw, o)
+        for tap, rows_, cols_ in _tap_windows(kernel, dilation, (ho, wo)):
+            shifted[:, rows_, cols_, tap] = grad
+        per_tap = xp.view(rows, c).t().mm(shifted.view(rows, kh * kw * o))
+        return per_tap.view(c, kh, kw, o).permute(1, 2, 0, 3)
+    flat = xp.view(rows, c)
+    offsets = _tap_offsets(wp, kernel, dilation)
+    valid = rows - offsets[-1][2]
+    # The output gradient on the full padded grid, zero where no valid output sits.
+    full = grad.new_zeros(n, hp, wp, o)
+    full[:, :ho, :wo] = grad
+    full = full.view(rows, o)[:valid]
+    taps = grad.new_empty(kh, kw, c, o)
+    for i, j, offset in offsets:
+        taps[i, j] = flat[offset:offset + valid].t().mm(full)
+    return taps
 
 
 def conv_input_grad(grad, taps, padded: Pair, stride: Pair, dilation: Pair):
@@ -122,23 +156,24 @@ def conv_input_grad(grad, taps, padded: Pair, stride: Pair, dilation: Pair):
     n, ho, wo, o = grad.shape
     kh, kw, c, _ = taps.shape
     hp, wp = padded
-    if stride == (1, 1):
-        rows = n * hp * wp
-        offsets = _tap_offsets(wp, (kh, kw), dilation)
-        valid = rows - offsets[-1][2]
-        full = grad.new_zeros(n, hp, wp, o)
-        full[:, :ho, :wo] = grad
-        full = full.view(rows, o)[:valid]
-        result = grad.new_zeros(rows, c)
-        for i, j, offset in offsets:
-            result[offset:offset + valid].addmm_(full, taps[i, j].t())
-        return result.view(n, hp, wp, c)
-    cols = grad.reshape(n * ho * wo, o).mm(taps.reshape(kh * kw * c, o).t()).view(n, ho, wo, kh, kw, c)
-    result = grad.new_zeros(n, hp, wp, c)
-    (sh, sw), (dh, dw) = stride, dilation
-    for i in range(kh):
-        for j in range(kw):
-            rows_ = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-            cols_ = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
-            result[:, rows_, cols_] += cols[:, :, :, i, j]
-    return result
+    if stride != (1, 1) or _is_narrow(c, o):
+        # col2im: every tap's contribution in one product, then scattered back.
+        per_tap = grad.reshape(n * ho * wo, o).mm(taps.reshape(kh * kw * c, o).t()).view(n, ho, wo, kh, kw, c)
+        result = grad.new_zeros(n, hp, wp, c)
+        (sh, sw), (dh, dw) = stride, dilation
+        for i in range(kh):
+            for j in range(kw):
+                rows_ = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+                cols_ = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+                result[:, rows_, cols_] += per_tap[:, :, :, i, j]
+        return result
+    rows = n * hp * wp
+    offsets = _tap_offsets(wp, (kh, kw), dilation)
+    valid = rows - offsets[-1][2]
+    full = grad.new_zeros(n, hp, wp, o)
+    full[:, :ho, :wo] = grad
+    full = full.view(rows, o)[:valid]
+    result = grad.new_zeros(rows, c)
+    for i, j, offset in offsets:
+        result[offset:offset + valid].addmm_(full, taps[i, j].t())
+    return result.view(n, hp, wp, c)

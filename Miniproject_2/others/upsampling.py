@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from . import checks
 from .conv import Conv2d, _nchw, _nhwc
+from .conv_kernels import pad_nhwc
+from .upsampling_phases import plan_for, upsample_conv_backward, upsample_conv_forward
 from .module import Module
 
 
@@ -53,9 +55,9 @@ class Upsampling(Module):
     """``NearestUpsampling(scale_factor)`` then ``Conv2d(in_channels, out_channels, kernel_size,
     padding=padding)`` (stride 1; default padding ``(kernel_size - 1) // 2`` keeps the size).
 
-    ``(N, C_in, H, W)`` -> ``(N, C_out, H*s + 2p - k + 1, W*s + 2p - k + 1)``. The repetition is
-    written straight into the convolution's zero-padded buffer, and its adjoint read straight out
-    of the padded input gradient, so the upsampled image is copied once, not twice.
+    ``(N, C_in, H, W)`` -> ``(N, C_out, H*s + 2p - k + 1, W*s + 2p - k + 1)``. The parameters are
+    those of ``self.conv`` (``conv.weight`` ``(C_out, C_in, kh, kw)``, ``conv.bias``), but the
+    computation never builds the upsampled image: see ``upsampling_phases``.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, scale_factor=2, padding=None, bias=True, device=None, dtype=None) -> None:
@@ -65,26 +67,30 @@ class Upsampling(Module):
             padding = ((kernel[0] - 1) // 2, (kernel[1] - 1) // 2)
         self.upsample = NearestUpsampling(scale_factor)
         self.conv = Conv2d(in_channels, out_channels, kernel, stride=1, padding=padding, bias=bias, device=device, dtype=dtype)
-        self._input_shape = None
+        self._saved = None
 
     def forward(self, x):
         self.conv._check_input(x)
-        n, c, h, w = x.shape
-        (sh, sw), (ph, pw) = self.upsample.scale_factor, self.conv.padding
-        big = (h * sh, w * sw)
-        padded = x.new_zeros(n, big[0] + 2 * ph, big[1] + 2 * pw, c)
-        repeat_into(padded[:, ph:ph + big[0], pw:pw + big[1]], _nhwc(x), (sh, sw))
-        kh, kw = self.conv.kernel_size
-        if padded.shape[1] < kh or padded.shape[2] < kw:
-            raise ValueError(f"Upsampling kernel {self.conv.kernel_size} is larger than the padded upsampled input {tuple(padded.shape[1:3])}")
-        self._input_shape = tuple(x.shape)
-        return _nchw(self.conv.forward_padded(padded, big))
+        scale, kernel, padding = self.upsample.scale_factor, self.conv.kernel_size, self.conv.padding
+        plans = plan_for(x.shape[2:], scale, kernel, padding)
+        if plans[0].output < 1 or plans[1].output < 1:
+            raise ValueError(
+                f"Upsampling kernel {kernel} is larger than the padded upsampled input "
+                f"{tuple(s * f + 2 * p for s, f, p in zip(x.shape[2:], scale, padding))}: use a larger input or more padding"
+            )
+        xlp = pad_nhwc(_nhwc(x), tuple(p.pad_before for p in plans), tuple(p.pad_after for p in plans))
+        self._saved = (xlp, plans, tuple(x.shape))
+        return _nchw(upsample_conv_forward(xlp, self.conv._taps(), plans, scale, self.conv.bias))
 
     def backward(self, grad_output):
-        n, c, h, w = checks.saved(self._input_shape, self)
-        xp = self.conv._saved[0]
-        ho, wo = xp.shape[1] - self.conv.kernel_size[0] + 1, xp.shape[2] - self.conv.kernel_size[1] + 1
-        checks.same_shape(grad_output, (n, self.conv.out_channels, ho, wo), "Upsampling grad_output")
-        grad_padded = self.conv.backward_padded(_nhwc(grad_output))
-        (sh, sw), (ph, pw) = self.upsample.scale_factor, self.conv.padding
-        return _nchw(sum_blocks(grad_padded[:, ph:ph + h * sh, pw:pw + w * sw], (sh, sw)))
+        xlp, plans, (n, _, h, w) = checks.saved(self._saved, self)
+        checks.same_shape(grad_output, (n, self.conv.out_channels, plans[0].output, plans[1].output), "Upsampling grad_output")
+        grad = _nhwc(grad_output)
+        grad_taps, grad_input = upsample_conv_backward(xlp, self.conv._taps(), grad, plans, self.upsample.scale_factor)
+        self.conv.weight_grad += grad_taps.permute(3, 2, 0, 1)
+        self.conv._accumulate_bias_grad(grad)
+        top, left = plans[0].pad_before, plans[1].pad_before
+        return _nchw(grad_input[:, top:top + h, left:left + w])
+
+    def extra_repr(self) -> str:
+        return f"scale_factor={self.upsample.scale_factor}"

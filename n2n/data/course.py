@@ -10,6 +10,7 @@ The tensors are ``uint8`` in [0, 255] (the course's files) or float. Files are l
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import torch
@@ -44,6 +45,8 @@ def _load(path: str | os.PathLike) -> object:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such data file")
+    if not zipfile.is_zipfile(path):  # torch.save has written zip archives since PyTorch 1.6
+        raise ValueError(f"{path}: not a file written by torch.save (expected a tuple of two tensors)")
     try:
         return torch.load(path, weights_only=True, map_location="cpu")
     except Exception as error:  # torch raises UnpicklingError, RuntimeError, EOFError, KeyError... for bad files

@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "n2n.commands.train",
     "n2n.commands.denoise",
     "n2n.commands.evaluate",
+    "n2n.commands.demo",
     "n2n.commands.data",
     "n2n.commands.bench",
 ]

@@ -1,0 +1,1 @@
+"""Experiment scripts that write results files (ablations, comparisons)."""

@@ -1,0 +1,75 @@
+"""Quality table of Miniproject_1 against classical baselines on the committed validation sets.
+
+``python -m n2n.experiments.mp1_quality`` evaluates, per validation set (course PSNR, per image
+in [0, 1], averaged): the noisy input, scikit-image NL-means (sigma estimated per image), BM3D
+(the true sigma = 25 on the Gaussian set, sigma estimated per image elsewhere), the shipped
+Miniproject_1 model (trained on mixed noise) and, on the Gaussian set, the Gaussian-trained
+Noise2Noise and Noise2Clean networks of :mod:`n2n.experiments.mp1_gaussian` when their weights exist.
+
+BM3D takes seconds per 32x32 crop here, so it runs on the first ``--subset`` images of each set;
+every method is also scored on that same subset (``psnr_subset``) for a like-for-like comparison.
+Writes ``results/miniproject_1/quality.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from n2n import baselines, denoisers
+from n2n.data.course import load_val
+from n2n.evaluate import available_val_sets
+from n2n.fileio import atomic_write_text
+from n2n.metrics import psnr
+
+GAUSSIAN_WEIGHTS = {"Noise2Noise (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2n.pth"),
+                    "Noise2Clean (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2c.pth")}
+
+
+def score(name: str, fn, noisy: torch.Tensor, clean: torch.Tensor, subset: int, full: bool) -> dict:
+    """PSNR on the first ``subset`` images, and on all images when ``full``."""
+    start = time.perf_counter()
+    result = fn(noisy if full else noisy[:subset])
+    seconds = time.perf_counter() - start
+    row = {"method": name, "psnr_subset": psnr(result[:subset], clean[:subset]), "subset": subset,
+           "seconds": round(seconds, 2), "images": int(result.shape[0])}
+    if full:
+        row["psnr"] = psnr(result, clean)
+    print(row, flush=True)
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--subset", type=int, default=100, help="images per set for BM3D (default 100)")
+    parser.add_argument("--sets", nargs="*", help="validation set names (default: all committed)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=Path("results/miniproject_1/quality.json"))
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    val_sets = available_val_sets()
+    if args.sets:
+        val_sets = {name: val_sets[name] for name in args.sets}
+    shipped = denoisers.get("miniproject1")
+    results = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    for set_name, path in val_sets.items():
+        noisy, clean = load_val(path)
+        sigma = 25.0 if set_name == "gaussian25" else None
+        methods = [("noisy input", lambda x: x.float(), True),
+                   ("NL-means (sigma estimated)", baselines.nl_means(), True),
+                   ("Miniproject_1 shipped (N2N, mixed noise)", shipped, True)]
+        if set_name == "gaussian25":
+            methods += [(name, denoisers.miniproject1(weights), True) for name, weights in GAUSSIAN_WEIGHTS.items() if weights.is_file()]
+        methods.append(("BM3D (true sigma 25)" if sigma else "BM3D (sigma estimated)", baselines.bm3d(sigma), False))
+        rows = [score(name, fn, noisy, clean, args.subset, full) for name, fn, full in methods]
+        results[set_name] = {"path": str(path), "images": int(noisy.shape[0]), "rows": rows}
+        atomic_write_text(json.dumps(results, indent=2) + "\n", args.out, overwrite=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""Ablation for Miniproject_2's prescribed network: widths, kernel, upsampling kind, optimizer, batch.
+
+``python -m n2n.experiments.mp2_ablation`` trains every named variant of the course network on the
+framework (``Miniproject_2.others.training.fit``), all on the same first ``--pairs`` training pairs
+for ``--epochs`` epochs from the same seed, and records training time, final training loss and the
+course PSNR on every committed validation set in ``results/miniproject_2/ablations.csv``. Variants
+already in the file for the same data budget are skipped, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from Miniproject_2.others.network import course_network
+from Miniproject_2.others.training import TrainConfig, fit, make_optimizer, predict_batches
+from n2n.data.course import load_train_pairs, load_val
+from n2n.fileio import atomic_write_text
+from n2n.metrics import psnr
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "results" / "miniproject_2" / "ablations.csv"
+VAL_SETS = {"val_data.pkl": "mixed", "val_gaussian25.pkl": "gaussian25", "val_poisson.pkl": "poisson", "val_pixelate.pkl": "pixelate"}
+BASE_ARCH = {"widths": (32, 64), "kernel_size": 3, "upsampling": "nearest"}
+BASE_CONFIG = TrainConfig(batch_size=32, optimizer="adam", lr=2e-3)
+
+# name -> (architecture changes, training changes) relative to the base.
+VARIANTS = {
+    "base 32/64 k3 nearest adam b32": ({}, {}),
+    "widths 16/32": ({"widths": (16, 32)}, {}),
+    "widths 48/96": ({"widths": (48, 96)}, {}),
+    "widths 64/128": ({"widths": (64, 128)}, {}),
+    "widths 96/96": ({"widths": (96, 96)}, {}),
+    "kernel 5": ({"kernel_size": 5}, {}),
+    "transposed conv upsampling": ({"upsampling": "transpose"}, {}),
+    "sgd momentum 0.9 lr 0.05": ({}, {"optimizer": "sgd", "lr": 0.05}),
+    "sgd momentum 0.9 lr 0.2": ({}, {"optimizer": "sgd", "lr": 0.2}),
+    "adam lr 1e-3": ({}, {"lr": 1e-3}),
+    "adam lr 4e-3": ({}, {"lr": 4e-3}),
+    "batch 16": ({}, {"batch_size": 16}),
+    "batch 64 lr 3e-3": ({}, {"batch_size": 64, "lr": 3e-3}),
+    "no augmentation": ({}, {"augment": False}),
+}
+FIELDS = ["variant", "widths", "kernel_size", "upsampling", "optimizer", "lr", "batch_size", "augment", "params",
+          "pairs", "epochs", "threads", "train_seconds", "final_loss"] + [f"psnr_{label}" for label in VAL_SETS.values()]
+
+
+def run_variant(name: str, a, b, val_sets: dict, epochs: int) -> dict:
+    arch_changes, config_changes = VARIANTS[name]
+    arch = {**BASE_ARCH, **arch_changes}
+    config = replace(BASE_CONFIG, **config_changes)
+    torch.manual_seed(config.seed)
+    network = course_network(**arch)
+    optimizer = make_optimizer(network, config)
+    start = time.perf_counter()
+    with torch.no_grad():
+        losses = fit(network, optimizer, a, b, epochs, config, "cpu", torch.float32)
+        seconds = time.perf_counter() - start
+        scores = {f"psnr_{VAL_SETS[file]}": round(psnr(predict_batches(network, noisy, "cpu", torch.float32, 4), clean), 3)
+                  for file, (noisy, clean) in val_sets.items()}
+    return {
+        "variant": name, "widths": "/".join(map(str, arch["widths"])), "kernel_size": arch["kernel_size"],
+        "upsampling": arch["upsampling"], "optimizer": config.optimizer, "lr": config.lr, "batch_size": config.batch_size,
+        "augment": config.augment, "params": sum(v.numel() for v in network.parameters()), "pairs": a.shape[0],
+        "epochs": epochs, "threads": torch.get_num_threads(), "train_seconds": round(seconds, 1),
+        "final_loss": round(losses[-1], 6), **scores,
+    }
+
+
+def read_rows(path: Path) -> list[dict]:
+    return list(csv.DictReader(path.open())) if path.exists() else []
+
+
+def write_rows(rows: list[dict], path: Path) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS)
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(buffer.getvalue(), path, overwrite=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=ROOT / "cache" / "data" / "train_data.pkl")
+    parser.add_argument("--val-dir", type=Path, default=ROOT / "data")
+    parser.add_argument("--pairs", type=int, default=20_000)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="VARIANT")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    a, b = load_train_pairs(args.data)
+    a, b = a[:args.pairs], b[:args.pairs]
+    val_sets = {name: load_val(args.val_dir / name) for name in VAL_SETS}
+    rows = read_rows(args.out)
+    done = {(row["variant"], int(row["pairs"]), int(row["epochs"])) for row in rows}
+    for name in args.variants:
+        if (name, a.shape[0], args.epochs) in done:
+            continue
+        row = run_variant(name, a, b, val_sets, args.epochs)
+        print(", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+        rows.append(row)
+        write_rows(rows, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -23,13 +23,17 @@ from .others.loss import MSE
 from .others.module import Module
 from .others.network import course_network
 from .others.optim import SGD, Adam
+from .others.pooling import MaxPool2d
 from .others.serialization import load_checkpoint, save_checkpoint
+from .others.skips import Concat, Identity, Residual, SkipConcat
 from .others.training import TrainConfig, fit, make_optimizer, predict_batches
+from .others.unet import UNet
 from .others.upsampling import NearestUpsampling, Upsampling
 
 __all__ = [
     "Adam", "Conv2d", "LeakyReLU", "MSE", "Model", "Module", "NearestUpsampling", "ReLU", "SGD",
     "Sequential", "Sigmoid", "TransposeConv2d", "Upsampling",
+    "Concat", "Identity", "MaxPool2d", "Residual", "SkipConcat", "UNet",
 ]
 
 BEST_MODEL_PATH = Path(__file__).resolve().parent / "bestmodel.pth"

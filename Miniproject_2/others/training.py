@@ -96,26 +96,59 @@ def batch_tensors(inputs, targets, batch: Batch, device, dtype, multiple: int):
     return dihedral(x, batch.transform), dihedral(y, batch.transform)
 
 
+class TrainingRun:
+    """The batch schedule and learning rate of a training run of ``num_epochs`` epochs, one epoch
+    at a time, for any ``train_step(x, y, lr) -> loss`` (the framework's, or a torch twin's).
+
+    Two runs built with the same arguments feed identical batches in identical order."""
+
+    def __init__(self, count: int, num_epochs: int, config: TrainConfig, seed_offset: int = 0) -> None:
+        self.count, self.config = count, config
+        self.rng = random.Random(config.seed + seed_offset)
+        self.total_steps = num_epochs * math.ceil(count / config.batch_size)
+        self.step = 0
+
+    def epoch(self, train_step, inputs, targets, device, dtype, multiple: int = 4, on_step=None) -> float:
+        """One pass over the ``(N, 3, H, W)`` pairs in [0, 255]; returns the mean training loss.
+
+        ``on_step(step, loss)`` is called after every optimizer step."""
+        if len(inputs) != self.count:
+            raise ValueError(f"this run was planned for {self.count} pairs, got {len(inputs)}")
+        running = 0.0
+        for batch in epoch_schedule(self.count, self.config.batch_size, self.rng, self.config.augment):
+            x, y = batch_tensors(inputs, targets, batch, device, dtype, multiple)
+            value = train_step(x, y, learning_rate(self.config, self.step, self.total_steps))
+            running += value * len(batch.indices)
+            if on_step is not None:
+                on_step(self.step, value)
+            self.step += 1
+        return running / self.count
+
+
+def framework_step(network, optimizer):
+    """``train_step(x, y, lr) -> loss`` for a framework network: MSE, backward, optimizer step."""
+    loss = MSE()
+
+    def train_step(x, y, lr):
+        optimizer.lr = lr
+        optimizer.zero_grad()
+        value = float(loss(network(x), y))
+        network.backward(loss.backward())
+        optimizer.step()
+        return value
+
+    return train_step
+
+
 def fit(network, optimizer, inputs, targets, num_epochs: int, config: TrainConfig, device, dtype, multiple: int = 4, on_epoch=None, seed_offset: int = 0):
     """Train ``network`` in place on ``(N, 3, H, W)`` pairs in [0, 255] (uint8 or float).
 
     ``on_epoch(epoch, mean_loss)`` is called after each epoch. Returns the per-epoch mean losses."""
-    rng = random.Random(config.seed + seed_offset)
-    loss = MSE()
-    steps_per_epoch = math.ceil(len(inputs) / config.batch_size)
-    total, step, history = num_epochs * steps_per_epoch, 0, []
+    run = TrainingRun(len(inputs), num_epochs, config, seed_offset)
+    step, history = framework_step(network, optimizer), []
     network.train()
     for epoch in range(num_epochs):
-        running = 0.0
-        for batch in epoch_schedule(len(inputs), config.batch_size, rng, config.augment):
-            x, y = batch_tensors(inputs, targets, batch, device, dtype, multiple)
-            optimizer.lr = learning_rate(config, step, total)
-            optimizer.zero_grad()
-            running += float(loss(network(x), y)) * len(batch.indices)
-            network.backward(loss.backward())
-            optimizer.step()
-            step += 1
-        history.append(running / len(inputs))
+        history.append(run.epoch(step, inputs, targets, device, dtype, multiple))
         if on_epoch is not None:
             on_epoch(epoch, history[-1])
     return history

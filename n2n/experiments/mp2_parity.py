@@ -1,0 +1,119 @@
+"""Parity run: Miniproject_2's network trained on the framework vs its torch.nn twin trained the same way.
+
+``python -m n2n.experiments.mp2_parity`` builds the shipped architecture (``Miniproject_2.model``'s
+defaults), copies its initial weights into the torch.nn twin, and trains both with the same
+optimizer, learning-rate schedule, batches, augmentations and epochs (two ``TrainingRun``s from the
+same seed), alternating epoch by epoch so both see the same machine load. After every epoch both
+are evaluated on the committed validation sets. Writes ``results/miniproject_2/parity.json``
+(per-epoch loss, PSNR and seconds for both) and ``parity_loss.csv`` (the loss of every step).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from Miniproject_2.model import DEFAULT_ARCH, DEFAULT_CONFIG, MULTIPLE
+from Miniproject_2.others.network import course_network
+from Miniproject_2.others.training import TrainingRun, framework_step, make_optimizer, predict_batches
+from n2n.data.course import load_train_pairs, load_val
+from n2n.experiments.mp2_ablation import VAL_SETS
+from n2n.fileio import atomic_write_text
+from n2n.metrics import psnr
+from n2n.twins import twin_of
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "results" / "miniproject_2"
+
+
+def torch_step(twin: torch.nn.Module, optimizer: torch.optim.Optimizer):
+    """``train_step(x, y, lr) -> loss`` for the torch.nn twin, with autograd."""
+
+    def train_step(x, y, lr):
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        optimizer.zero_grad()
+        with torch.enable_grad():
+            loss = torch.nn.functional.mse_loss(twin(x), y)
+            loss.backward()
+        optimizer.step()
+        return float(loss)
+
+    return train_step
+
+
+def torch_optimizer(twin: torch.nn.Module, config):
+    if config.optimizer == "adam":
+        return torch.optim.Adam(twin.parameters(), lr=config.lr, foreach=False)
+    return torch.optim.SGD(twin.parameters(), lr=config.lr, momentum=config.momentum, foreach=False)
+
+
+def evaluate(network, val_sets: dict) -> dict:
+    with torch.no_grad():
+        return {VAL_SETS[name]: round(psnr(predict_batches(network, noisy, "cpu", torch.float32, MULTIPLE), clean), 4)
+                for name, (noisy, clean) in val_sets.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=ROOT / "cache" / "data" / "train_data.pkl")
+    parser.add_argument("--val-dir", type=Path, default=ROOT / "data")
+    parser.add_argument("--pairs", type=int, default=50_000)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--out-dir", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    a, b = load_train_pairs(args.data)
+    a, b = a[:args.pairs], b[:args.pairs]
+    val_sets = {name: load_val(args.val_dir / name) for name in VAL_SETS}
+    config, arch = DEFAULT_CONFIG, dict(DEFAULT_ARCH)
+
+    torch.manual_seed(config.seed)
+    network = course_network(tuple(arch["widths"]), arch["kernel_size"], arch["upsampling"])
+    twin = twin_of(network, tuple(arch["widths"]), arch["kernel_size"], arch["upsampling"])
+    engines = {
+        "framework": (network, framework_step(network, make_optimizer(network, config))),
+        "torch": (twin, torch_step(twin, torch_optimizer(twin, config))),
+    }
+    runs = {name: TrainingRun(len(a), args.epochs, config) for name in engines}
+    step_losses = {name: [] for name in engines}
+    epochs = []
+    for epoch in range(args.epochs):
+        record = {"epoch": epoch + 1}
+        for name, (net, step) in engines.items():
+            net.train()
+            start = time.perf_counter()
+            with torch.no_grad():
+                loss = runs[name].epoch(step, a, b, "cpu", torch.float32, MULTIPLE, on_step=lambda _, v, n=name: step_losses[n].append(v))
+            record[name] = {"loss": loss, "seconds": round(time.perf_counter() - start, 2), "psnr": evaluate(net, val_sets)}
+        epochs.append(record)
+        print(json.dumps(record), flush=True)
+
+    final = epochs[-1]
+    result = {
+        "what": "course network trained on the framework vs its torch.nn twin: same init, batches, augmentation, optimizer, schedule",
+        "arch": arch, "config": config.as_dict(), "pairs": len(a), "epochs": args.epochs, "threads": torch.get_num_threads(),
+        "torch_version": torch.__version__, "per_epoch": epochs,
+        "final_psnr_difference_db": {key: round(final["framework"]["psnr"][key] - final["torch"]["psnr"][key], 4) for key in final["torch"]["psnr"]},
+        "seconds_per_epoch_ratio": round(sum(e["framework"]["seconds"] for e in epochs) / sum(e["torch"]["seconds"] for e in epochs), 3),
+    }
+    atomic_write_text(json.dumps(result, indent=2) + "\n", args.out_dir / "parity.json", overwrite=True)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["step", "framework_loss", "torch_loss"])
+    writer.writerows((i, round(f, 7), round(t, 7)) for i, (f, t) in enumerate(zip(step_losses["framework"], step_losses["torch"])))
+    atomic_write_text(buffer.getvalue(), args.out_dir / "parity_loss.csv", overwrite=True)
+    print(json.dumps({k: result[k] for k in ("final_psnr_difference_db", "seconds_per_epoch_ratio")}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -40,3 +40,20 @@ def get(name: str) -> Denoiser:
 
 
 register("miniproject1", miniproject1)
+
+
+def miniproject2(checkpoint: str | Path | None = None) -> Denoiser:
+    """Miniproject_2's ``Model().predict`` with ``bestmodel.pth``, or the course network or U-Net in a
+    checkpoint written by ``n2n train --engine scratch``."""
+    if checkpoint is None:
+        from Miniproject_2.model import Model
+
+        model = Model()
+        model.load_pretrained_model()
+        return model.predict
+    from n2n.scratch_models import ScratchDenoiser
+
+    return ScratchDenoiser(checkpoint)
+
+
+register("miniproject2", miniproject2)

@@ -11,6 +11,7 @@ import importlib
 
 ENGINES = {
     "torch": "n2n.train_torch:run",
+    "scratch": "n2n.train_scratch:run",
 }
 
 

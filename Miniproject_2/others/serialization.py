@@ -4,7 +4,8 @@ A checkpoint is ``{"format": FORMAT, "version": 1, "arch": {...}, "state": {name
 "float32"|"float64", "shape": [...], "data": bytes}}, "meta": {...}}``: only dicts, lists, strings,
 numbers and bytes. ``load_checkpoint`` unpickles with an ``Unpickler`` that refuses every global
 (class or function) reference, so a malicious pickle cannot run anything; then it checks the
-structure and rebuilds the tensors from the raw little-endian bytes.
+structure and rebuilds the tensors from the raw little-endian bytes. ``meta`` may hold more tensors
+as ``encode_tensor`` records (e.g. optimizer moments), decoded by the caller with ``decode_tensor``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ class PlainDataUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError("it uses persistent references; only plain data is allowed")
 
 
-def _encode(tensor) -> dict:
+def encode_tensor(tensor) -> dict:
+    """A float32/float64 tensor -> a plain ``{dtype, shape, data}`` record (little-endian bytes)."""
     dtype = str(tensor.dtype).replace("torch.", "")
     if dtype not in TYPECODES:
         raise ValueError(f"cannot save a {tensor.dtype} tensor; expected one of {sorted(TYPECODES)}")
@@ -43,7 +45,8 @@ def _encode(tensor) -> dict:
     return {"dtype": dtype, "shape": list(tensor.shape), "data": values.tobytes()}
 
 
-def _decode(entry, name: str, path):
+def decode_tensor(entry, name: str, path):
+    """The tensor of an ``encode_tensor`` record; ``ValueError`` naming ``name`` and ``path`` if it is corrupt."""
     if not (isinstance(entry, dict) and entry.get("dtype") in TYPECODES and isinstance(entry.get("shape"), list)
             and isinstance(entry.get("data"), bytes) and all(isinstance(s, int) and s >= 0 for s in entry["shape"])):
         raise ValueError(f"{path} is corrupt: tensor {name!r} is not a {{dtype, shape, data}} record")
@@ -69,7 +72,7 @@ def save_checkpoint(path, state: dict, arch: dict, meta: dict | None = None, ove
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} already exists; pass overwrite=True (--force) to replace it")
     payload = {"format": FORMAT, "version": 1, "arch": dict(arch), "meta": dict(meta or {}),
-               "state": {name: _encode(value) for name, value in state.items()}}
+               "state": {name: encode_tensor(value) for name, value in state.items()}}
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -102,5 +105,5 @@ def load_checkpoint(path, how_to_get: str = "") -> tuple[dict, dict, dict]:
         raise ValueError(f"{path} is not a Miniproject_2 checkpoint (format {FORMAT!r}, version 1).{hint}")
     if not isinstance(payload.get("state"), dict) or not isinstance(payload.get("arch"), dict):
         raise ValueError(f"{path} is corrupt: no state/arch dictionaries.{hint}")
-    state = {name: _decode(entry, name, path) for name, entry in payload["state"].items()}
+    state = {name: decode_tensor(entry, name, path) for name, entry in payload["state"].items()}
     return state, payload["arch"], payload.get("meta") or {}

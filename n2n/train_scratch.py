@@ -7,24 +7,24 @@ Same files and options as the ``torch`` engine: ``--out`` gets the best weights 
 (``others/serialization.py``) with the ``arch`` dict of ``n2n.scratch_models``; all writes are atomic.
 
 The batches and learning rates are those of ``Miniproject_2.others.training.fit`` over ``--epochs``
-epochs; a resumed run replays the schedule up to its epoch, so it continues exactly where the
-interrupted one stopped.
+epochs (a ``TrainingRun``); a resumed run replays the schedule up to its epoch, so it continues
+exactly where the interrupted one stopped.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import random
 import time
 
 import torch
 from tqdm import tqdm
 
 from Miniproject_2.model import DEFAULT_CONFIG, default_device
-from Miniproject_2.others.loss import MSE
 from Miniproject_2.others.serialization import load_checkpoint, save_checkpoint
-from Miniproject_2.others.training import TrainConfig, batch_tensors, epoch_schedule, learning_rate, make_optimizer, predict_batches
+from Miniproject_2.others.training import (
+    TrainConfig, TrainingRun, epoch_schedule, framework_step, learning_rate, make_optimizer, predict_batches,
+)
 from n2n.data.course import load_val
 from n2n.fileio import check_writable
 from n2n.metrics import psnr
@@ -35,46 +35,15 @@ from n2n.train_torch import companion_paths, load_training_data, write_log
 DTYPE = torch.float32
 
 
-class Schedule:
-    """``fit``'s batch schedule and cosine learning rate over ``epochs`` epochs, one epoch at a time."""
-
-    def __init__(self, count: int, epochs: int, config: TrainConfig) -> None:
-        self.count, self.config = count, config
-        self.rng = random.Random(config.seed)
-        self.steps_per_epoch = math.ceil(count / config.batch_size)
-        self.total_steps = epochs * self.steps_per_epoch
-        self.step = 0
-
-    def next_epoch(self) -> list:
-        """The next epoch's batches (advances the random generator)."""
-        return epoch_schedule(self.count, self.config.batch_size, self.rng, self.config.augment)
-
-    def skip(self, epochs: int) -> None:
-        """Replay ``epochs`` epochs without training (to resume after them)."""
-        for _ in range(epochs):
-            self.next_epoch()
-            self.step += self.steps_per_epoch
-
-    def learning_rate(self) -> float:
-        return learning_rate(self.config, self.step, self.total_steps)
+def skip_epochs(run: TrainingRun, epochs: int) -> None:
+    """Replay ``epochs`` epochs of ``run``'s schedule without training, to resume after them."""
+    for _ in range(epochs):
+        epoch_schedule(run.count, run.config.batch_size, run.rng, run.config.augment)
+        run.step += steps_per_epoch(run)
 
 
-def train_epoch(network, optimizer, schedule: Schedule, inputs, targets, device, multiple: int, on_step=None) -> float:
-    """One epoch on ``(N, 3, H, W)`` pairs in [0, 255]; returns the mean MSE loss (images in [0, 1])."""
-    loss, running = MSE(), 0.0
-    network.train()
-    for batch in schedule.next_epoch():
-        x, y = batch_tensors(inputs, targets, batch, device, DTYPE, multiple)
-        optimizer.lr = schedule.learning_rate()
-        optimizer.zero_grad()
-        value = float(loss(network(x), y))
-        network.backward(loss.backward())
-        optimizer.step()
-        schedule.step += 1
-        running += value * len(batch.indices)
-        if on_step is not None:
-            on_step(value)
-    return running / schedule.count
+def steps_per_epoch(run: TrainingRun) -> int:
+    return math.ceil(run.count / run.config.batch_size)
 
 
 def resume_point(last_path):
@@ -115,22 +84,24 @@ def run(args: argparse.Namespace) -> int:
         torch.manual_seed(config.seed)
         network = build_network(arch, device, DTYPE)
         optimizer = make_optimizer(network, config)
-        schedule = Schedule(len(train_a), args.epochs, config)
+        run = TrainingRun(len(train_a), args.epochs, config)
+        train_step = framework_step(network, optimizer)
         start, best, history = 0, float("-inf"), []
         if resumed is not None:
             state, _, meta = resumed
             network.load_state_dict(state)
             load_optimizer_state(optimizer, meta["optimizer"], last_path)
             start, best, history = int(meta["epoch"]), float(meta["best_psnr"]), list(meta["history"])
-        schedule.skip(start)
+        skip_epochs(run, start)
         for epoch in range(start, args.epochs):
-            with tqdm(total=schedule.steps_per_epoch, desc=f"epoch {epoch + 1}/{args.epochs}", unit="step", disable=None) as bar:
-                def on_step(loss: float) -> None:
+            with tqdm(total=steps_per_epoch(run), desc=f"epoch {epoch + 1}/{args.epochs}", unit="step", disable=None) as bar:
+                def on_step(_, loss: float) -> None:
                     bar.update()
                     bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
 
-                lr, started = schedule.learning_rate(), time.perf_counter()
-                loss = train_epoch(network, optimizer, schedule, train_a, train_b, device, multiple, on_step)
+                lr, started = learning_rate(config, run.step, run.total_steps), time.perf_counter()
+                network.train()
+                loss = run.epoch(train_step, train_a, train_b, device, DTYPE, multiple, on_step)
                 seconds = time.perf_counter() - started
             val_psnr = psnr(predict_batches(network, val_noisy, device, DTYPE, multiple), val_clean)
             history.append({"epoch": epoch + 1, "loss": loss, "val_psnr": val_psnr, "lr": lr, "seconds": seconds})

@@ -18,7 +18,7 @@ from .others.unet import UNet
 from .others.validation import check_epochs, check_images, check_pair
 
 BEST_MODEL_PATH = Path(__file__).resolve().parent / "bestmodel.pth"
-DEFAULT_ARCH = {"width": 32, "depth": 2}
+DEFAULT_ARCH = {"width": 32, "depth": 3}
 # Fine-tuning loaded weights with the from-scratch peak rate would first undo part of their training.
 PRETRAINED_LR = 5e-4
 
@@ -34,9 +34,7 @@ class Model:
         self.pretrained = False
 
     def _set_network(self, network: UNet) -> None:
-        self.network = network.to(self.device)
-        if self.device.type == "cuda":
-            self.network = self.network.to(memory_format=torch.channels_last)
+        self.network = network.to(self.device, memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(self.network.parameters(), lr=self.config.lr)
 
     def load_pretrained_model(self) -> None:

@@ -132,9 +132,7 @@ def run(args: argparse.Namespace) -> int:
     ddp = Distributed()
     try:
         torch.manual_seed(config.seed)
-        network = UNet(**arch).to(ddp.device)
-        if ddp.device.type == "cuda":
-            network = network.to(memory_format=torch.channels_last)
+        network = UNet(**arch).to(ddp.device, memory_format=torch.channels_last)
         optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
         total_steps = args.epochs * steps_per_epoch(train_a.shape[0], config, ddp.world_size)
         scheduler = make_scheduler(optimizer, total_steps, config)

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     target = b if args.target == "noisy" else clean
     config = TrainConfig(seed=args.seed)
     torch.manual_seed(config.seed)
-    network = UNet(**DEFAULT_ARCH)
+    network = UNet(**DEFAULT_ARCH).to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
     start = time.perf_counter()
     history = fit(network, optimizer, a, target, args.epochs, config, torch.device("cpu"))

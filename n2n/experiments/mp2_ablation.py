@@ -21,12 +21,12 @@ import torch
 from Miniproject_2.others.network import course_network
 from Miniproject_2.others.training import TrainConfig, fit, make_optimizer, predict_batches
 from n2n.data.course import load_train_pairs, load_val
+from n2n.evaluate import VAL_SETS, available_val_sets
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "results" / "miniproject_2" / "ablations.csv"
-VAL_SETS = {"val_data.pkl": "mixed", "val_gaussian25.pkl": "gaussian25", "val_poisson.pkl": "poisson", "val_pixelate.pkl": "pixelate"}
 BASE_ARCH = {"widths": (32, 64), "kernel_size": 3, "upsampling": "nearest"}
 BASE_CONFIG = TrainConfig(batch_size=32, optimizer="adam", lr=2e-3)
 
@@ -48,7 +48,7 @@ VARIANTS = {
     "no augmentation": ({}, {"augment": False}),
 }
 FIELDS = ["variant", "widths", "kernel_size", "upsampling", "optimizer", "lr", "batch_size", "augment", "params",
-          "pairs", "epochs", "threads", "train_seconds", "final_loss"] + [f"psnr_{label}" for label in VAL_SETS.values()]
+          "pairs", "epochs", "threads", "train_seconds", "final_loss"] + [f"psnr_{name}" for name in VAL_SETS]
 
 
 def run_variant(name: str, a, b, val_sets: dict, epochs: int) -> dict:
@@ -62,8 +62,8 @@ def run_variant(name: str, a, b, val_sets: dict, epochs: int) -> dict:
     with torch.no_grad():
         losses = fit(network, optimizer, a, b, epochs, config, "cpu", torch.float32)
         seconds = time.perf_counter() - start
-        scores = {f"psnr_{VAL_SETS[file]}": round(psnr(predict_batches(network, noisy, "cpu", torch.float32, 4), clean), 3)
-                  for file, (noisy, clean) in val_sets.items()}
+        scores = {f"psnr_{name}": round(psnr(predict_batches(network, noisy, "cpu", torch.float32, 4), clean), 3)
+                  for name, (noisy, clean) in val_sets.items()}
     return {
         "variant": name, "widths": "/".join(map(str, arch["widths"])), "kernel_size": arch["kernel_size"],
         "upsampling": arch["upsampling"], "optimizer": config.optimizer, "lr": config.lr, "batch_size": config.batch_size,
@@ -88,7 +88,6 @@ def write_rows(rows: list[dict], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT / "cache" / "data" / "train_data.pkl")
-    parser.add_argument("--val-dir", type=Path, default=ROOT / "data")
     parser.add_argument("--pairs", type=int, default=20_000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="VARIANT")
@@ -98,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     a, b = load_train_pairs(args.data)
     a, b = a[:args.pairs], b[:args.pairs]
-    val_sets = {name: load_val(args.val_dir / name) for name in VAL_SETS}
+    val_sets = {name: load_val(path) for name, path in available_val_sets(ROOT).items()}
     rows = read_rows(args.out)
     done = {(row["variant"], int(row["pairs"]), int(row["epochs"])) for row in rows}
     for name in args.variants:

@@ -23,7 +23,7 @@ from Miniproject_2.model import DEFAULT_ARCH, DEFAULT_CONFIG, MULTIPLE
 from Miniproject_2.others.network import course_network
 from Miniproject_2.others.training import TrainingRun, framework_step, make_optimizer, predict_batches
 from n2n.data.course import load_train_pairs, load_val
-from n2n.experiments.mp2_ablation import VAL_SETS
+from n2n.evaluate import available_val_sets
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
 from n2n.twins import twin_of
@@ -56,14 +56,13 @@ def torch_optimizer(twin: torch.nn.Module, config):
 
 def evaluate(network, val_sets: dict) -> dict:
     with torch.no_grad():
-        return {VAL_SETS[name]: round(psnr(predict_batches(network, noisy, "cpu", torch.float32, MULTIPLE), clean), 4)
+        return {name: round(psnr(predict_batches(network, noisy, "cpu", torch.float32, MULTIPLE), clean), 4)
                 for name, (noisy, clean) in val_sets.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT / "cache" / "data" / "train_data.pkl")
-    parser.add_argument("--val-dir", type=Path, default=ROOT / "data")
     parser.add_argument("--pairs", type=int, default=50_000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
@@ -73,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     a, b = load_train_pairs(args.data)
     a, b = a[:args.pairs], b[:args.pairs]
-    val_sets = {name: load_val(args.val_dir / name) for name in VAL_SETS}
+    val_sets = {name: load_val(path) for name, path in available_val_sets(ROOT).items()}
     config, arch = DEFAULT_CONFIG, dict(DEFAULT_ARCH)
 
     torch.manual_seed(config.seed)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from Miniproject_1.model import BEST_MODEL_PATH
 from n2n.cli import main
 from n2n.data.images import read_image, write_image
 from tests.mp1_helpers import noisy, smooth_images, write_course_files
@@ -96,6 +97,22 @@ def test_evaluate_prints_a_table_and_writes_json(trained: dict, tmp_path: Path, 
     assert "noisy input" in table and str(trained["out"]) in table
     rows = json.loads(report.read_text())
     assert {row["denoiser"] for row in rows} == {"noisy input", str(trained["out"])}
+
+
+def test_evaluate_refuses_to_overwrite_json(trained: dict, tmp_path: Path, capsys) -> None:
+    report = tmp_path / "eval.json"
+    report.write_text("{}")
+    assert main(["evaluate", "--models", "--val", str(trained["val"]), "--json", str(report)]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not BEST_MODEL_PATH.is_file(), reason="bestmodel.pth not trained yet")
+def test_demo_evaluates_and_denoises_the_example(tmp_path: Path, capsys) -> None:
+    assert main(["demo", "--limit", "4", "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "miniproject1" in out and "dB denoised" in out
+    assert (tmp_path / "demo" / "example_miniproject1.png").is_file()
+    assert (tmp_path / "demo" / "example_miniproject1_compare.png").is_file()
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from n2n import denoisers
 from n2n.evaluate import VAL_SETS, available_val_sets, evaluate, format_table
-from n2n.fileio import atomic_write_text
+from n2n.fileio import atomic_write_text, check_writable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json is not None:
+        check_writable(args.json, args.force)  # fail before the work, not after
     if args.val:
         val_sets = {path.stem: path for path in args.val}
     else:

@@ -49,23 +49,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", nargs="*", help="validation set names (default: all committed)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("results/miniproject_1/quality.json"))
+    parser.add_argument("--only", choices=["baselines", "models"], help="run only these rows, keep the others from --out")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     val_sets = available_val_sets()
     if args.sets:
         val_sets = {name: val_sets[name] for name in args.sets}
-    shipped = denoisers.get("miniproject1")
+    shipped = denoisers.get("miniproject1") if args.only != "baselines" else None
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     for set_name, path in val_sets.items():
         noisy, clean = load_val(path)
         sigma = 25.0 if set_name == "gaussian25" else None
-        methods = [("noisy input", lambda x: x.float(), True),
-                   ("NL-means (sigma estimated)", baselines.nl_means(), True),
-                   ("Miniproject_1 shipped (N2N, mixed noise)", shipped, True)]
-        if set_name == "gaussian25":
-            methods += [(name, denoisers.miniproject1(weights), True) for name, weights in GAUSSIAN_WEIGHTS.items() if weights.is_file()]
-        methods.append(("BM3D (true sigma 25)" if sigma else "BM3D (sigma estimated)", baselines.bm3d(sigma), False))
-        rows = [score(name, fn, noisy, clean, args.subset, full) for name, fn, full in methods]
+        methods = []
+        if args.only != "models":
+            methods += [("noisy input", lambda x: x.float(), True), ("NL-means (sigma estimated)", baselines.nl_means(), True),
+                        ("BM3D (true sigma 25)" if sigma else "BM3D (sigma estimated)", baselines.bm3d(sigma), False)]
+        if args.only != "baselines":
+            methods.append(("Miniproject_1 shipped (N2N, mixed noise)", shipped, True))
+            if set_name == "gaussian25":
+                methods += [(name, denoisers.miniproject1(weights), True) for name, weights in GAUSSIAN_WEIGHTS.items() if weights.is_file()]
+        kept = [row for row in results.get(set_name, {}).get("rows", []) if row["method"] not in {m[0] for m in methods}]
+        rows = kept + [score(name, fn, noisy, clean, args.subset, full) for name, fn, full in methods]
         results[set_name] = {"path": str(path), "images": int(noisy.shape[0]), "rows": rows}
         atomic_write_text(json.dumps(results, indent=2) + "\n", args.out, overwrite=True)
     return 0

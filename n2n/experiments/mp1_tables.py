@@ -1,0 +1,83 @@
+"""Print the README's Miniproject_1 tables (Markdown) from the results files: ``python -m n2n.experiments.mp1_tables``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+RESULTS = Path("results/miniproject_1")
+
+
+def ablation_table() -> str:
+    path = RESULTS / "ablations.csv"
+    if not path.is_file():
+        return "(no ablations.csv)"
+    lines = ["| width × depth | parameters | val PSNR (dB) | train time (s, 1 thread, shared CPU) | 512×512 predict (s) |",
+             "|---|---|---|---|---|"]
+    for row in csv.DictReader(path.open()):
+        lines.append(f"| {row['width']} × {row['depth']} | {int(row['params']):,} | {float(row['val_psnr']):.2f} | "
+                     f"{float(row['train_seconds']):.0f} | {float(row['predict_512_seconds']):.2f} |")
+    return "\n".join(lines)
+
+
+def quality_table() -> str:
+    path = RESULTS / "quality.json"
+    if not path.is_file():
+        return "(no quality.json)"
+    results = json.loads(path.read_text())
+    sets = list(results)
+    methods = list(dict.fromkeys(row["method"] for s in sets for row in results[s]["rows"]))
+    value = {(row["method"], s): row for s in sets for row in results[s]["rows"]}
+
+    def cell(method: str, set_name: str) -> str:
+        row = value.get((method, set_name))
+        if row is None:
+            return "–"
+        full = f"{row['psnr']:.2f}" if "psnr" in row else "–"
+        return f"{full} / {row['psnr_subset']:.2f}"
+
+    subset = next(iter(results.values()))["rows"][0]["subset"]
+    lines = [f"PSNR in dB: all 1000 images / first {subset} images (BM3D runs on the first {subset} only).", "",
+             "| method | " + " | ".join(sets) + " |", "|---" * (len(sets) + 1) + "|"]
+    lines += [f"| {m} | " + " | ".join(cell(m, s) for s in sets) + " |" for m in methods]
+    return "\n".join(lines)
+
+
+def gaussian_table() -> str:
+    lines = ["| training target | pairs × epochs | train time (s) | val_gaussian25 PSNR (dB) |", "|---|---|---|---|"]
+    for name in ("n2n", "n2c"):
+        path = RESULTS / f"gaussian25_{name}.json"
+        if path.is_file():
+            r = json.loads(path.read_text())
+            lines.append(f"| {r['method']} | {r['pairs']} × {r['epochs']} | {r['train_seconds']:.0f} | {r['val_psnr']:.2f} |")
+    return "\n".join(lines)
+
+
+def timing_table() -> str:
+    path = RESULTS / "timing.json"
+    if not path.is_file():
+        return "(no timing.json)"
+    t = json.loads(path.read_text())
+    lines = ["| measurement | measured | target | met |", "|---|---|---|---|"]
+    if "train" in t:
+        lines.append(f"| `Model().train`, {t['train']['pairs']} pairs, 1 epoch | {t['train']['seconds']:.0f} s | ≤ 600 s | {t['train']['met']} |")
+    if "predict" in t:
+        p = t["predict"]
+        lines.append(f"| `predict`, 1000×3×32×32 | {p['crops']['seconds']:.2f} s | ≤ 5 s | {p['crops']['met']} |")
+        lines.append(f"| `predict`, 1×3×512×512 | {p['image_512']['seconds']:.2f} s | ≤ 2 s | {p['image_512']['met']} |")
+    if "denoise_4000x3000" in t:
+        d = t["denoise_4000x3000"]
+        lines.append(f"| `n2n denoise`, 4000×3000 PNG: peak RSS | {d['peak_rss_gib']:.2f} GiB ({d['seconds']:.0f} s) | ≤ 4 GiB | {d['met']} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    for title, table in (("Ablation", ablation_table()), ("Quality", quality_table()),
+                         ("Noise2Noise vs Noise2Clean", gaussian_table()), ("Timing", timing_table())):
+        print(f"### {title}\n\n{table}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -24,6 +24,7 @@ from n2n.data.course import load_train_pairs, load_val
 from n2n.evaluate import VAL_SETS, available_val_sets
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
+from n2n.readme import replace_block
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "results" / "miniproject_2" / "ablations.csv"
@@ -85,6 +86,18 @@ def write_rows(rows: list[dict], path: Path) -> None:
     atomic_write_text(buffer.getvalue(), path, overwrite=True)
 
 
+def readme_table(rows: list[dict]) -> str:
+    """Markdown: one line per variant with its size, time and PSNR per validation set."""
+    sets = [name for name in VAL_SETS if rows and f"psnr_{name}" in rows[0]]
+    lines = ["| variant | parameters | train time (s) | " + " | ".join(f"{name} (dB)" for name in sets) + " |",
+             "|---" * (3 + len(sets)) + "|"]
+    for row in rows:
+        lines.append(f"| {row['variant']} | {row['params']} | {row['train_seconds']} | "
+                     + " | ".join(f"{float(row[f'psnr_{name}']):.2f}" for name in sets) + " |")
+    pairs, epochs, threads = (rows[0][key] for key in ("pairs", "epochs", "threads")) if rows else ("?", "?", "?")
+    return f"{pairs} pairs × {epochs} epochs each, {threads} CPU thread(s) (times measured on a shared, busy machine):\n\n" + "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT / "cache" / "data" / "train_data.pkl")
@@ -93,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="VARIANT")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--readme-only", action="store_true", help="only refresh the README table from --out")
     args = parser.parse_args(argv)
+    if args.readme_only:
+        replace_block("mp2:ablation", readme_table(read_rows(args.out)))
+        return 0
     torch.set_num_threads(args.threads)
     a, b = load_train_pairs(args.data)
     a, b = a[:args.pairs], b[:args.pairs]
@@ -107,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         print(", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
         rows.append(row)
         write_rows(rows, args.out)
+    if args.out == RESULTS:
+        replace_block("mp2:ablation", readme_table(rows))
     return 0
 
 

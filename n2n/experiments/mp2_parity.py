@@ -26,6 +26,7 @@ from n2n.data.course import load_train_pairs, load_val
 from n2n.evaluate import available_val_sets
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
+from n2n.readme import replace_block
 from n2n.twins import twin_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,18 @@ def evaluate(network, val_sets: dict) -> dict:
                 for name, (noisy, clean) in val_sets.items()}
 
 
+def readme_table(result: dict) -> str:
+    lines = ["| epoch | loss, framework | loss, torch | mixed PSNR, framework | mixed PSNR, torch | seconds, framework | seconds, torch |",
+             "|---|---|---|---|---|---|---|"]
+    for e in result["per_epoch"]:
+        f, t = e["framework"], e["torch"]
+        lines.append(f"| {e['epoch']} | {f['loss']:.6f} | {t['loss']:.6f} | {f['psnr']['mixed']:.3f} | {t['psnr']['mixed']:.3f} | {f['seconds']:.0f} | {t['seconds']:.0f} |")
+    differences = ", ".join(f"{name} {value:+.4f}" for name, value in result["final_psnr_difference_db"].items())
+    return (f"{result['pairs']} pairs, {result['epochs']} epochs, {result['threads']} CPU threads. Final PSNR difference "
+            f"(framework − torch, dB): {differences}. Time per epoch, framework / torch: {result['seconds_per_epoch_ratio']:.2f}×.\n\n"
+            + "\n".join(lines))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT / "cache" / "data" / "train_data.pkl")
@@ -67,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
+    parser.add_argument("--readme-only", action="store_true", help="only refresh the README table from OUT_DIR/parity.json")
     args = parser.parse_args(argv)
+    if args.readme_only:
+        replace_block("mp2:parity", readme_table(json.loads((args.out_dir / "parity.json").read_text())))
+        return 0
     if args.threads:
         torch.set_num_threads(args.threads)
     a, b = load_train_pairs(args.data)
@@ -110,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     writer.writerow(["step", "framework_loss", "torch_loss"])
     writer.writerows((i, round(f, 7), round(t, 7)) for i, (f, t) in enumerate(zip(step_losses["framework"], step_losses["torch"])))
     atomic_write_text(buffer.getvalue(), args.out_dir / "parity_loss.csv", overwrite=True)
+    if args.out_dir == RESULTS:
+        replace_block("mp2:parity", readme_table(result))
     print(json.dumps({k: result[k] for k in ("final_psnr_difference_db", "seconds_per_epoch_ratio")}))
     return 0
 

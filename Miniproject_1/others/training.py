@@ -57,6 +57,11 @@ def steps_per_epoch(num_pairs: int, config: TrainConfig, world_size: int = 1) ->
     return math.ceil(per_rank / max(1, config.batch_size // world_size))
 
 
+def use_bfloat16(device: torch.device) -> bool:
+    """Mixed precision only where it pays and is supported: CUDA devices with bfloat16."""
+    return device.type == "cuda" and torch.cuda.is_bf16_supported()
+
+
 def to_unit(images: torch.Tensor, device: torch.device) -> torch.Tensor:
     """``(N, C, H, W)`` in [0, 255] (any dtype) -> float32 in [0, 1] on ``device``."""
     return images.to(device=device, non_blocking=True).float().div_(255.0)
@@ -86,7 +91,7 @@ def train_epoch(
     order = torch.tensor(list(sampler), dtype=torch.long)
     local_batch = max(1, config.batch_size // world_size)
     generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch * 7919 + rank)
-    use_cuda = device.type == "cuda"
+    mixed = use_bfloat16(device)
     total, count = 0.0, 0
     for start in range(0, order.numel(), local_batch):
         index = order[start : start + local_batch]
@@ -94,7 +99,7 @@ def train_epoch(
         if config.augment:
             x, y = augment_pair(x, y, generator)
         x, y = x.contiguous(memory_format=torch.channels_last), y.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_cuda):
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=mixed):
             loss = F.mse_loss(network(x).float(), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

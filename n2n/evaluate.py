@@ -12,6 +12,7 @@ from n2n.data.course import load_val
 from n2n.metrics import psnr
 
 Denoiser = Callable[[torch.Tensor], torch.Tensor]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 VAL_SETS = {
     "mixed": "data/val_data.pkl",
     "gaussian25": "data/val_gaussian25.pkl",
@@ -20,9 +21,10 @@ VAL_SETS = {
 }
 
 
-def available_val_sets(root: str | Path = ".") -> dict[str, Path]:
-    """The committed validation sets that exist under ``root``: name -> path."""
-    found = {name: Path(root) / path for name, path in VAL_SETS.items()}
+def available_val_sets(root: str | Path | None = None) -> dict[str, Path]:
+    """The committed validation sets that exist under ``root`` (default: the repository): name -> path."""
+    root = REPO_ROOT if root is None else Path(root)
+    found = {name: root / path for name, path in VAL_SETS.items()}
     return {name: path for name, path in found.items() if path.is_file()}
 
 

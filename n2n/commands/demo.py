@@ -14,12 +14,12 @@ from pathlib import Path
 from n2n import denoisers
 from n2n.commands.denoise import compare_path, side_by_side
 from n2n.data.images import read_image, write_image
-from n2n.evaluate import VAL_SETS, available_val_sets, evaluate, format_table
+from n2n.evaluate import REPO_ROOT, VAL_SETS, available_val_sets, evaluate, format_table
 from n2n.metrics import psnr
 from n2n.tiling import denoise_tiled
 
-EXAMPLE_NOISY = Path("examples/example_noisy.png")
-EXAMPLE_CLEAN = Path("examples/example_clean.png")
+EXAMPLE_NOISY = REPO_ROOT / "examples" / "example_noisy.png"
+EXAMPLE_CLEAN = REPO_ROOT / "examples" / "example_clean.png"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,9 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     val_sets = available_val_sets()
     if not val_sets:
-        raise FileNotFoundError(f"no validation sets found ({', '.join(VAL_SETS.values())}); run from the repository root")
+        raise FileNotFoundError(f"no validation sets found under {REPO_ROOT} ({', '.join(VAL_SETS.values())})")
     chosen = {name: denoisers.get(name) for name in sorted(denoisers.DENOISERS)}
-    print(f"PSNR (dB) on the committed validation sets ({', '.join(map(str, val_sets.values()))}):")
+    print(f"PSNR (dB) on the committed validation sets ({', '.join(VAL_SETS[name] for name in val_sets)}):")
     print(format_table(evaluate(chosen, val_sets, limit=args.limit)))
     out = args.out or Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
     noisy = read_image(EXAMPLE_NOISY)

@@ -9,14 +9,36 @@ from pathlib import Path
 RESULTS = Path("results/miniproject_1")
 
 
+def macs_per_pixel(width: int, depth: int) -> float:
+    """Multiply-accumulates of one forward pass per input pixel (convolutions only), counted on a 64x64 input."""
+    import torch
+
+    from Miniproject_1.others.unet import UNet
+
+    total = 0
+
+    def count(module, inputs, output) -> None:
+        nonlocal total
+        total += output.numel() * module.in_channels * module.kernel_size[0] * module.kernel_size[1]
+
+    network = UNet(width=width, depth=depth)
+    for module in network.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            module.register_forward_hook(count)
+    with torch.no_grad():
+        network(torch.zeros(1, 3, 64, 64))
+    return total / (64 * 64)
+
+
 def ablation_table() -> str:
     path = RESULTS / "ablations.csv"
     if not path.is_file():
         return "(no ablations.csv)"
-    lines = ["| width × depth | parameters | val PSNR (dB) | train time (s, 1 thread, shared CPU) | 512×512 predict (s) |",
-             "|---|---|---|---|---|"]
+    lines = ["| width × depth | parameters | k MAC / pixel | val PSNR (dB) | train time (s, 1 thread, shared CPU) | 512×512 predict (s) |",
+             "|---|---|---|---|---|---|"]
     for row in csv.DictReader(path.open()):
-        lines.append(f"| {row['width']} × {row['depth']} | {int(row['params']):,} | {float(row['val_psnr']):.2f} | "
+        macs = macs_per_pixel(int(row["width"]), int(row["depth"])) / 1000
+        lines.append(f"| {row['width']} × {row['depth']} | {int(row['params']):,} | {macs:.0f} | {float(row['val_psnr']):.2f} | "
                      f"{float(row['train_seconds']):.0f} | {float(row['predict_512_seconds']):.2f} |")
     return "\n".join(lines)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 from mp2_reference import assert_parity, run_reference
+from single_thread import one_thread  # noqa: F401
 
 from Miniproject_1.others.unet import UNet as TorchUNet
-from Miniproject_2.model import UNet
+from Miniproject_2.model import MSE, Adam, UNet
 
 
 @pytest.mark.parametrize("width, depth, batch, size", [(4, 1, 1, 6), (5, 2, 3, 8), (8, 3, 3, 16), (3, 3, 5, (8, 24))])
@@ -53,3 +54,28 @@ def test_unet_errors_and_modes(no_autograd):
         UNet(width=2, depth=0)
     net.eval()
     assert not net.training and not net.head[0][0].training and not net.up[1][0][1].training
+
+
+def test_adam_training_steps_follow_miniproject_1s_trajectory(no_autograd):
+    """Three Adam steps on the framework and in torch from the same weights: same losses and weights (float64)."""
+    torch.manual_seed(5)
+    reference = TorchUNet(width=4, depth=2).double()
+    ours = UNet(width=4, depth=2, dtype=torch.float64)
+    ours.load_state_dict(reference.state_dict())
+    ours_optimizer = Adam(ours.param(), lr=1e-2)
+    reference_optimizer = torch.optim.Adam(reference.parameters(), lr=1e-2, foreach=False)
+    loss = MSE()
+    for step in range(3):
+        x, y = torch.rand(2, 4, 3, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(step))
+        ours.zero_grad()
+        value = loss(ours(x), y)
+        ours.backward(loss.backward())
+        ours_optimizer.step()
+        with torch.enable_grad():
+            reference_optimizer.zero_grad()
+            reference_value = torch.nn.functional.mse_loss(reference(x), y)
+            reference_value.backward()
+        reference_optimizer.step()
+        assert_parity(value, reference_value.detach(), f"loss at step {step}")
+    for name, value in reference.state_dict().items():
+        assert_parity(ours.state_dict()[name], value, f"weight {name}")

@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "n2n.commands.demo",
     "n2n.commands.data",
     "n2n.commands.bench",
+    "n2n.commands.report",
 ]
 
 

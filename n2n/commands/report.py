@@ -1,0 +1,35 @@
+"""``n2n report``: rebuild Miniproject_1/Report_1.pdf and Miniproject_2/Report_2.pdf from the results files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from n2n.report.build import MAX_PAGES, REPO
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("report", help="build the two PDF reports from results/", description=__doc__)
+    parser.add_argument("--results", type=Path, default=REPO / "results", help="results folder (default: results/)")
+    parser.add_argument("--out-dir", type=Path, default=REPO,
+                        help="writes OUT_DIR/Miniproject_<n>/Report_<n>.pdf and report_data.json (default: the repository)")
+    parser.add_argument("--build-dir", type=Path, default=REPO / "build" / "report", help="figures, data and Typst sources (default: build/report/)")
+    parser.add_argument("--samples", type=int, default=2, help="validation crops per noise model in the qualitative figure (0: no model figures)")
+    parser.add_argument("--only", type=int, choices=[1, 2], action="append", help="build only this report (repeatable)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from n2n.report.build import build_reports  # matplotlib and typst load only when a report is built
+
+    if args.samples < 0:
+        raise ValueError(f"--samples must be >= 0, got {args.samples}")
+    built = build_reports(args.results, args.out_dir, args.build_dir, tuple(args.only or (1, 2)), args.samples)
+    status = 0
+    for report in built:
+        note = f"; missing inputs: {', '.join(report['missing'])}" if report["missing"] else ""
+        print(f"{report['pdf']} ({report['pages']} pages) and {report['data'].name}{note}")
+        if report["pages"] > MAX_PAGES:
+            print(f"warning: {report['pdf']} has {report['pages']} pages, the course allows {MAX_PAGES}")
+            status = 1
+    return status

@@ -1,0 +1,97 @@
+"""Every number of Report_1 (Miniproject_1), collected from the results files.
+
+:func:`collect` returns a JSON-serialisable dict; a section is None when its results file is
+missing (``inputs["missing"]`` names the file), and the template then says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from n2n.report.common import CONTEXT, data_counts, noisy_psnr, quality
+from n2n.report.inputs import ResultsReader
+
+ABLATION_FIELDS = ["width", "depth", "params", "pairs", "epochs", "threads", "train_seconds", "predict_512_seconds", "val_set", "val_psnr"]
+
+
+def setup() -> dict:
+    """The shipped architecture and training configuration, read from Miniproject_1's code."""
+    from Miniproject_1.model import DEFAULT_ARCH, PRETRAINED_LR
+    from Miniproject_1.others.training import TrainConfig
+    from Miniproject_1.others.unet import UNet
+
+    network = UNet(**DEFAULT_ARCH)
+    return {"arch": dict(DEFAULT_ARCH), "params": sum(p.numel() for p in network.parameters()),
+            "config": asdict(TrainConfig()), "pretrained_lr": PRETRAINED_LR}
+
+
+def gaussian(reader: ResultsReader) -> dict | None:
+    """Noise2Noise vs Noise2Clean on Gaussian noise (sigma 25): final PSNR and per-epoch history."""
+    runs = {}
+    for key in ("n2n", "n2c"):
+        found = reader.json(f"miniproject_1/gaussian25_{key}.json")
+        if found is not None:
+            history = [{k: h[k] for k in ("epoch", "loss", "val_psnr", "psnr") if k in h} for h in found.get("history", [])]
+            runs[key] = {k: found.get(k) for k in ("method", "pairs", "epochs", "threads", "train_seconds", "val_psnr", "noisy_psnr")}
+            runs[key]["history"] = history
+    if not runs:
+        return None
+    both = "n2n" in runs and "n2c" in runs
+    runs["difference_db"] = runs["n2n"]["val_psnr"] - runs["n2c"]["val_psnr"] if both else None
+    return runs
+
+
+def ablation(reader: ResultsReader, arch: dict) -> dict | None:
+    rows = reader.csv("miniproject_1/ablations.csv")
+    if not rows:
+        return None
+    kept = [{k: row.get(k) for k in ABLATION_FIELDS} | {"noisy_psnr": row.get("noisy_psnr")} for row in rows]
+    for row in kept:
+        row["chosen"] = row["width"] == arch["width"] and row["depth"] == arch["depth"]
+    for row in kept:
+        row["label"] = f"{row['width']}×{row['depth']}"
+    best = max(kept, key=lambda r: r["val_psnr"])
+    # A size is dominated when a smaller (or equal) network scored higher: it cost more for less.
+    dominated = [{"label": r["label"], "params": r["params"], "val_psnr": r["val_psnr"], "train_seconds": r["train_seconds"],
+                  "by": b["label"], "by_params": b["params"], "by_val_psnr": b["val_psnr"], "by_train_seconds": b["train_seconds"]}
+                 for r in kept for b in [max((o for o in kept if o["params"] <= r["params"] and o["val_psnr"] > r["val_psnr"]),
+                                              key=lambda o: o["val_psnr"], default=None)] if b is not None]
+    return {"rows": kept, "best": best["label"], "best_val_psnr": best["val_psnr"], "dominated": dominated}
+
+
+def timing(reader: ResultsReader) -> dict | None:
+    found = reader.json("miniproject_1/timing.json")
+    if not found:
+        return None
+    result = {}
+    if "train" in found:
+        t = found["train"]
+        result["train"] = {k: t.get(k) for k in ("pairs", "num_epochs", "seconds", "process_cpu_seconds", "target_seconds", "val_psnr_after", "met")}
+        result["train"]["threads"] = t.get("machine", {}).get("torch_threads")
+    if "predict" in found:
+        p = found["predict"]
+        result["predict"] = {part: {k: p[part].get(k) for k in ("shape", "seconds", "target_seconds", "met")} for part in ("crops", "image_512") if part in p}
+    if "denoise_4000x3000" in found:
+        d = found["denoise_4000x3000"]
+        result["denoise"] = {k: d.get(k) for k in ("seconds", "peak_rss_gib", "target_gib", "met")}
+    return result
+
+
+def collect(results: str | Path, repo: str | Path) -> dict:
+    """Report_1's numbers from the results folder ``results`` (and the code/data in ``repo``)."""
+    reader = ResultsReader(results)
+    arch_setup = setup()
+    data = {
+        "report": "Miniproject_1",
+        "context": CONTEXT,
+        "setup": arch_setup,
+        "data": data_counts(Path(repo) / "data" / "manifest.json"),
+        "noisy_psnr": noisy_psnr(reader),
+        "quality": quality(reader, "miniproject_1/quality.json"),
+        "gaussian": gaussian(reader),
+        "ablation": ablation(reader, arch_setup["arch"]),
+        "timing": timing(reader),
+    }
+    data["inputs"] = reader.inputs()
+    return data

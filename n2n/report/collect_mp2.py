@@ -1,0 +1,119 @@
+"""Every number of Report_2 (Miniproject_2, the from-scratch framework), collected from the results files.
+
+:func:`collect` returns a JSON-serialisable dict; a section is None when its results file is
+missing (``inputs["missing"]`` names the file), and the template then says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from n2n.report.common import CONTEXT, SET_NAMES, data_counts, noisy_psnr, quality
+from n2n.report.inputs import ResultsReader
+
+CURVE_POINTS = 200  # the per-step loss curves are stored as this many bin means (enough for a plot)
+
+
+def setup() -> dict:
+    """The shipped architecture and training configuration, read from Miniproject_2's code."""
+    from Miniproject_2.model import DEFAULT_ARCH, DEFAULT_CONFIG
+    from Miniproject_2.others.network import course_network
+
+    network = course_network(tuple(DEFAULT_ARCH["widths"]), DEFAULT_ARCH["kernel_size"], DEFAULT_ARCH["upsampling"])
+    return {"arch": {**DEFAULT_ARCH, "widths": list(DEFAULT_ARCH["widths"])},
+            "params": sum(p.numel() for p, _ in network.param()), "config": asdict(DEFAULT_CONFIG)}
+
+
+def bench(reader: ResultsReader) -> dict | None:
+    found = reader.json("framework/step_benchmark.json")
+    if not found:
+        return None
+    return {"batch": found.get("batch"), "runs": found.get("runs"), "median_ms": found.get("median_ms"),
+            "ratio": found.get("ratio_framework_over_torch"), "memory_mib": found.get("peak_step_memory_mib"),
+            "threads": found.get("machine", {}).get("threads"), "cpus": found.get("machine", {}).get("cpus")}
+
+
+def is_shipped(row: dict, arch: dict, config: dict) -> bool:
+    """Whether an ablation row trained the shipped architecture with the shipped training set-up."""
+    return (row.get("widths") == "/".join(map(str, arch["widths"])) and row.get("kernel_size") == arch["kernel_size"]
+            and row.get("upsampling") == arch["upsampling"] and row.get("optimizer") == config["optimizer"]
+            and row.get("lr") == config["lr"] and row.get("batch_size") == config["batch_size"] and row.get("augment") == config["augment"])
+
+
+def ablation(reader: ResultsReader, arch: dict, config: dict) -> dict | None:
+    rows = reader.csv("miniproject_2/ablations.csv")
+    if not rows:
+        return None
+    sets = [name for name in SET_NAMES if f"psnr_{name}" in rows[0]]
+    kept = [{"variant": r["variant"], "params": r["params"], "train_seconds": r["train_seconds"], "final_loss": r["final_loss"],
+             "psnr": {name: r[f"psnr_{name}"] for name in sets}, "chosen": is_shipped(r, arch, config)} for r in rows]
+    base = kept[0]  # the script's first variant is the reference every other one changes one thing of
+    worse = [r["variant"] for r in kept[1:] if r["psnr"].get("mixed", 0) < base["psnr"].get("mixed", 0)]
+    first = rows[0]
+    return {"sets": sets, "rows": kept, "base": base["variant"], "worse_than_base": worse,
+            "pairs": first.get("pairs"), "epochs": first.get("epochs"), "threads": first.get("threads")}
+
+
+def parity(reader: ResultsReader) -> dict | None:
+    found = reader.json("miniproject_2/parity.json")
+    if not found:
+        return None
+    epochs = [{"epoch": e["epoch"], **{engine: {"loss": e[engine]["loss"], "seconds": e[engine]["seconds"], "psnr": e[engine]["psnr"]}
+                                        for engine in ("framework", "torch")}} for e in found.get("per_epoch", [])]
+    return {"pairs": found.get("pairs"), "epochs": found.get("epochs"), "threads": found.get("threads"), "per_epoch": epochs,
+            "final_psnr_difference_db": found.get("final_psnr_difference_db"), "seconds_per_epoch_ratio": found.get("seconds_per_epoch_ratio")}
+
+
+def binned(values: list[float], points: int) -> list[float]:
+    """Means of ``points`` consecutive, near-equal bins of ``values`` (all values when fewer)."""
+    if len(values) <= points:
+        return list(values)
+    edges = [round(i * len(values) / points) for i in range(points + 1)]
+    return [sum(values[a:b]) / (b - a) for a, b in zip(edges, edges[1:])]
+
+
+def parity_steps(reader: ResultsReader) -> dict | None:
+    rows = reader.csv("miniproject_2/parity_loss.csv")
+    if not rows:
+        return None
+    framework = [float(r["framework_loss"]) for r in rows]
+    torch_ = [float(r["torch_loss"]) for r in rows]
+    relative = [abs(f - t) / max(abs(t), 1e-12) for f, t in zip(framework, torch_)]
+    bins = min(CURVE_POINTS, len(rows))
+    return {"steps": len(rows), "max_relative_difference": max(relative), "mean_relative_difference": sum(relative) / len(relative),
+            "first_step_relative_difference": relative[0], "curve_bins": bins,
+            "framework_curve": binned(framework, bins), "torch_curve": binned(torch_, bins)}
+
+
+def unet(reader: ResultsReader) -> dict | None:
+    found = reader.json("miniproject_2/unet_scratch_vs_torch.json")
+    if not found:
+        return None
+    keys = ("arch", "pairs", "epochs", "threads", "trajectory_check", "psnr_before_training", "final_psnr",
+            "final_psnr_scratch_minus_torch_db", "final_psnr_control_minus_torch_db", "seconds_per_epoch")
+    result = {k: found.get(k) for k in keys}
+    result["step_median_s"] = {name: t.get("median_s") for name, t in found.get("train_step_seconds_batch32_3x32x32", {}).items()}
+    return result
+
+
+def collect(results: str | Path, repo: str | Path) -> dict:
+    """Report_2's numbers from the results folder ``results`` (and the code/data in ``repo``)."""
+    reader = ResultsReader(results)
+    arch_setup = setup()
+    data = {
+        "report": "Miniproject_2",
+        "context": CONTEXT,
+        "setup": arch_setup,
+        "data": data_counts(Path(repo) / "data" / "manifest.json"),
+        "noisy_psnr": noisy_psnr(reader),
+        "quality": quality(reader, "miniproject_2/quality.json"),
+        "mp1_quality": quality(reader, "miniproject_1/quality.json"),
+        "bench": bench(reader),
+        "ablation": ablation(reader, arch_setup["arch"], arch_setup["config"]),
+        "parity": parity(reader),
+        "parity_steps": parity_steps(reader),
+        "unet": unet(reader),
+    }
+    data["inputs"] = reader.inputs()
+    return data

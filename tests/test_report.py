@@ -1,0 +1,121 @@
+"""The report build: both PDFs from a small results fixture (all files present, and none), at most 3
+pages; and the committed report data matching the committed results files."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("typst")
+pytest.importorskip("matplotlib")
+
+from n2n.report.build import MAX_PAGES, REPO, build_reports, collect  # noqa: E402
+
+SETS = ["mixed", "gaussian25", "poisson", "pixelate"]
+
+
+def write_json(path: Path, value) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value))
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def full_fixture(root: Path) -> Path:
+    """Every results file the reports read, with made-up numbers in the writers' formats."""
+    files = {"val_data.pkl": "mixed", "val_gaussian25.pkl": "gaussian25", "val_poisson.pkl": "poisson", "val_pixelate.pkl": "pixelate"}
+    write_json(root / "data/noisy_psnr.json", {"sets": {f: {"noisy_psnr_db": 21.0 + i, "count": 1000} for i, f in enumerate(files)}})
+    quality = {s: {"images": 1000, "rows": [
+        {"method": "noisy input", "psnr": 21.0, "psnr_subset": 21.1, "subset": 100},
+        {"method": "NL-means (sigma estimated)", "psnr": 26.0, "psnr_subset": 26.1, "subset": 100},
+        {"method": "BM3D (sigma estimated)", "psnr_subset": 27.5, "subset": 100},
+        {"method": "Miniproject_1 shipped (N2N, mixed noise)", "psnr": 28.0, "psnr_subset": 28.1, "subset": 100},
+        {"method": "Noise2Noise (Gaussian-trained)", "psnr": 28.4, "psnr_subset": 28.3, "subset": 100},
+        {"method": "Noise2Clean (Gaussian-trained)", "psnr": 28.5, "psnr_subset": 28.4, "subset": 100}]} for s in SETS}
+    write_json(root / "miniproject_1/quality.json", quality)
+    for key, method, value in (("n2n", "Noise2Noise", 28.4), ("n2c", "Noise2Clean", 28.5)):
+        write_json(root / f"miniproject_1/gaussian25_{key}.json", {
+            "method": method, "pairs": 50000, "epochs": 3, "threads": 1, "train_seconds": 900.0, "val_psnr": value, "noisy_psnr": 20.98,
+            "history": [{"epoch": e, "loss": 0.02, "seconds": 300.0, "val_psnr": value - 1 + e / 3} for e in (1, 2, 3)]})
+    write_csv(root / "miniproject_1/ablations.csv", [
+        {"width": w, "depth": d, "params": p, "pairs": 4000, "epochs": 2, "batch_size": 32, "lr": 0.002, "threads": 1, "train_seconds": t,
+         "train_seconds_per_50k_epoch": t * 6, "predict_512_seconds": 0.7, "val_set": "val_data.pkl", "val_psnr": v, "noisy_psnr": 22.1}
+        for w, d, p, t, v in ((16, 2, 24051, 27.0, 26.1), (32, 3, 131139, 104.0, 26.4), (40, 3, 204243, 226.0, 26.3), (48, 2, 210387, 112.0, 26.7))])
+    machine = {"torch_threads": 2}
+    write_json(root / "miniproject_1/timing.json", {
+        "train": {"pairs": 50000, "num_epochs": 1, "seconds": 480.0, "process_cpu_seconds": 700.0, "target_seconds": 600, "val_psnr_after": 27.9, "met": True, "machine": machine},
+        "predict": {"crops": {"shape": [1000, 3, 32, 32], "seconds": 1.2, "target_seconds": 5, "met": True},
+                    "image_512": {"shape": [1, 3, 512, 512], "seconds": 0.8, "target_seconds": 2, "met": True}, "machine": machine},
+        "denoise_4000x3000": {"seconds": 60.0, "peak_rss_gib": 1.5, "target_gib": 4, "met": True, "machine": machine}})
+    write_json(root / "framework/step_benchmark.json", {
+        "batch": 64, "runs": 20, "median_ms": {"framework": 30.0, "torch": 25.0}, "ratio_framework_over_torch": 1.2,
+        "peak_step_memory_mib": {"framework": 20.0, "torch": 25.0}, "machine": {"threads": 2, "cpus": 2}})
+    variants = ["base 32/64 k3 nearest adam b32", "widths 16/32", "widths 48/96", "widths 64/128", "widths 96/96", "kernel 5",
+                "transposed conv upsampling", "sgd momentum 0.9 lr 0.05", "sgd momentum 0.9 lr 0.2", "adam lr 1e-3", "adam lr 4e-3",
+                "batch 16", "batch 64 lr 3e-3", "no augmentation"]
+    write_csv(root / "miniproject_2/ablations.csv", [
+        {"variant": v, "widths": "64/128" if v == "widths 64/128" else "32/64", "kernel_size": 3, "upsampling": "nearest", "optimizer": "adam",
+         "lr": 0.002, "batch_size": 32, "augment": True, "params": 38723, "pairs": 20000, "epochs": 2, "threads": 1, "train_seconds": 150.0 + i,
+         "final_loss": 0.011, **{f"psnr_{s}": 25.0 + 0.1 * (i % 5) - 0.2 for s in SETS}} for i, v in enumerate(variants)])
+    epoch = lambda e, shift: {"loss": 0.012 - e * 1e-4, "seconds": 400.0, "psnr": {s: 25.0 + e * 0.3 + shift for s in SETS}}  # noqa: E731
+    write_json(root / "miniproject_2/parity.json", {
+        "pairs": 50000, "epochs": 3, "threads": 2, "per_epoch": [{"epoch": e, "framework": epoch(e, 0.001), "torch": epoch(e, 0.0)} for e in (1, 2, 3)],
+        "final_psnr_difference_db": {s: 0.001 for s in SETS}, "seconds_per_epoch_ratio": 1.1})
+    write_csv(root / "miniproject_2/parity_loss.csv", [{"step": i, "framework_loss": 0.02 - i * 1e-6, "torch_loss": 0.02 - i * 1e-6 + 1e-8} for i in range(500)])
+    write_json(root / "miniproject_2/unet_scratch_vs_torch.json", {
+        "arch": {"width": 32, "depth": 3}, "pairs": 10000, "epochs": 2, "threads": 1,
+        "train_step_seconds_batch32_3x32x32": {"scratch": {"median_s": 0.09}, "torch": {"median_s": 0.07}, "torch_channels_last": {"median_s": 0.06}},
+        "trajectory_check": {"steps": 20, "batch_size": 8, "max_relative_weight_difference": {"float64": "3.1e-14", "float32": "2.0e-04"}},
+        "psnr_before_training": {s: 21.0 for s in SETS}, "final_psnr": {"scratch": {s: 26.0 for s in SETS}, "torch": {s: 26.0 for s in SETS}},
+        "final_psnr_scratch_minus_torch_db": {s: 0.01 for s in SETS}, "final_psnr_control_minus_torch_db": {s: -0.01 for s in SETS},
+        "seconds_per_epoch": {"scratch": 200.0, "torch": 150.0}})
+    write_json(root / "miniproject_2/quality.json", {s: {"images": 1000, "rows": [
+        {"method": "noisy input", "psnr": 21.0}, {"method": "Miniproject_2 shipped (course network, N2N, mixed noise)", "psnr": 25.9}]} for s in SETS})
+    return root
+
+
+def identity(images):
+    return images.float()
+
+
+def test_reports_from_full_fixture_fit_in_three_pages(tmp_path):
+    results = full_fixture(tmp_path / "results")
+    built = build_reports(results, tmp_path / "out", tmp_path / "build", sample_count=2, denoisers={1: identity, 2: identity})
+    for report in built:
+        assert report["pdf"].read_bytes().startswith(b"%PDF")
+        assert 1 <= report["pages"] <= MAX_PAGES, report
+        assert report["missing"] == []
+        data = json.loads(report["data"].read_text())
+        assert data["build"]["pages"] == report["pages"]
+        assert data["build"]["samples"]["crops_figure"] and data["build"]["samples"]["photo_figure"]
+        assert all(data["build"]["figures"].values())
+    assert {r["pdf"].name for r in built} == {"Report_1.pdf", "Report_2.pdf"}
+
+
+def test_reports_build_without_any_results_and_say_so(tmp_path):
+    (tmp_path / "results").mkdir()
+    built = build_reports(tmp_path / "results", tmp_path / "out", tmp_path / "build", sample_count=0)
+    for report in built:
+        assert 1 <= report["pages"] <= MAX_PAGES
+        data = json.loads(report["data"].read_text())
+        assert "data/noisy_psnr.json" in data["results"]["inputs"]["missing"]
+        assert not any(data["build"]["figures"].values())
+        assert data["results"]["ablation"] is None
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_committed_report_data_matches_committed_results(number):
+    committed = REPO / f"Miniproject_{number}" / "report_data.json"
+    if not committed.is_file():
+        pytest.skip(f"{committed} not built yet")
+    stored = json.loads(committed.read_text())["results"]
+    # Through JSON, as stored: the comparison is of the numbers the PDF shows.
+    assert stored == json.loads(json.dumps(collect(number, REPO / "results"))), \
+        f"{committed} is stale: rebuild the reports with `n2n report`"

@@ -85,7 +85,8 @@ def qualitative(number: int, repo: Path, folder: Path, count: int, denoiser: sam
     try:
         denoise = denoiser or samples.shipped_denoiser(number)
     except (FileNotFoundError, ValueError, RuntimeError, OSError) as error:
-        result["unavailable"] = f"the shipped model could not be loaded ({str(error).splitlines()[0]})"
+        reason = str(error).splitlines()[0].replace(f"{repo}/", "")  # repository-relative: the same on every machine
+        result["unavailable"] = f"the shipped model could not be loaded ({reason})"
         return result
     result["crops"] = samples.crop_grid(denoise, repo, folder / "crops.png", count)
     result["photo"] = samples.example_photo(denoise, repo, folder / "photo.png")

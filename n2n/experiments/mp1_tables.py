@@ -44,10 +44,14 @@ def ablation_table() -> str:
 
 
 def quality_table() -> str:
-    path = RESULTS / "quality.json"
-    if not path.is_file():
-        return "(no quality.json)"
-    results = json.loads(path.read_text())
+    results: dict = {}
+    for name in ("quality.json", "quality_models.json"):  # baselines and networks (run separately)
+        path = RESULTS / name
+        if path.is_file():
+            for set_name, entry in json.loads(path.read_text()).items():
+                results.setdefault(set_name, {"rows": []})["rows"] += entry["rows"]
+    if not results:
+        return "(no quality results)"
     sets = list(results)
     methods = list(dict.fromkeys(row["method"] for s in sets for row in results[s]["rows"]))
     value = {(row["method"], s): row for s in sets for row in results[s]["rows"]}

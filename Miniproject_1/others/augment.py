@@ -26,7 +26,9 @@ def random_swap(inputs: torch.Tensor, targets: torch.Tensor, generator: torch.Ge
     return torch.where(swap, targets, inputs), torch.where(swap, inputs, targets)
 
 
-def augment_pair(inputs: torch.Tensor, targets: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random symmetry, then random swap, of a ``(N, C, H, W)`` batch pair."""
+def augment_pair(
+    inputs: torch.Tensor, targets: torch.Tensor, generator: torch.Generator, swap: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random symmetry, then (if ``swap``) random swap, of a ``(N, C, H, W)`` batch pair."""
     inputs, targets = random_symmetry(inputs, targets, generator)
-    return random_swap(inputs, targets, generator)
+    return random_swap(inputs, targets, generator) if swap else (inputs, targets)

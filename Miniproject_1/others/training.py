@@ -31,6 +31,7 @@ class TrainConfig:
     final_lr_ratio: float = 0.02
     warmup_steps: int = 50
     augment: bool = True
+    swap: bool = True  # input/target swapping: only for symmetric (noisy, noisy) pairs, never for Noise2Clean
     seed: int = 0
 
     def as_dict(self) -> dict:
@@ -97,7 +98,7 @@ def train_epoch(
         index = order[start : start + local_batch]
         x, y = to_unit(inputs[index], device), to_unit(targets[index], device)
         if config.augment:
-            x, y = augment_pair(x, y, generator)
+            x, y = augment_pair(x, y, generator, swap=config.swap)
         x, y = x.contiguous(memory_format=torch.channels_last), y.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=mixed):
             loss = F.mse_loss(network(x).float(), y)

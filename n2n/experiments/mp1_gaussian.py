@@ -3,7 +3,8 @@
 ``python -m n2n.experiments.mp1_gaussian --target noisy`` (Noise2Noise) or ``--target clean``
 (Noise2Clean): corrupts the clean training crops (``train_clean.pkl``) with two independent
 Gaussian draws; Noise2Noise learns copy a -> copy b, Noise2Clean learns the same copy a -> clean.
-Everything else (network, seed, schedule, epochs, order) is identical. Writes
+Everything else (network, seed, schedule, epochs, order, rotations/flips) is identical, except
+that Noise2Clean cannot swap input and target (that would teach clean -> noisy). Writes
 ``results/miniproject_1/gaussian25_<n2n|n2c>.json`` and the weights under ``cache/miniproject_1/``.
 """
 
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     generator = torch.Generator().manual_seed(args.seed + 1234)
     a, b = parse_noise("gaussian:25").corrupt_pair(clean, generator)
     target = b if args.target == "noisy" else clean
-    config = TrainConfig(seed=args.seed)
+    # Swapping input and target is only valid when both are noisy copies.
+    config = TrainConfig(seed=args.seed, swap=args.target == "noisy")
     torch.manual_seed(config.seed)
     network = UNet(**DEFAULT_ARCH).to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)

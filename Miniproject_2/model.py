@@ -39,7 +39,7 @@ __all__ = [
 BEST_MODEL_PATH = Path(__file__).resolve().parent / "bestmodel.pth"
 HOW_TO_GET = "Restore it with `git checkout -- Miniproject_2/bestmodel.pth` or train one with `n2n train --engine scratch --arch course`."
 # The architecture and training set-up chosen by ablation (results/miniproject_2/ablations.csv).
-DEFAULT_ARCH = {"widths": [48, 96], "kernel_size": 3, "upsampling": "nearest"}
+DEFAULT_ARCH = {"widths": [64, 128], "kernel_size": 3, "upsampling": "nearest"}
 DEFAULT_CONFIG = TrainConfig(batch_size=32, optimizer="adam", lr=2e-3)
 MULTIPLE = 4  # two stride-2 convolutions: sizes must divide by 4 (predict pads, train crops)
 

@@ -122,13 +122,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads for both engines (default 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--timing-only", action="store_true",
+                        help="only measure the step times again and replace them in an existing --out file")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     config = DEFAULT_CONFIG
     load_before = os.getloadavg()
 
     timing = step_times(config, args.timing_runs, args.seed)
+    timing["load_average_before"] = [round(v, 2) for v in load_before]
     print(json.dumps({"step_time": timing}), flush=True)
+    if args.timing_only:
+        if not args.out.is_file():
+            raise FileNotFoundError(f"--timing-only updates {args.out}, which does not exist: run without it first")
+        result = json.loads(args.out.read_text())
+        result["train_step_seconds_batch32_3x32x32"] = timing
+        atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)
+        return 0
 
     a, b = load_train_pairs(args.data)
     a, b = a[:args.pairs], b[:args.pairs]

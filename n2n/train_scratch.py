@@ -14,7 +14,6 @@ exactly where the interrupted one stopped.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import torch
@@ -23,7 +22,7 @@ from tqdm import tqdm
 from Miniproject_2.model import DEFAULT_CONFIG, default_device
 from Miniproject_2.others.serialization import load_checkpoint, save_checkpoint
 from Miniproject_2.others.training import (
-    TrainConfig, TrainingRun, epoch_schedule, framework_step, learning_rate, make_optimizer, predict_batches,
+    TrainConfig, TrainingRun, framework_step, learning_rate, make_optimizer, predict_batches,
 )
 from n2n.data.course import load_val
 from n2n.fileio import check_writable
@@ -33,17 +32,6 @@ from n2n.scratch_optimizer_state import load_optimizer_state, optimizer_state
 from n2n.train_torch import companion_paths, load_training_data, write_log
 
 DTYPE = torch.float32
-
-
-def skip_epochs(run: TrainingRun, epochs: int) -> None:
-    """Replay ``epochs`` epochs of ``run``'s schedule without training, to resume after them."""
-    for _ in range(epochs):
-        epoch_schedule(run.count, run.config.batch_size, run.rng, run.config.augment)
-        run.step += steps_per_epoch(run)
-
-
-def steps_per_epoch(run: TrainingRun) -> int:
-    return math.ceil(run.count / run.config.batch_size)
 
 
 def resume_point(last_path):
@@ -92,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
             network.load_state_dict(state)
             load_optimizer_state(optimizer, meta["optimizer"], last_path)
             start, best, history = int(meta["epoch"]), float(meta["best_psnr"]), list(meta["history"])
-        skip_epochs(run, start)
+        run.skip(start)
         for epoch in range(start, args.epochs):
-            with tqdm(total=steps_per_epoch(run), desc=f"epoch {epoch + 1}/{args.epochs}", unit="step", disable=None) as bar:
+            with tqdm(total=run.steps_per_epoch, desc=f"epoch {epoch + 1}/{args.epochs}", unit="step", disable=None) as bar:
                 def on_step(_, loss: float) -> None:
                     bar.update()
                     bar.set_postfix(loss=f"{loss:.4f}", refresh=False)

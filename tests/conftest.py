@@ -1,4 +1,3 @@
-import os
 import sys
 from pathlib import Path
 
@@ -10,8 +9,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-# Two cores, shared by pytest and whatever else runs: keep torch from oversubscribing.
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+# Test tensors are tiny: a second thread only adds synchronisation, and on a loaded machine every
+# parallel region then waits for a descheduled thread (a U-Net step took 0.17 s on one thread and
+# 11-26 s on two while training jobs shared the two cores). One thread for every test.
+torch.set_num_threads(1)
 
 
 @pytest.fixture

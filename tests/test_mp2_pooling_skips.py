@@ -7,7 +7,6 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mp2_reference import check_block, copy_parameters
-from single_thread import one_thread  # noqa: F401
 
 from Miniproject_2.model import Concat, Conv2d, Identity, LeakyReLU, MaxPool2d, Residual, Sequential, SkipConcat
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 from mp2_reference import assert_parity, run_reference
-from single_thread import one_thread  # noqa: F401
 
 from Miniproject_1.others.unet import UNet as TorchUNet
 from Miniproject_2.model import MSE, Adam, UNet

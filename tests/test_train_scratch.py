@@ -14,7 +14,6 @@ from Miniproject_2.others.serialization import load_checkpoint
 from n2n import denoisers
 from n2n.cli import main
 from tests.mp1_helpers import write_course_files
-from tests.single_thread import one_thread  # noqa: F401
 
 FAST = ["--batch-size", "16", "--threads", "1"]
 

@@ -105,8 +105,15 @@ class TrainingRun:
     def __init__(self, count: int, num_epochs: int, config: TrainConfig, seed_offset: int = 0) -> None:
         self.count, self.config = count, config
         self.rng = random.Random(config.seed + seed_offset)
-        self.total_steps = num_epochs * math.ceil(count / config.batch_size)
+        self.steps_per_epoch = math.ceil(count / config.batch_size)
+        self.total_steps = num_epochs * self.steps_per_epoch
         self.step = 0
+
+    def skip(self, epochs: int) -> None:
+        """Advance the schedule by ``epochs`` epochs without training (to resume after them)."""
+        for _ in range(epochs):
+            epoch_schedule(self.count, self.config.batch_size, self.rng, self.config.augment)
+            self.step += self.steps_per_epoch
 
     def epoch(self, train_step, inputs, targets, device, dtype, multiple: int = 4, on_step=None) -> float:
         """One pass over the ``(N, 3, H, W)`` pairs in [0, 255]; returns the mean training loss.

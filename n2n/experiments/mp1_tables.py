@@ -45,7 +45,7 @@ def ablation_table() -> str:
 
 def quality_table() -> str:
     results: dict = {}
-    for name in ("quality.json", "quality_models.json"):  # baselines and networks (run separately)
+    for name in ("quality.json",):
         path = RESULTS / name
         if path.is_file():
             for set_name, entry in json.loads(path.read_text()).items():

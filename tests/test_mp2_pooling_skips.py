@@ -89,8 +89,12 @@ def conv_pair(channels_in, channels_out, dtype):
     return ours, reference
 
 
+# float64 only: these chains put a leaky ReLU after a convolution, and in float32 a pre-activation
+# within rounding of 0 can land on different sides of the kink in the two engines, which changes
+# that gradient tenfold (a legitimate rounding difference, not a bug). Each block's float32 parity
+# is tested alone in test_mp2_parity.py.
 @given(channels=st.integers(1, 5), out=st.integers(1, 5), size=st.tuples(st.integers(1, 4), st.integers(2, 9), st.integers(2, 9)),
-       dtype=DTYPES, seed=st.integers(0, 2**31 - 1))
+       dtype=st.just(torch.float64), seed=st.integers(0, 2**31 - 1))
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_skip_containers_match_torch(no_autograd, channels, out, size, dtype, seed):
     batch, height, width = size

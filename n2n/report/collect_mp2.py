@@ -93,7 +93,8 @@ def unet(reader: ResultsReader) -> dict | None:
     keys = ("arch", "pairs", "epochs", "threads", "trajectory_check", "psnr_before_training", "final_psnr",
             "final_psnr_scratch_minus_torch_db", "final_psnr_control_minus_torch_db", "seconds_per_epoch")
     result = {k: found.get(k) for k in keys}
-    result["step_median_s"] = {name: t.get("median_s") for name, t in found.get("train_step_seconds_batch32_3x32x32", {}).items()}
+    steps = found.get("train_step_seconds_batch32_3x32x32", {})
+    result["step_median_s"] = {name: t["median_s"] for name, t in steps.items() if isinstance(t, dict) and "median_s" in t}
     return result
 
 

@@ -17,6 +17,12 @@ ENGINES = {
 
 def run_training(args: argparse.Namespace) -> int:
     """Dispatch ``args`` to the engine named by ``args.engine``."""
+    if args.epochs < 1:
+        raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     if args.engine not in ENGINES:
         raise ValueError(f"unknown engine {args.engine!r}; known: {', '.join(sorted(ENGINES))}")
     module, function = ENGINES[args.engine].split(":")

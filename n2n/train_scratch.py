@@ -46,10 +46,6 @@ def resume_point(last_path):
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    if args.epochs < 1:
-        raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
     last_path, log_path = companion_paths(args.out)
     resumed = resume_point(last_path) if args.resume else None
     if resumed is None and not args.force:

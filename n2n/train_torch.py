@@ -104,10 +104,6 @@ class Distributed:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    if args.epochs < 1:
-        raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
     last_path, log_path = companion_paths(args.out)
     resume_state = None
     if args.resume:

@@ -5,7 +5,7 @@ batch of pixels is a matrix ``(N*H*W, C)`` whose rows a GEMM can read in place. 
 in "tap" layout ``(kh, kw, C_in, C_out)``: tap ``(i, j)`` is a ``(C_in, C_out)`` matrix.
 Inputs are already padded (``(N, Hp, Wp, C)``); the modules pad and crop.
 
-Two ways to compute, chosen by stride:
+Three ways to compute, chosen by stride and by the channel counts:
 
 * stride 1, *shifted GEMMs*: on the flattened padded input ``X`` of shape ``(N*Hp*Wp, C)``,
   the input pixel seen by tap ``(i, j)`` of output row ``r`` is row ``r + i*dh*Wp + j*dw``.
@@ -14,6 +14,10 @@ Two ways to compute, chosen by stride:
   past the right or bottom edge are computed and thrown away, a few percent of the work).
   No im2col matrix is ever materialised, which is what makes it fast: on this CPU, writing
   a fresh kh*kw-times-larger buffer costs more than the products themselves.
+* stride 1 with one side at most a quarter as wide as the other (``_is_narrow``): kh*kw thin
+  products run far below peak, so the tap-expanded buffer is built on the *narrow* side (im2col
+  of a narrow input, or ``X @ W`` to ``(R, kh*kw*O)`` then shifted sums for a narrow output):
+  one wide GEMM, and a buffer only kh*kw times the narrow side.
 * stride > 1, *im2col*: an ``as_strided`` view of the windows ``(N, Ho, Wo, kh, kw, C)`` is
   copied once into a ``(N*Ho*Wo, kh*kw*C)`` matrix (small, since strided outputs are few)
   and multiplied by the weight matrix in one GEMM.

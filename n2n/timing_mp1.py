@@ -109,15 +109,16 @@ def main(argv: list[str] | None = None) -> int:
                "torch": torch.__version__, "cuda": torch.cuda.is_available(), "load_average_before": os.getloadavg()}
     for part in args.parts:
         if part == "train":
-            results["train"] = {**time_train(args.data, args.val), "machine": machine}
+            key, measured = "train", time_train(args.data, args.val)
         elif part == "predict":
             if not BEST_MODEL_PATH.is_file():
                 raise FileNotFoundError(f"{BEST_MODEL_PATH} is missing; the predict timing uses the shipped weights")
-            results["predict"] = {**time_predict(args.val), "machine": machine}
+            key, measured = "predict", time_predict(args.val)
         else:
-            results["denoise_4000x3000"] = {**time_denoise(), "machine": machine}
+            key, measured = "denoise_4000x3000", time_denoise()
+        results[key] = {**measured, "machine": machine}
         atomic_write_text(json.dumps(results, indent=2) + "\n", OUT, overwrite=True)
-        print(json.dumps({part: results[list(results)[-1]]}), flush=True)
+        print(json.dumps({key: results[key]}), flush=True)
     return 0
 
 

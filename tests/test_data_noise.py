@@ -52,6 +52,17 @@ def test_gaussian_sigma_and_independent_copies():
     assert abs(correlation.item()) < 0.01
 
 
+def test_raw_second_copy_is_the_unclipped_zero_mean_draw():
+    clean = flat(250, n=200)  # near white: clipping biases the noisy copies downwards
+    a, b = GaussianNoise(sigma=(25, 25)).corrupt_pair(clean, generator(3))
+    a_raw, b_raw = GaussianNoise(sigma=(25, 25)).corrupt_pair(clean, generator(3), raw_second=True)
+    assert torch.equal(a, a_raw) and b_raw.dtype == torch.float32
+    assert torch.equal(b_raw.clamp(0, 255).round().to(torch.uint8), b)  # same draw, before clipping
+    assert b_raw.max() > 255
+    assert b_raw.mean().item() == pytest.approx(250, abs=0.2)
+    assert b.float().mean().item() < 245  # the clipped copy's mean is not the clean value
+
+
 def test_gaussian_range_per_image_sigma_shared_by_the_pair():
     a, b = GaussianNoise().corrupt_pair(flat(128, n=300), generator())
     sigma_a = (a.float() - 128).flatten(1).std(dim=1)

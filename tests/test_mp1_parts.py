@@ -6,7 +6,8 @@ import torch
 
 from Miniproject_1.others.augment import augment_pair, random_swap
 from Miniproject_1.others.inference import pad_to_multiple
-from Miniproject_1.others.training import lr_factor
+from Miniproject_1.others.training import TrainConfig, fit, lr_factor
+from Miniproject_1.others.unet import UNet
 
 
 def test_padding_reflects_when_possible_and_replicates_otherwise() -> None:
@@ -42,3 +43,20 @@ def test_schedule_warms_up_then_decays() -> None:
     assert factors[0] == 0.1 and abs(factors[9] - 1.0) < 1e-9
     assert all(a >= b for a, b in zip(factors[9:], factors[10:]))
     assert abs(factors[-1] - 0.02) < 1e-2
+
+
+def test_fit_reports_each_epoch_to_the_callback() -> None:
+    torch.manual_seed(0)
+    network = UNet(width=4, depth=1)
+    optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
+    images = torch.randint(0, 256, (8, 3, 8, 8), dtype=torch.uint8)
+    seen = []
+
+    def on_epoch(epoch: int, net: torch.nn.Module) -> dict:
+        seen.append((epoch, net is network))
+        return {"val_psnr": float(epoch)}
+
+    history = fit(network, optimizer, images, images, 2, TrainConfig(batch_size=4), torch.device("cpu"), on_epoch=on_epoch)
+    assert seen == [(1, True), (2, True)]
+    assert [record["val_psnr"] for record in history] == [1.0, 2.0]
+    assert all({"epoch", "loss", "seconds"} <= set(record) for record in history)

@@ -123,8 +123,13 @@ def fit(
     config: TrainConfig,
     device: torch.device,
     on_step: Callable[[float], None] | None = None,
+    on_epoch: Callable[[int, nn.Module], dict | None] | None = None,
 ) -> list[dict]:
-    """Train ``num_epochs`` epochs with a fresh schedule over them; returns per-epoch ``{epoch, loss, seconds}``."""
+    """Train ``num_epochs`` epochs with a fresh schedule over them; returns per-epoch ``{epoch, loss, seconds}``.
+
+    ``on_epoch(epoch, network)`` runs after each epoch (1-based); a dict it returns (for example a
+    validation PSNR) is merged into that epoch's record.
+    """
     if num_epochs == 0:
         return []
     for group in optimizer.param_groups:
@@ -134,5 +139,8 @@ def fit(
     for epoch in range(num_epochs):
         start = time.perf_counter()
         loss = train_epoch(network, optimizer, scheduler, inputs, targets, config, epoch, device, on_step=on_step)
-        history.append({"epoch": epoch + 1, "loss": loss, "seconds": time.perf_counter() - start})
+        record = {"epoch": epoch + 1, "loss": loss, "seconds": time.perf_counter() - start}
+        if on_epoch is not None:
+            record.update(on_epoch(epoch + 1, network) or {})
+        history.append(record)
     return history

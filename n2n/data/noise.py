@@ -64,13 +64,20 @@ class NoiseModel(ABC):
         params = self.sample_params(clean.shape[0], generator)
         return _to_uint8(self.apply(clean, params, generator))
 
-    def corrupt_pair(self, clean: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Two ``uint8 (N, C, H, W)`` copies sharing per-image parameters, with independent randomness."""
+    def corrupt_pair(
+        self, clean: torch.Tensor, generator: torch.Generator, raw_second: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Two ``uint8 (N, C, H, W)`` copies sharing per-image parameters, with independent randomness.
+
+        With ``raw_second`` the second copy is returned unclipped and unrounded (float32): clipping to
+        [0, 255] makes noise that is zero-mean before it biased near black and white, and an unbiased
+        target is what the Noise2Noise argument assumes. The random draws are the same either way.
+        """
         clean = _check_clean(clean)
         params = self.sample_params(clean.shape[0], generator)
         first = _to_uint8(self.apply(clean, params, generator))
-        second = _to_uint8(self.apply(clean, params, generator))
-        return first, second
+        second = self.apply(clean, params, generator)
+        return first, (second if raw_second else _to_uint8(second))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()})"

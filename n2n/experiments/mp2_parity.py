@@ -6,6 +6,14 @@ optimizer, learning-rate schedule, batches, augmentations and epochs (two ``Trai
 same seed), alternating epoch by epoch so both see the same machine load. After every epoch both
 are evaluated on the committed validation sets. Writes ``results/miniproject_2/parity.json``
 (per-epoch loss, PSNR and seconds for both) and ``parity_loss.csv`` (the loss of every step).
+
+``--dtype float64`` runs both engines in float64 (``parity_float64.json``, ``parity_float64_loss.csv``).
+In float32 the two engines round differently (other summation orders), and Adam amplifies those
+last-bit differences until the trajectories are different training runs; in float64 they stay
+together for much longer, so the run checks that both compute the same training, not just similar
+ones. ``--control`` adds a third engine: the torch twin with channels-last weights, the same
+arithmetic in another float32 summation order, whose distance to torch is the size of rounding
+noise alone.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from n2n.readme import replace_block
 from n2n.twins import twin_of
 
 ROOT = Path(__file__).resolve().parents[2]
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
 RESULTS = ROOT / "results" / "miniproject_2"
 
 
@@ -55,9 +64,9 @@ def torch_optimizer(twin: torch.nn.Module, config):
     return torch.optim.SGD(twin.parameters(), lr=config.lr, momentum=config.momentum, foreach=False)
 
 
-def evaluate(network, val_sets: dict) -> dict:
+def evaluate(network, val_sets: dict, dtype: torch.dtype = torch.float32) -> dict:
     with torch.no_grad():
-        return {name: round(psnr(predict_batches(network, noisy, "cpu", torch.float32, MULTIPLE), clean), 4)
+        return {name: round(psnr(predict_batches(network, noisy, "cpu", dtype, MULTIPLE), clean), 4)
                 for name, (noisy, clean) in val_sets.items()}
 
 
@@ -67,10 +76,14 @@ def readme_table(result: dict) -> str:
     for e in result["per_epoch"]:
         f, t = e["framework"], e["torch"]
         lines.append(f"| {e['epoch']} | {f['loss']:.6f} | {t['loss']:.6f} | {f['psnr']['mixed']:.3f} | {t['psnr']['mixed']:.3f} | {f['seconds']:.0f} | {t['seconds']:.0f} |")
-    differences = ", ".join(f"{name} {value:+.4f}" for name, value in result["final_psnr_difference_db"].items())
-    return (f"{result['pairs']} pairs, {result['epochs']} epochs, {result['threads']} CPU threads. Final PSNR difference "
-            f"(framework − torch, dB): {differences}. Time per epoch, framework / torch: {result['seconds_per_epoch_ratio']:.2f}×.\n\n"
-            + "\n".join(lines))
+    def listed(differences: dict) -> str:
+        return ", ".join(f"{name} {value:+.4f}" for name, value in differences.items())
+
+    control = result.get("final_psnr_control_minus_torch_db")
+    control_text = f" Control (torch channels-last − torch, dB): {listed(control)}." if control else ""
+    return (f"{result['pairs']} pairs, {result['epochs']} epochs, {result.get('dtype', 'float32')}, {result['threads']} CPU threads. "
+            f"Final PSNR difference (framework − torch, dB): {listed(result['final_psnr_difference_db'])}.{control_text} "
+            f"Time per epoch, framework / torch: {result['seconds_per_epoch_ratio']:.2f}×.\n\n" + "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,11 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=50_000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--dtype", choices=list(DTYPES), default="float32")
+    parser.add_argument("--control", action="store_true", help="add torch with channels-last weights (rounding-noise control)")
     parser.add_argument("--out-dir", type=Path, default=RESULTS)
     parser.add_argument("--readme-only", action="store_true", help="only refresh the README table from OUT_DIR/parity.json")
     args = parser.parse_args(argv)
     if args.readme_only:
         replace_block("mp2:parity", readme_table(json.loads((args.out_dir / "parity.json").read_text())))
+        float64 = args.out_dir / "parity_float64.json"
+        if float64.is_file():
+            replace_block("mp2:parity64", readme_table(json.loads(float64.read_text())))
         return 0
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -92,13 +110,17 @@ def main(argv: list[str] | None = None) -> int:
     val_sets = {name: load_val(path) for name, path in available_val_sets(ROOT).items()}
     config, arch = DEFAULT_CONFIG, dict(DEFAULT_ARCH)
 
+    dtype = DTYPES[args.dtype]
     torch.manual_seed(config.seed)
-    network = course_network(tuple(arch["widths"]), arch["kernel_size"], arch["upsampling"])
+    network = course_network(tuple(arch["widths"]), arch["kernel_size"], arch["upsampling"]).to(dtype=dtype)
     twin = twin_of(network, tuple(arch["widths"]), arch["kernel_size"], arch["upsampling"])
     engines = {
         "framework": (network, framework_step(network, make_optimizer(network, config))),
         "torch": (twin, torch_step(twin, torch_optimizer(twin, config))),
     }
+    if args.control:
+        control = twin_of(network, tuple(arch["widths"]), arch["kernel_size"], arch["upsampling"]).to(memory_format=torch.channels_last)
+        engines["torch_channels_last"] = (control, torch_step(control, torch_optimizer(control, config)))
     runs = {name: TrainingRun(len(a), args.epochs, config) for name in engines}
     step_losses = {name: [] for name in engines}
     epochs = []
@@ -108,27 +130,30 @@ def main(argv: list[str] | None = None) -> int:
             net.train()
             start = time.perf_counter()
             with torch.no_grad():
-                loss = runs[name].epoch(step, a, b, "cpu", torch.float32, MULTIPLE, on_step=lambda _, v, n=name: step_losses[n].append(v))
-            record[name] = {"loss": loss, "seconds": round(time.perf_counter() - start, 2), "psnr": evaluate(net, val_sets)}
+                loss = runs[name].epoch(step, a, b, "cpu", dtype, MULTIPLE, on_step=lambda _, v, n=name: step_losses[n].append(v))
+            record[name] = {"loss": loss, "seconds": round(time.perf_counter() - start, 2), "psnr": evaluate(net, val_sets, dtype)}
         epochs.append(record)
         print(json.dumps(record), flush=True)
 
     final = epochs[-1]
     result = {
         "what": "course network trained on the framework vs its torch.nn twin: same init, batches, augmentation, optimizer, schedule",
-        "arch": arch, "config": config.as_dict(), "pairs": len(a), "epochs": args.epochs, "threads": torch.get_num_threads(),
+        "arch": arch, "config": config.as_dict(), "dtype": args.dtype, "pairs": len(a), "epochs": args.epochs, "threads": torch.get_num_threads(),
         "torch_version": torch.__version__, "per_epoch": epochs,
         "final_psnr_difference_db": {key: round(final["framework"]["psnr"][key] - final["torch"]["psnr"][key], 4) for key in final["torch"]["psnr"]},
+        **({"final_psnr_control_minus_torch_db": {key: round(final["torch_channels_last"]["psnr"][key] - final["torch"]["psnr"][key], 4)
+                                                  for key in final["torch"]["psnr"]}} if args.control else {}),
         "seconds_per_epoch_ratio": round(sum(e["framework"]["seconds"] for e in epochs) / sum(e["torch"]["seconds"] for e in epochs), 3),
     }
-    atomic_write_text(json.dumps(result, indent=2) + "\n", args.out_dir / "parity.json", overwrite=True)
+    stem = "parity" if args.dtype == "float32" else f"parity_{args.dtype}"
+    atomic_write_text(json.dumps(result, indent=2) + "\n", args.out_dir / f"{stem}.json", overwrite=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["step", "framework_loss", "torch_loss"])
     writer.writerows((i, round(f, 7), round(t, 7)) for i, (f, t) in enumerate(zip(step_losses["framework"], step_losses["torch"])))
-    atomic_write_text(buffer.getvalue(), args.out_dir / "parity_loss.csv", overwrite=True)
+    atomic_write_text(buffer.getvalue(), args.out_dir / f"{stem}_loss.csv", overwrite=True)
     if args.out_dir == RESULTS:
-        replace_block("mp2:parity", readme_table(result))
+        replace_block("mp2:parity" if args.dtype == "float32" else "mp2:parity64", readme_table(result))
     print(json.dumps({k: result[k] for k in ("final_psnr_difference_db", "seconds_per_epoch_ratio")}))
     return 0
 

@@ -32,11 +32,11 @@ def save(figure, path: Path) -> bool:
 
 def n2n_vs_n2c(gaussian: dict | None, path: Path) -> bool:
     """Validation PSNR per epoch of Noise2Noise and Noise2Clean (bars of the final PSNR when no per-epoch PSNR)."""
-    runs = {k: gaussian[k] for k in ("n2n", "n2c") if gaussian and gaussian.get(k)}
+    runs = {k: gaussian[k] for k in ("n2n_raw", "n2n", "n2c") if gaussian and gaussian.get(k)}
     if not runs:
         return False
     figure, ax = plt.subplots(figsize=(3.1, 1.9))
-    colours = {"n2n": FRAMEWORK, "n2c": TORCH}
+    colours = {"n2n_raw": FRAMEWORK, "n2n": ACCENT, "n2c": TORCH}
     per_epoch = all(any("val_psnr" in h or "psnr" in h for h in run["history"]) for run in runs.values())
     if per_epoch:
         for key, run in runs.items():
@@ -53,7 +53,7 @@ def n2n_vs_n2c(gaussian: dict | None, path: Path) -> bool:
     ax.set_ylabel("PSNR on val_gaussian25 (dB)")
     ax.set_title(f"Gaussian σ=25: {first_budget(runs)}")
     if per_epoch:
-        ax.legend(frameon=False)
+        ax.legend(frameon=False, fontsize=6)
     return save(figure, path)
 
 

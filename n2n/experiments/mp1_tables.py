@@ -71,13 +71,16 @@ def quality_table() -> str:
 
 
 def gaussian_table() -> str:
-    lines = ["| training target | pairs × epochs | train time (s) | val_gaussian25 PSNR (dB) |", "|---|---|---|---|"]
-    for name in ("n2n", "n2c"):
-        path = RESULTS / f"gaussian25_{name}.json"
-        if path.is_file():
-            r = json.loads(path.read_text())
-            lines.append(f"| {r['method']} | {r['pairs']} × {r['epochs']} | {r['train_seconds']:.0f} | {r['val_psnr']:.2f} |")
-    return "\n".join(lines)
+    runs = [json.loads(path.read_text()) for name in ("n2n_raw", "n2n", "n2c")
+            if (path := RESULTS / f"gaussian25_{name}.json").is_file()]
+    epochs = max((len(r.get("history", [])) for r in runs), default=0)
+    lines = ["| training target | pairs × epochs | train time (s) | " + " | ".join(f"epoch {e + 1}" for e in range(epochs)) + " |",
+             "|---|---|---|" + "---|" * epochs]
+    for r in runs:
+        history = [f"{h['val_psnr']:.2f}" if "val_psnr" in h else "–" for h in r.get("history", [])]
+        history += ["–"] * (epochs - len(history))
+        lines.append(f"| {r['method']} | {r['pairs']} × {r['epochs']} | {r['train_seconds']:.0f} | " + " | ".join(history) + " |")
+    return "val_gaussian25 PSNR (dB) after each epoch:\n\n" + "\n".join(lines)
 
 
 def timing_table() -> str:

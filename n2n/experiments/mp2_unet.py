@@ -8,7 +8,8 @@ keys). It then
    images: ``--timing-runs`` interleaved runs after two warm-up steps each, median reported;
 2. checks that the two compute the same training trajectory: ``--check-steps`` Adam steps from the
    same weights in float64 (weights must agree to rounding), and the same in float32 to show how
-   fast float32 rounding differences grow under Adam;
+   fast float32 rounding differences grow under Adam, and compares each engine's float32 gradient on
+   one batch with the exact (float64) one;
 3. trains both the same way: same pairs, batches, augmentations, Adam, learning-rate schedule and
    epochs (``TrainingRun``s from the same seed), alternating epoch by epoch so all see the same
    machine load, and evaluates them on every committed validation set after each epoch
@@ -31,9 +32,10 @@ from pathlib import Path
 
 import torch
 
-from Miniproject_1.model import DEFAULT_ARCH
+from Miniproject_1.model import BEST_MODEL_PATH, DEFAULT_ARCH
 from Miniproject_1.others.unet import UNet as TorchUNet
 from Miniproject_2.model import DEFAULT_CONFIG
+from Miniproject_2.others.loss import MSE
 from Miniproject_2.others.training import TrainingRun, framework_step, make_optimizer, predict_batches
 from Miniproject_2.others.unet import UNet as ScratchUNet
 from n2n.data.course import load_train_pairs, load_val
@@ -84,6 +86,41 @@ def trajectory_check(pairs: tuple, steps: int, seed: int) -> dict:
         worst = max(float((ours[k] - reference[k]).abs().max() / reference[k].abs().max().clamp(min=1e-12)) for k in ours)
         result[str(dtype).replace("torch.", "")] = f"{worst:.1e}"
     return {"steps": steps, "batch_size": 8, "max_relative_weight_difference": result}
+
+
+def gradient_precision(pairs: tuple, batch_size: int = 32) -> dict:
+    """Relative error (L2 norm, worst parameter) of each engine's float32 gradient against torch's float64
+    gradient, on one batch of training pairs at Miniproject_1's shipped weights (a trained state: at the
+    zero-initialised start most gradients vanish). Both engines are exact in float64, so this measures how
+    carefully each rounds in float32."""
+    weights = torch.load(BEST_MODEL_PATH, map_location="cpu", weights_only=True)
+    arch = {"width": int(weights["head.0.0.weight"].shape[0]), "depth": len({k.split(".")[1] for k in weights if k.startswith("down.")})}
+    x, y = (images[:batch_size].to(torch.float64) / 255 for images in pairs)
+    gradients = {}
+    for dtype in (torch.float64, torch.float32):
+        reference = TorchUNet(**arch).to(dtype)
+        reference.load_state_dict(weights)
+        with torch.enable_grad():
+            torch.nn.functional.mse_loss(reference(x.to(dtype)), y.to(dtype)).backward()
+        gradients[f"torch_{dtype}"] = {k: p.grad.detach().double() for k, p in reference.named_parameters()}
+        scratch = ScratchUNet(**arch, dtype=dtype)
+        scratch.load_state_dict({k: v.to(dtype) for k, v in weights.items()})
+        loss = MSE()
+        with torch.no_grad():
+            loss.forward(scratch.forward(x.to(dtype)), y.to(dtype))
+            scratch.zero_grad()
+            scratch.backward(loss.backward())
+        gradients[f"scratch_{dtype}"] = {k: g.double() for k, _, g in scratch.named_parameters()}
+    exact = gradients["torch_torch.float64"]
+
+    def worst(found: dict) -> str:
+        return f"{max(float((found[k] - exact[k]).norm() / exact[k].norm()) for k in exact):.1e}"
+
+    return {"batch_size": batch_size, "weights": "Miniproject_1/bestmodel.pth",
+            "max_relative_gradient_error_vs_torch_float64": {
+                "scratch_float64": worst(gradients["scratch_torch.float64"]),
+                "torch_float32": worst(gradients["torch_torch.float32"]),
+                "scratch_float32": worst(gradients["scratch_torch.float32"])}}
 
 
 def step_times(config, runs: int, seed: int) -> dict:
@@ -145,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     val_sets = {name: load_val(path) for name, path in available_val_sets(ROOT).items()}
     check = trajectory_check((a, b), args.check_steps, args.seed)
     print(json.dumps({"trajectory_check": check}), flush=True)
+    precision = gradient_precision((a, b))
+    print(json.dumps({"gradient_precision": precision}), flush=True)
     networks = build_pair(args.seed, control=True)
     steps = train_steps(networks, config)
     runs = {name: TrainingRun(len(a), args.epochs, config) for name in networks}
@@ -168,13 +207,14 @@ def main(argv: list[str] | None = None) -> int:
                 "weights (copied), pairs, batches, augmentations, Adam and learning-rate schedule (Miniproject_2's TrainingRun: "
                 "cosine decay, no warm-up), float32 on the CPU; torch_channels_last is a control run (torch, other float32 "
                 "summation order)",
-        "budget": f"first {len(a)} of the 50000 stand-in training pairs, {args.epochs} epochs, {args.threads} torch thread(s), "
-                  "on a 2-core CPU shared with other training jobs: far from converged, a comparison of the two engines only",
+        "budget": f"first {len(a)} of the 50000 stand-in training pairs, {args.epochs} epoch(s), {args.threads} torch thread(s) "
+                  "on the 2-core CPU (load averages recorded): a comparison of the two engines at one budget",
         "arch": dict(DEFAULT_ARCH), "config": config.as_dict(), "pairs": len(a), "epochs": args.epochs,
         "threads": args.threads, "torch_version": torch.__version__,
         "load_average_before": [round(v, 2) for v in load_before], "load_average_after": [round(v, 2) for v in os.getloadavg()],
         "train_step_seconds_batch32_3x32x32": timing,
         "trajectory_check": check,
+        "gradient_precision": precision,
         "psnr_before_training": initial,
         "per_epoch": epochs,
         "final_psnr": {name: final[name]["psnr"] for name in networks},

@@ -55,14 +55,16 @@ def ablation(reader: ResultsReader, arch: dict, config: dict) -> dict | None:
             "pairs": first.get("pairs"), "epochs": first.get("epochs"), "threads": first.get("threads")}
 
 
-def parity(reader: ResultsReader) -> dict | None:
-    found = reader.json("miniproject_2/parity.json")
+def parity(reader: ResultsReader, name: str = "parity.json") -> dict | None:
+    """The parity run in ``results/miniproject_2/<name>`` (``parity.json``: float32; ``parity_float64.json``)."""
+    found = reader.json(f"miniproject_2/{name}")
     if not found:
         return None
     epochs = [{"epoch": e["epoch"], **{engine: {"loss": e[engine]["loss"], "seconds": e[engine]["seconds"], "psnr": e[engine]["psnr"]}
                                         for engine in ("framework", "torch")}} for e in found.get("per_epoch", [])]
-    return {"pairs": found.get("pairs"), "epochs": found.get("epochs"), "threads": found.get("threads"), "per_epoch": epochs,
-            "final_psnr_difference_db": found.get("final_psnr_difference_db"), "seconds_per_epoch_ratio": found.get("seconds_per_epoch_ratio")}
+    return {"dtype": found.get("dtype", "float32"), "pairs": found.get("pairs"), "epochs": found.get("epochs"), "threads": found.get("threads"),
+            "per_epoch": epochs, "final_psnr_difference_db": found.get("final_psnr_difference_db"),
+            "seconds_per_epoch_ratio": found.get("seconds_per_epoch_ratio")}
 
 
 def binned(values: list[float], points: int) -> list[float]:
@@ -90,7 +92,7 @@ def unet(reader: ResultsReader) -> dict | None:
     found = reader.json("miniproject_2/unet_scratch_vs_torch.json")
     if not found:
         return None
-    keys = ("arch", "pairs", "epochs", "threads", "trajectory_check", "psnr_before_training", "final_psnr",
+    keys = ("arch", "pairs", "epochs", "threads", "trajectory_check", "gradient_precision", "psnr_before_training", "final_psnr",
             "final_psnr_scratch_minus_torch_db", "final_psnr_control_minus_torch_db", "seconds_per_epoch")
     result = {k: found.get(k) for k in keys}
     steps = found.get("train_step_seconds_batch32_3x32x32", {})
@@ -113,6 +115,7 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "bench": bench(reader),
         "ablation": ablation(reader, arch_setup["arch"], arch_setup["config"]),
         "parity": parity(reader),
+        "parity64": parity(reader, "parity_float64.json"),
         "parity_steps": parity_steps(reader),
         "unet": unet(reader),
     }

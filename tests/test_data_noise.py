@@ -126,3 +126,15 @@ def test_mixed_uses_every_model_and_both_copies_share_it():
     std_a = (a.float() - 128).flatten(1).std(dim=1)
     std_b = (b.float() - 128).flatten(1).std(dim=1)
     assert torch.allclose(std_a, std_b, rtol=0.15, atol=0.5)
+
+
+def test_clipped_gaussian_bias_matches_the_clipped_noise_it_describes():
+    from n2n.experiments.mp1_clip_bias import clipped_gaussian_bias
+
+    values = torch.tensor([0.0, 10.0, 60.0, 128.0, 200.0, 245.0, 255.0])
+    samples = (values + 25 * torch.randn(200_000, values.numel(), generator=generator(4))).clamp(0, 255)
+    measured = samples.mean(dim=0) - values
+    exact = clipped_gaussian_bias(values, 25.0)
+    assert torch.allclose(exact.float(), measured, atol=0.15)
+    assert exact[3].abs() < 1e-3  # mid-grey: the clip almost never acts
+    assert exact[0] > 9 and exact[-1] < -9  # at black / white: about sigma / sqrt(2 pi) = 10

@@ -45,6 +45,8 @@ def full_fixture(root: Path) -> Path:
         write_json(root / f"miniproject_1/gaussian25_{key}.json", {
             "method": method, "pairs": 50000, "epochs": 3, "threads": 1, "train_seconds": 900.0, "val_psnr": value, "noisy_psnr": 20.98,
             "history": [{"epoch": e, "loss": 0.02, "seconds": 300.0, "val_psnr": value - 1 + e / 3} for e in (1, 2, 3)]})
+    write_json(root / "miniproject_1/gaussian25_clip_bias.json", {
+        "mean_squared_bias": 16.0, "n2c_psnr": 30.9, "n2c_plus_clip_bias_psnr": 29.2, "estimated_cost_db": -1.7})
     write_csv(root / "miniproject_1/ablations.csv", [
         {"width": w, "depth": d, "params": p, "pairs": 4000, "epochs": 2, "batch_size": 32, "lr": 0.002, "threads": 1, "train_seconds": t,
          "train_seconds_per_50k_epoch": t * 6, "predict_512_seconds": 0.7, "val_set": "val_data.pkl", "val_psnr": v, "noisy_psnr": 22.1}

@@ -26,7 +26,8 @@ from n2n.evaluate import available_val_sets
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
 
-GAUSSIAN_WEIGHTS = {"Noise2Noise (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2n.pth"),
+# Written by python -m n2n.experiments.mp1_gaussian --target noisy-raw / clean.
+GAUSSIAN_WEIGHTS = {"Noise2Noise (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2n_raw.pth"),
                     "Noise2Clean (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2c.pth")}
 
 

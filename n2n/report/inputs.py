@@ -32,19 +32,19 @@ class ResultsReader:
         self.present: list[str] = []
         self.missing: list[str] = []
 
-    def _path(self, relative: str) -> Path | None:
+    def _path(self, relative: str, optional: bool = False) -> Path | None:
         path = self.root / relative
         if path.is_file():
             if relative not in self.present:
                 self.present.append(relative)
             return path
-        if relative not in self.missing:
+        if not optional and relative not in self.missing:
             self.missing.append(relative)
         return None
 
-    def json(self, relative: str):
-        """The parsed JSON file, or None when it does not exist."""
-        path = self._path(relative)
+    def json(self, relative: str, optional: bool = False):
+        """The parsed JSON file, or None when it does not exist (listed as missing unless ``optional``)."""
+        path = self._path(relative, optional)
         return None if path is None else json.loads(path.read_text())
 
     def csv(self, relative: str) -> list[dict] | None:

@@ -81,7 +81,7 @@ def readme_table(result: dict) -> str:
 
     control = result.get("final_psnr_control_minus_torch_db")
     control_text = f" Control (torch channels-last − torch, dB): {listed(control)}." if control else ""
-    return (f"{result['pairs']} pairs, {result['epochs']} epochs, {result.get('dtype', 'float32')}, {result['threads']} CPU threads. "
+    return (f"{result['pairs']} pairs, {result['epochs']} epochs, {result.get('dtype', 'float32')}, {result['threads']} CPU thread(s). "
             f"Final PSNR difference (framework − torch, dB): {listed(result['final_psnr_difference_db'])}.{control_text} "
             f"Time per epoch, framework / torch: {result['seconds_per_epoch_ratio']:.2f}×.\n\n" + "\n".join(lines))
 

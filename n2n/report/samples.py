@@ -68,9 +68,11 @@ def crop_grid(denoise: Denoiser, repo: Path, path: Path, count: int) -> dict | N
         before, after = psnr_per_image(noisy, clean).tolist(), psnr_per_image(denoised, clean).tolist()
         record["psnr"][name] = [{"noisy": b, "denoised": a} for b, a in zip(before, after)]
         for k in range(count):
-            image(axes[row][3 * k], noisy[k].float(), f"{name}: noisy {before[k]:.1f} dB")
+            image(axes[row][3 * k], noisy[k].float(), f"noisy {before[k]:.1f} dB")
             image(axes[row][3 * k + 1], denoised[k], f"denoised {after[k]:.1f} dB")
             image(axes[row][3 * k + 2], clean[k].float(), "clean")
+        axes[row][0].text(-0.08, 0.5, name, rotation=90, ha="right", va="center", fontsize=6,
+                          transform=axes[row][0].transAxes)
     figure.subplots_adjust(wspace=0.04, hspace=0.22)
     save(figure, path)
     return record

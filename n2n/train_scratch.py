@@ -25,6 +25,7 @@ from Miniproject_2.others.training import (
     TrainConfig, TrainingRun, framework_step, learning_rate, make_optimizer, predict_batches,
 )
 from n2n.data.course import load_val
+from n2n.divergence import check_not_diverged
 from n2n.fileio import check_writable
 from n2n.metrics import psnr
 from n2n.scratch_models import build_network, multiple_of, parse_arch
@@ -87,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 network.train()
                 loss = run.epoch(train_step, train_a, train_b, device, DTYPE, multiple, on_step)
                 seconds = time.perf_counter() - started
+            check_not_diverged(epoch + 1, loss, [h["loss"] for h in history], args.out, config.lr)
             val_psnr = psnr(predict_batches(network, val_noisy, device, DTYPE, multiple), val_clean)
             history.append({"epoch": epoch + 1, "loss": loss, "val_psnr": val_psnr, "lr": lr, "seconds": seconds})
             weights = network.state_dict()

@@ -27,10 +27,16 @@ from Miniproject_1.others.inference import denoise
 from Miniproject_1.others.training import TrainConfig, make_scheduler, steps_per_epoch, train_epoch
 from Miniproject_1.others.unet import UNet
 from n2n.data.course import load_train_pairs, load_val
+from n2n.divergence import check_not_diverged
 from n2n.fileio import atomic_torch_save, atomic_write, check_writable
 from n2n.metrics import psnr
 
 LOG_FIELDS = ["epoch", "loss", "val_psnr", "lr", "seconds"]
+
+
+# Default peak rate of `n2n train`: Model.train's 2e-3 suits its one-epoch schedule, but held over
+# a 10-epoch schedule it diverged (n2n/divergence.py); the shipped 10-epoch model used 1e-3.
+MULTI_EPOCH_LR = 1e-3
 
 
 def parse_arch(text: str | None) -> dict:
@@ -98,6 +104,14 @@ class Distributed:
         if self.world_size > 1:
             dist.barrier()
 
+    def mean(self, value: float) -> float:
+        """``value`` averaged over all processes (itself in a single process)."""
+        if self.world_size == 1:
+            return value
+        total = torch.tensor([value], dtype=torch.float64, device=self.device)
+        dist.all_reduce(total)
+        return float(total) / self.world_size
+
     def close(self) -> None:
         if self.world_size > 1:
             dist.destroy_process_group()
@@ -115,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             check_writable(path)
     config = TrainConfig(
         batch_size=args.batch_size or TrainConfig.batch_size,
-        lr=args.lr or TrainConfig.lr,
+        lr=args.lr or MULTI_EPOCH_LR,
         augment=not args.no_augment,
         seed=args.seed,
     )
@@ -139,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
             scheduler.load_state_dict(resume_state["scheduler"])
             start_epoch, best, history = resume_state["epoch"], resume_state["best_psnr"], resume_state["history"]
         trained = DistributedDataParallel(network) if ddp.world_size > 1 else network
+        losses = [h["loss"] for h in history]  # every rank keeps these: all must agree to stop
         for epoch in range(start_epoch, args.epochs):
             steps = steps_per_epoch(train_a.shape[0], config, ddp.world_size)
             with tqdm(total=steps, desc=f"epoch {epoch + 1}/{args.epochs}", unit="step", disable=None if ddp.main else True) as bar:
@@ -150,6 +165,9 @@ def run(args: argparse.Namespace) -> int:
                 loss = train_epoch(trained, optimizer, scheduler, train_a, train_b, config, epoch, ddp.device,
                                    rank=ddp.rank, world_size=ddp.world_size, on_step=on_step)
                 seconds = time.perf_counter() - started
+            loss = ddp.mean(loss)
+            check_not_diverged(epoch + 1, loss, losses, args.out, config.lr)
+            losses.append(loss)
             if ddp.main:
                 val_psnr = psnr(denoise(network, val_noisy, ddp.device, network.multiple), val_clean)
                 history.append({"epoch": epoch + 1, "loss": loss, "val_psnr": val_psnr, "lr": lr, "seconds": seconds})

@@ -171,3 +171,16 @@ def test_shipped_model_loads_and_denoises():
         assert psnr(model.predict(noisy_val[:200]), clean[:200]) > psnr(noisy_val[:200], clean[:200]) + 2
     finally:
         torch.set_grad_enabled(True)
+
+
+def test_train_after_loading_weights_uses_the_lower_pretrained_rate(model, tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr(course, "fit", lambda *args: seen.append(args[5]))
+    pairs = torch.randint(0, 256, (2, 3, 8, 8), dtype=torch.uint8)
+    model.train(pairs, pairs, num_epochs=1)
+    path = tmp_path / "w.pth"
+    model.save_weights(path)
+    model.load_weights(path)
+    model.train(pairs, pairs, num_epochs=1)
+    assert [config.lr for config in seen] == [course.DEFAULT_CONFIG.lr, course.PRETRAINED_LR]
+    assert course.PRETRAINED_LR < course.DEFAULT_CONFIG.lr

@@ -37,6 +37,7 @@ def full_fixture(root: Path) -> Path:
         {"method": "NL-means (sigma estimated)", "psnr": 26.0, "psnr_subset": 26.1, "subset": 100},
         {"method": "BM3D (sigma estimated)", "psnr_subset": 27.5, "subset": 100},
         {"method": "Miniproject_1 shipped (N2N, mixed noise)", "psnr": 28.0, "psnr_subset": 28.1, "subset": 100},
+        {"method": "Miniproject_1, Model.train 1 epoch (mixed noise)", "psnr": 27.8, "psnr_subset": 27.9, "subset": 100},
         {"method": "Noise2Noise (Gaussian-trained)", "psnr": 28.4, "psnr_subset": 28.3, "subset": 100},
         {"method": "Noise2Clean (Gaussian-trained)", "psnr": 28.5, "psnr_subset": 28.4, "subset": 100}]} for s in SETS}
     write_json(root / "miniproject_1/quality.json", quality)
@@ -85,6 +86,9 @@ def full_fixture(root: Path) -> Path:
         "psnr_before_training": {s: 21.0 for s in SETS}, "final_psnr": {"scratch": {s: 26.0 for s in SETS}, "torch": {s: 26.0 for s in SETS}},
         "final_psnr_scratch_minus_torch_db": {s: 0.01 for s in SETS}, "final_psnr_control_minus_torch_db": {s: -0.01 for s in SETS},
         "seconds_per_epoch": {"scratch": 200.0, "torch": 150.0}})
+    for name in ("full_runs/b32_lr2e-3", "full_runs/b32_lr4e-3", "full_runs/b32_lr6e-3", "full_runs/b16_lr4e-3", "bestmodel_training"):
+        write_csv(root / f"miniproject_2/{name}.csv", [{"epoch": e, "loss": 0.011, "val_psnr": 26.0 + 0.2 * e, "lr": 0.004, "seconds": 90.0}
+                                                       for e in (1, 2, 3)])
     write_json(root / "miniproject_2/quality.json", {s: {"images": 1000, "rows": [
         {"method": "noisy input", "psnr": 21.0}, {"method": "Miniproject_2 shipped (course network, N2N, mixed noise)", "psnr": 25.9}]} for s in SETS})
     return root
@@ -105,6 +109,8 @@ def test_reports_from_full_fixture_fit_in_three_pages(tmp_path):
         assert data["build"]["pages"] == report["pages"]
         assert data["build"]["samples"]["crops_figure"] and data["build"]["samples"]["photo_figure"]
         assert all(data["build"]["figures"].values())
+        if data["results"]["report"] == "Miniproject_2":
+            assert [run["val_psnr"] for run in data["results"]["full_runs"]] == [26.6] * 5
     assert {r["pdf"].name for r in built} == {"Report_1.pdf", "Report_2.pdf"}
 
 

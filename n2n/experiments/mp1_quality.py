@@ -3,7 +3,7 @@
 ``python -m n2n.experiments.mp1_quality`` evaluates, per validation set (course PSNR, per image
 in [0, 1], averaged): the noisy input, scikit-image NL-means (sigma estimated per image), BM3D
 (the true sigma = 25 on the Gaussian set, sigma estimated per image elsewhere), the shipped
-Miniproject_1 model (trained on mixed noise) and, on the Gaussian set, the Gaussian-trained
+Miniproject_1 model (trained on mixed noise), a one-epoch ``Model.train`` checkpoint when present, and, on the Gaussian set, the Gaussian-trained
 Noise2Noise and Noise2Clean networks of :mod:`n2n.experiments.mp1_gaussian` when their weights exist.
 
 BM3D takes seconds per 32x32 crop here, so it runs on the first ``--subset`` images of each set;
@@ -29,6 +29,9 @@ from n2n.metrics import psnr
 # Written by python -m n2n.experiments.mp1_gaussian --target noisy-raw / clean.
 GAUSSIAN_WEIGHTS = {"Noise2Noise (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2n_raw.pth"),
                     "Noise2Clean (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2c.pth")}
+# What one course-style `Model().train(..., num_epochs=1)` on the 50 000 mixed pairs gives (the time-limited
+# budget; results/miniproject_1/timing.json): the like-for-like reference for one-epoch runs elsewhere.
+ONE_EPOCH = ("Miniproject_1, Model.train 1 epoch (mixed noise)", Path("cache/miniproject_1/model_train_1_epoch.pth"))
 
 
 def score(name: str, fn, noisy: torch.Tensor, clean: torch.Tensor, subset: int, full: bool) -> dict:
@@ -67,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
                         ("BM3D (true sigma 25)" if sigma else "BM3D (sigma estimated)", baselines.bm3d(sigma), False)]
         if args.only != "baselines":
             methods.append(("Miniproject_1 shipped (N2N, mixed noise)", shipped, True))
+            if ONE_EPOCH[1].is_file():
+                methods.append((ONE_EPOCH[0], denoisers.miniproject1(ONE_EPOCH[1]), True))
             if set_name == "gaussian25":
                 methods += [(name, denoisers.miniproject1(weights), True) for name, weights in GAUSSIAN_WEIGHTS.items() if weights.is_file()]
         kept = [row for row in results.get(set_name, {}).get("rows", []) if row["method"] not in {m[0] for m in methods}]

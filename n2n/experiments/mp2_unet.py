@@ -34,9 +34,8 @@ import torch
 
 from Miniproject_1.model import BEST_MODEL_PATH, DEFAULT_ARCH
 from Miniproject_1.others.unet import UNet as TorchUNet
-from Miniproject_2.model import DEFAULT_CONFIG
 from Miniproject_2.others.loss import MSE
-from Miniproject_2.others.training import TrainingRun, framework_step, make_optimizer, predict_batches
+from Miniproject_2.others.training import TrainConfig, TrainingRun, framework_step, make_optimizer, predict_batches
 from Miniproject_2.others.unet import UNet as ScratchUNet
 from n2n.data.course import load_train_pairs, load_val
 from n2n.evaluate import available_val_sets
@@ -47,6 +46,8 @@ from n2n.metrics import psnr
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "results" / "miniproject_2" / "unet_scratch_vs_torch.json"
 DTYPE = torch.float32
+# Miniproject_1's training set-up (batch 32, Adam 2e-3), so the two U-Nets are trained alike.
+UNET_CONFIG = TrainConfig(batch_size=32, optimizer="adam", lr=2e-3)
 
 
 def build_pair(seed: int, dtype=DTYPE, control: bool = False) -> dict:
@@ -74,7 +75,7 @@ def train_steps(networks: dict, config) -> dict:
 def trajectory_check(pairs: tuple, steps: int, seed: int) -> dict:
     """Max relative difference of the weights (per tensor, over its largest value) between scratch and
     torch after ``steps`` Adam steps (batch 8) from the same weights, in float64 and float32."""
-    config = replace(DEFAULT_CONFIG, batch_size=8)
+    config = replace(UNET_CONFIG, batch_size=8)
     a, b = pairs[0][:8 * steps], pairs[1][:8 * steps]
     result = {}
     for dtype in (torch.float64, torch.float32):
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="only measure the step times again and replace them in an existing --out file")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    config = DEFAULT_CONFIG
+    config = UNET_CONFIG
     load_before = os.getloadavg()
 
     timing = step_times(config, args.timing_runs, args.seed)

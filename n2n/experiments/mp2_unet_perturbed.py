@@ -19,11 +19,10 @@ from pathlib import Path
 
 import torch
 
-from Miniproject_2.model import DEFAULT_CONFIG
 from Miniproject_2.others.training import TrainingRun
 from n2n.data.course import load_train_pairs, load_val
 from n2n.evaluate import available_val_sets
-from n2n.experiments.mp2_unet import DTYPE, ROOT, build_pair, evaluate, train_steps
+from n2n.experiments.mp2_unet import DTYPE, ROOT, UNET_CONFIG, build_pair, evaluate, train_steps
 from n2n.fileio import atomic_write_text
 
 
@@ -50,13 +49,13 @@ def main(argv: list[str] | None = None) -> int:
             value.mul_(factors[name])
         for name, value, _ in networks["scratch"].named_parameters():
             value.mul_(factors[name])
-    steps = train_steps(networks, DEFAULT_CONFIG)
+    steps = train_steps(networks, UNET_CONFIG)
     runs = {}
     for name, network in networks.items():
         network.train()
         start = time.perf_counter()
         with torch.no_grad():
-            loss = TrainingRun(len(a), args.planned_epochs, DEFAULT_CONFIG).epoch(steps[name], a, b, "cpu", DTYPE, network.multiple)
+            loss = TrainingRun(len(a), args.planned_epochs, UNET_CONFIG).epoch(steps[name], a, b, "cpu", DTYPE, network.multiple)
         runs[name] = {"loss": round(loss, 7), "seconds": round(time.perf_counter() - start, 2), "psnr": evaluate(network, val_sets, network.multiple)}
         print(json.dumps({name: runs[name]}), flush=True)
     result = {"what": __doc__.split("\n\n")[1].replace("\n", " "), "pairs": len(a), "planned_epochs": args.planned_epochs,

@@ -55,6 +55,27 @@ def ablation(reader: ResultsReader, arch: dict, config: dict) -> dict | None:
             "pairs": first.get("pairs"), "epochs": first.get("epochs"), "threads": first.get("threads")}
 
 
+# Full-length runs of `n2n train --engine scratch --arch course` on the 50 000 pairs: set-up, per-epoch log.
+FULL_RUNS = (
+    ("batch 32, Adam 2e-3", "miniproject_2/full_runs/b32_lr2e-3.csv"),
+    ("batch 32, Adam 4e-3", "miniproject_2/full_runs/b32_lr4e-3.csv"),
+    ("batch 32, Adam 6e-3", "miniproject_2/full_runs/b32_lr6e-3.csv"),
+    ("batch 16, Adam 4e-3", "miniproject_2/full_runs/b16_lr4e-3.csv"),
+    ("batch 16, Adam 4e-3, shipped", "miniproject_2/bestmodel_training.csv"),
+)
+
+
+def full_runs(reader: ResultsReader) -> list[dict]:
+    """One row per full-length run found: epochs, best validation PSNR (the checkpoint kept), seconds."""
+    rows = []
+    for label, relative in FULL_RUNS:
+        log = reader.csv(relative)
+        if log:
+            rows.append({"setup": label, "epochs": len(log), "val_psnr": max(r["val_psnr"] for r in log),
+                         "seconds": sum(r["seconds"] for r in log)})
+    return rows
+
+
 def parity(reader: ResultsReader, name: str = "parity.json") -> dict | None:
     """The parity run in ``results/miniproject_2/<name>`` (``parity.json``: float32; ``parity_float64.json``)."""
     found = reader.json(f"miniproject_2/{name}")
@@ -64,7 +85,9 @@ def parity(reader: ResultsReader, name: str = "parity.json") -> dict | None:
                                         for engine in ("framework", "torch")}} for e in found.get("per_epoch", [])]
     return {"dtype": found.get("dtype", "float32"), "pairs": found.get("pairs"), "epochs": found.get("epochs"), "threads": found.get("threads"),
             "per_epoch": epochs, "final_psnr_difference_db": found.get("final_psnr_difference_db"),
-            "seconds_per_epoch_ratio": found.get("seconds_per_epoch_ratio")}
+            "seconds_per_epoch_ratio": found.get("seconds_per_epoch_ratio"),
+            "control_minus_torch_db": found.get("final_psnr_control_minus_torch_db"),
+            "config": found.get("config")}
 
 
 def binned(values: list[float], points: int) -> list[float]:
@@ -114,6 +137,7 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "mp1_quality": quality(reader, "miniproject_1/quality.json"),
         "bench": bench(reader),
         "ablation": ablation(reader, arch_setup["arch"], arch_setup["config"]),
+        "full_runs": full_runs(reader),
         "parity": parity(reader),
         "parity64": parity(reader, "parity_float64.json"),
         "parity_steps": parity_steps(reader),

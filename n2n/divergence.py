@@ -1,0 +1,36 @@
+"""Stop ``n2n train`` when the training loss has blown up, instead of training on from a broken state.
+
+Adam at a high peak rate can diverge suddenly: a Miniproject_1 run at 2e-3 over 10 epochs went from a
+per-step loss of 0.009 to 1.4 and then 1e6 within a dozen steps, late in its first epoch. Nothing
+recovers from there, and ``--resume`` would only continue from the broken weights, so the epoch is
+not saved and the run stops with advice; the best checkpoint of the earlier epochs stays as it was.
+"""
+
+from __future__ import annotations
+
+import math
+
+# The loss is the MSE on [0, 1] images: a network that outputs values in [0, 1] cannot exceed 1.
+MAX_SANE_LOSS = 1.0
+# An epoch whose mean loss is this many times the best earlier epoch's has diverged.
+MAX_LOSS_GROWTH = 10.0
+
+
+class TrainingDiverged(ValueError):
+    """The training loss blew up; the message says what was kept and what to change."""
+
+
+def check_not_diverged(epoch: int, loss: float, earlier_losses: list[float], out, lr: float) -> None:
+    """Raise :class:`TrainingDiverged` when ``loss`` (mean training loss of 1-based ``epoch``) is not
+    finite, above :data:`MAX_SANE_LOSS`, or :data:`MAX_LOSS_GROWTH` times the best of ``earlier_losses``."""
+    best_earlier = min(earlier_losses, default=None)
+    blown_up = not math.isfinite(loss) or loss > MAX_SANE_LOSS
+    if not blown_up and best_earlier is not None and loss > MAX_LOSS_GROWTH * best_earlier:
+        blown_up = True
+    if not blown_up:
+        return
+    earlier = f" (best earlier epoch: {best_earlier:.5f})" if best_earlier is not None else ""
+    kept = f"{out} still holds the best earlier epoch" if earlier_losses else f"nothing was written to {out}"
+    raise TrainingDiverged(
+        f"training diverged in epoch {epoch}: mean loss {loss:.4g}{earlier}. {kept}. "
+        f"Start over with a lower peak learning rate, e.g. --lr {lr / 2:g} --force.")

@@ -44,7 +44,8 @@ HOW_TO_GET = "Restore it with `git checkout -- Miniproject_2/bestmodel.pth` or t
 DEFAULT_ARCH = {"widths": [64, 128], "kernel_size": 3, "upsampling": "nearest"}
 DEFAULT_CONFIG = TrainConfig(batch_size=16, optimizer="adam", lr=4e-3)
 # Peak rate when train() continues from loaded weights: the from-scratch 4e-3 first undoes part of
-# their training (one epoch from bestmodel.pth: 27.56 -> 27.50 dB at 4e-3, -> 27.64 dB at 1e-3).
+# their training (one epoch from bestmodel.pth: 27.56 -> 27.50 dB at 4e-3, -> 27.64 dB at 1e-3;
+# results/miniproject_2/finetune.json).
 PRETRAINED_LR = 1e-3
 MULTIPLE = 4  # two stride-2 convolutions: sizes must divide by 4 (predict pads, train crops)
 

@@ -30,7 +30,7 @@ from n2n.fileio import check_writable
 from n2n.metrics import psnr
 from n2n.scratch_models import build_network, multiple_of, parse_arch
 from n2n.scratch_optimizer_state import load_optimizer_state, optimizer_state
-from n2n.train_torch import companion_paths, load_training_data, write_log
+from n2n.train_torch import MULTI_EPOCH_LR, companion_paths, load_training_data, write_log
 
 DTYPE = torch.float32
 
@@ -46,6 +46,11 @@ def resume_point(last_path):
     return state, arch, meta
 
 
+# The U-Net's defaults are the torch engine's for the same network (batch 32, 1e-3): the course
+# network's 4e-3 is far above the rate at which Miniproject_1's U-Net already diverged (2e-3).
+UNET_DEFAULT_CONFIG = TrainConfig(batch_size=32, optimizer="adam", lr=MULTI_EPOCH_LR)
+
+
 def run(args: argparse.Namespace) -> int:
     last_path, log_path = companion_paths(args.out)
     resumed = resume_point(last_path) if args.resume else None
@@ -57,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
         config = TrainConfig(**meta["config"])
     else:
         arch = parse_arch(args.arch)
-        config = TrainConfig(batch_size=args.batch_size or DEFAULT_CONFIG.batch_size, optimizer=DEFAULT_CONFIG.optimizer,
-                             lr=args.lr or DEFAULT_CONFIG.lr, augment=not args.no_augment, seed=args.seed)
+        default = DEFAULT_CONFIG if arch["kind"] == "course" else UNET_DEFAULT_CONFIG
+        config = TrainConfig(batch_size=args.batch_size or default.batch_size, optimizer=default.optimizer,
+                             lr=args.lr or default.lr, augment=not args.no_augment, seed=args.seed)
     train_a, train_b = load_training_data(args)
     val_noisy, val_clean = load_val(args.val)
     device, multiple = default_device(), multiple_of(arch)

@@ -86,6 +86,12 @@ def full_fixture(root: Path) -> Path:
         "psnr_before_training": {s: 21.0 for s in SETS}, "final_psnr": {"scratch": {s: 26.0 for s in SETS}, "torch": {s: 26.0 for s in SETS}},
         "final_psnr_scratch_minus_torch_db": {s: 0.01 for s in SETS}, "final_psnr_control_minus_torch_db": {s: -0.01 for s in SETS},
         "seconds_per_epoch": {"scratch": 200.0, "torch": 150.0}})
+    finetune = {"pretrained_lr": 2e-4, "runs": [{"lr": lr, "psnr_before": 29.0, "psnr_after": after, "seconds": 80.0}
+                                                for lr, after in ((2e-3, 28.9), (2e-4, 29.1))]}
+    write_json(root / "miniproject_1/finetune.json", finetune)
+    write_json(root / "miniproject_2/finetune.json", finetune)
+    write_csv(root / "miniproject_1/bestmodel_training.csv", [{"epoch": e, "loss": 0.01, "val_psnr": 28.0 + 0.1 * e, "lr": 0.001, "seconds": 80.0}
+                                                              for e in (1, 2, 3)])
     for name in ("full_runs/b32_lr2e-3", "full_runs/b32_lr4e-3", "full_runs/b32_lr6e-3", "full_runs/b16_lr4e-3", "bestmodel_training"):
         write_csv(root / f"miniproject_2/{name}.csv", [{"epoch": e, "loss": 0.011, "val_psnr": 26.0 + 0.2 * e, "lr": 0.004, "seconds": 90.0}
                                                        for e in (1, 2, 3)])

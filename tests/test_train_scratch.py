@@ -76,6 +76,8 @@ def test_unet_resume_continues_exactly(data: dict, monkeypatch) -> None:
     assert arch == {"kind": "unet", "width": 6, "depth": 2, "channels": 3}
     assert ours.keys() == reference.keys() and all(torch.equal(ours[k], reference[k]) for k in ours)
     assert "up.1.0.0.weight" in ours  # Miniproject_1's key names
+    _, _, meta = load_checkpoint(straight)
+    assert meta["config"]["lr"] == n2n.train_scratch.UNET_DEFAULT_CONFIG.lr  # not the course network's rate
     noisy = torch.randint(0, 256, (1, 3, 9, 11), dtype=torch.uint8)
     assert denoisers.miniproject2(resumed)(noisy).shape == (1, 3, 9, 11)
     with pytest.raises(ValueError, match="does not describe a course network"):

@@ -25,6 +25,7 @@ from n2n.data.course import load_val
 from n2n.evaluate import available_val_sets
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
+from n2n.readme import replace_block
 
 # Written by python -m n2n.experiments.mp1_gaussian --target noisy-raw / clean.
 GAUSSIAN_WEIGHTS = {"Noise2Noise (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2n_raw.pth"),
@@ -47,6 +48,26 @@ def score(name: str, fn, noisy: torch.Tensor, clean: torch.Tensor, subset: int, 
     return row
 
 
+def readme_table(results: dict) -> str:
+    """Markdown table, one row per method, cells ``all images / first subset`` (``–`` where not run)."""
+    sets = list(results)
+    methods = list(dict.fromkeys(row["method"] for name in sets for row in results[name]["rows"]))
+    cells = {(name, row["method"]): row for name in sets for row in results[name]["rows"]}
+
+    def cell(name: str, method: str) -> str:
+        row = cells.get((name, method))
+        if row is None:
+            return "–"
+        full = f"{row['psnr']:.2f}" if "psnr" in row else "–"
+        return f"{full} / {row['psnr_subset']:.2f}"
+
+    lines = ["| method | " + " | ".join(sets) + " |", "|---" * (len(sets) + 1) + "|"]
+    lines += [f"| {method} | " + " | ".join(cell(name, method) for name in sets) + " |" for method in methods]
+    subset = next(row["subset"] for name in sets for row in results[name]["rows"])
+    return (f"PSNR in dB: all {results[sets[0]]['images']} images / first {subset} images "
+            f"(BM3D runs on the first {subset} only).\n\n" + "\n".join(lines))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subset", type=int, default=100, help="images per set for BM3D (default 100)")
@@ -54,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("results/miniproject_1/quality.json"))
     parser.add_argument("--only", choices=["baselines", "models"], help="run only these rows, keep the others from --out")
+    parser.add_argument("--readme-only", action="store_true", help="only refresh the README table from --out")
     args = parser.parse_args(argv)
+    if args.readme_only:
+        replace_block("mp1:quality", readme_table(json.loads(args.out.read_text())))
+        return 0
     torch.set_num_threads(args.threads)
     val_sets = available_val_sets()
     if args.sets:
@@ -78,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = kept + [score(name, fn, noisy, clean, args.subset, full) for name, fn, full in methods]
         results[set_name] = {"path": str(path), "images": int(noisy.shape[0]), "rows": rows}
         atomic_write_text(json.dumps(results, indent=2) + "\n", args.out, overwrite=True)
+    replace_block("mp1:quality", readme_table(results))
     return 0
 
 

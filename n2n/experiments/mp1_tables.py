@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+from n2n.experiments.mp1_quality import readme_table
+
 RESULTS = Path("results/miniproject_1")
 
 
@@ -44,30 +46,8 @@ def ablation_table() -> str:
 
 
 def quality_table() -> str:
-    results: dict = {}
-    for name in ("quality.json",):
-        path = RESULTS / name
-        if path.is_file():
-            for set_name, entry in json.loads(path.read_text()).items():
-                results.setdefault(set_name, {"rows": []})["rows"] += entry["rows"]
-    if not results:
-        return "(no quality results)"
-    sets = list(results)
-    methods = list(dict.fromkeys(row["method"] for s in sets for row in results[s]["rows"]))
-    value = {(row["method"], s): row for s in sets for row in results[s]["rows"]}
-
-    def cell(method: str, set_name: str) -> str:
-        row = value.get((method, set_name))
-        if row is None:
-            return "–"
-        full = f"{row['psnr']:.2f}" if "psnr" in row else "–"
-        return f"{full} / {row['psnr_subset']:.2f}"
-
-    subset = next(iter(results.values()))["rows"][0]["subset"]
-    lines = [f"PSNR in dB: all 1000 images / first {subset} images (BM3D runs on the first {subset} only).", "",
-             "| method | " + " | ".join(sets) + " |", "|---" * (len(sets) + 1) + "|"]
-    lines += [f"| {m} | " + " | ".join(cell(m, s) for s in sets) + " |" for m in methods]
-    return "\n".join(lines)
+    path = RESULTS / "quality.json"
+    return readme_table(json.loads(path.read_text())) if path.is_file() else "(no quality results)"
 
 
 def gaussian_table() -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from n2n.report.common import CONTEXT, data_counts, noisy_psnr, quality
+from n2n.report.common import CONTEXT, data_counts, noisy_psnr, quality, training_log
 from n2n.report.inputs import ResultsReader
 
 # results/miniproject_1/gaussian25_<run>.json; the clipped-target run ("n2n") is an optional extra.
@@ -101,6 +101,8 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "noisy_psnr": noisy_psnr(reader),
         "quality": quality(reader, "miniproject_1/quality.json"),
         "gaussian": gaussian(reader),
+        "shipped_training": training_log(reader, "miniproject_1/bestmodel_training.csv"),
+        "finetune": reader.json("miniproject_1/finetune.json"),
         "ablation": ablation(reader, arch_setup["arch"]),
         "timing": timing(reader),
     }

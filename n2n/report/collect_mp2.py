@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from n2n.report.common import CONTEXT, SET_NAMES, data_counts, noisy_psnr, quality
+from n2n.report.common import CONTEXT, SET_NAMES, data_counts, noisy_psnr, quality, training_log
 from n2n.report.inputs import ResultsReader
 
 CURVE_POINTS = 200  # the per-step loss curves are stored as this many bin means (enough for a plot)
@@ -67,13 +67,8 @@ FULL_RUNS = (
 
 def full_runs(reader: ResultsReader) -> list[dict]:
     """One row per full-length run found: epochs, best validation PSNR (the checkpoint kept), seconds."""
-    rows = []
-    for label, relative in FULL_RUNS:
-        log = reader.csv(relative)
-        if log:
-            rows.append({"setup": label, "epochs": len(log), "val_psnr": max(r["val_psnr"] for r in log),
-                         "seconds": sum(r["seconds"] for r in log)})
-    return rows
+    logs = [(label, training_log(reader, relative)) for label, relative in FULL_RUNS]
+    return [{"setup": label, **log} for label, log in logs if log is not None]
 
 
 def parity(reader: ResultsReader, name: str = "parity.json") -> dict | None:
@@ -138,6 +133,7 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "bench": bench(reader),
         "ablation": ablation(reader, arch_setup["arch"], arch_setup["config"]),
         "full_runs": full_runs(reader),
+        "finetune": reader.json("miniproject_2/finetune.json"),
         "parity": parity(reader),
         "parity64": parity(reader, "parity_float64.json"),
         "parity_steps": parity_steps(reader),

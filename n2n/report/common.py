@@ -59,3 +59,14 @@ def quality(reader: ResultsReader, relative: str) -> dict | None:
             entry["psnr_subset"][name] = row.get("psnr_subset")
             subset = row.get("subset", subset)
     return {"sets": sets, "subset": subset, "images": {n: found[n].get("images") for n in sets}, "methods": list(methods.values())}
+
+
+def training_log(reader: ResultsReader, relative: str) -> dict | None:
+    """Summary of an ``n2n train`` per-epoch log (``OUT.csv``): epochs, the best validation PSNR (the
+    checkpoint ``n2n train`` keeps) and its epoch, total training seconds. None when the file is missing."""
+    rows = reader.csv(relative)
+    if not rows:
+        return None
+    best = max(rows, key=lambda row: row["val_psnr"])
+    return {"epochs": len(rows), "val_psnr": best["val_psnr"], "best_epoch": best["epoch"],
+            "seconds": sum(row["seconds"] for row in rows)}

@@ -2,7 +2,8 @@
 
 ``Model()`` builds the course's prescribed network (``others/network.py``) on CUDA when available,
 else on the CPU; ``load_pretrained_model`` loads ``bestmodel.pth`` next to this file; ``train``
-continues from the current weights (peak rate ``PRETRAINED_LR`` once weights were loaded); ``predict`` denoises ``(N, 3, H, W)`` images of any size.
+continues from the current weights (at peak rate ``PRETRAINED_LR`` once weights were loaded);
+``predict`` denoises ``(N, 3, H, W)`` images of any size.
 Images are uint8 or float in [0, 255]. Everything runs with autograd off.
 
 The framework's blocks are importable from here (``from Miniproject_2.model import Conv2d,
@@ -40,7 +41,7 @@ __all__ = [
 BEST_MODEL_PATH = Path(__file__).resolve().parent / "bestmodel.pth"
 HOW_TO_GET = "Restore it with `git checkout -- Miniproject_2/bestmodel.pth` or train one with `n2n train --engine scratch --arch course`."
 # The architecture and training set-up chosen by ablation (results/miniproject_2/ablations.csv) and
-# confirmed on full-length runs (results/miniproject_2/schedule/).
+# confirmed on full-length runs (results/miniproject_2/full_runs/).
 DEFAULT_ARCH = {"widths": [64, 128], "kernel_size": 3, "upsampling": "nearest"}
 DEFAULT_CONFIG = TrainConfig(batch_size=16, optimizer="adam", lr=4e-3)
 # Peak rate when train() continues from loaded weights: the from-scratch 4e-3 first undoes part of

@@ -57,7 +57,7 @@ def ablation(reader: ResultsReader, arch: dict, config: dict) -> dict | None:
 
 # Full-length runs of `n2n train --engine scratch --arch course` on the 50 000 pairs: set-up, per-epoch log.
 FULL_RUNS = (
-    ("batch 32, Adam 2e-3", "miniproject_2/full_runs/b32_lr2e-3.csv"),
+    ("batch 32, Adam 2e-3 (time on a shared CPU)", "miniproject_2/full_runs/b32_lr2e-3.csv"),
     ("batch 32, Adam 4e-3", "miniproject_2/full_runs/b32_lr4e-3.csv"),
     ("batch 32, Adam 6e-3", "miniproject_2/full_runs/b32_lr6e-3.csv"),
     ("batch 16, Adam 4e-3", "miniproject_2/full_runs/b16_lr4e-3.csv"),

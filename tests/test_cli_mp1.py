@@ -125,7 +125,7 @@ def test_two_gloo_processes_match_one_process(trained: dict, tmp_path: Path) -> 
     assert main(["train", *data, "--batch-size", "16", "--out", str(other), "--threads", "1"]) == 0
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                          "-m", "n2n.train", *common, "--out", str(double)], env=env, capture_output=True, text=True, timeout=300)
+                          "-m", "n2n.training", *common, "--out", str(double)], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     a, b, c = (torch.load(p.with_name(p.stem + ".last.pth"), weights_only=True)["model"] for p in (single, double, other))
     parity = max(float((a[k] - b[k]).abs().max()) for k in a)

@@ -1,4 +1,4 @@
-"""n2n.tiling: tiled denoising matches whole-image denoising, weights blend to one."""
+"""n2n.inference.tiling: tiled denoising matches whole-image denoising, weights blend to one."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import torch
 
 from Miniproject_1.others.inference import denoise
 from Miniproject_1.others.unet import UNet
-from n2n.tiling import _ramp, denoise_tiled, tiles
+from n2n.inference.tiling import _ramp, denoise_tiled, tiles
 from tests.mp1_helpers import noisy, smooth_images
 
 

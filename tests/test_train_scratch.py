@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-import n2n.train_scratch
+import n2n.training.scratch_engine
 from Miniproject_2.model import Model
 from Miniproject_2.others.serialization import load_checkpoint
-from n2n import denoisers
+from n2n.inference import denoisers
 from n2n.cli import main
 from tests.mp1_helpers import write_course_files
 
@@ -57,16 +57,16 @@ def test_unet_resume_continues_exactly(data: dict, monkeypatch) -> None:
     straight, resumed = data["folder"] / "straight.pth", data["folder"] / "resumed.pth"
     assert train(data, straight, "--arch", "unet:6x2", "--epochs", "2") == 0
 
-    real_write_log = n2n.train_scratch.write_log
+    real_write_log = n2n.training.scratch_engine.write_log
 
     def interrupted(history, path):  # stop the run right after its first epoch's files are written
         real_write_log(history, path)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(n2n.train_scratch, "write_log", interrupted)
+    monkeypatch.setattr(n2n.training.scratch_engine, "write_log", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train(data, resumed, "--arch", "unet:6x2", "--epochs", "2")
-    monkeypatch.setattr(n2n.train_scratch, "write_log", real_write_log)
+    monkeypatch.setattr(n2n.training.scratch_engine, "write_log", real_write_log)
     assert [int(r["epoch"]) for r in log_rows(resumed)] == [1]
     assert train(data, resumed, "--epochs", "2", "--resume") == 0
 
@@ -77,7 +77,7 @@ def test_unet_resume_continues_exactly(data: dict, monkeypatch) -> None:
     assert ours.keys() == reference.keys() and all(torch.equal(ours[k], reference[k]) for k in ours)
     assert "up.1.0.0.weight" in ours  # Miniproject_1's key names
     _, _, meta = load_checkpoint(straight)
-    assert meta["config"]["lr"] == n2n.train_scratch.UNET_DEFAULT_CONFIG.lr  # not the course network's rate
+    assert meta["config"]["lr"] == n2n.training.scratch_engine.UNET_DEFAULT_CONFIG.lr  # not the course network's rate
     noisy = torch.randint(0, 256, (1, 3, 9, 11), dtype=torch.uint8)
     assert denoisers.miniproject2(resumed)(noisy).shape == (1, 3, 9, 11)
     with pytest.raises(ValueError, match="does not describe a course network"):

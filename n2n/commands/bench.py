@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from n2n import bench
+from n2n.bench import framework as bench
 
 
 def register(subparsers) -> None:

@@ -11,12 +11,12 @@ import argparse
 import time
 from pathlib import Path
 
-from n2n import denoisers
+from n2n.inference import denoisers
 from n2n.commands.denoise import compare_path, side_by_side
 from n2n.data.images import read_image, write_image
-from n2n.evaluate import REPO_ROOT, VAL_SETS, available_val_sets, evaluate, format_table
+from n2n.evaluation.evaluate import REPO_ROOT, VAL_SETS, available_val_sets, evaluate, format_table
 from n2n.metrics import psnr
-from n2n.tiling import denoise_tiled
+from n2n.inference.tiling import denoise_tiled
 
 EXAMPLE_NOISY = REPO_ROOT / "examples" / "example_noisy.png"
 EXAMPLE_CLEAN = REPO_ROOT / "examples" / "example_clean.png"

@@ -8,10 +8,10 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from n2n import denoisers
+from n2n.inference import denoisers
 from n2n.data.images import read_image, write_image
 from n2n.fileio import check_writable
-from n2n.tiling import denoise_tiled
+from n2n.inference.tiling import denoise_tiled
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 

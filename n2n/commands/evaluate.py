@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from n2n import denoisers
-from n2n.evaluate import VAL_SETS, available_val_sets, evaluate, format_table
+from n2n.inference import denoisers
+from n2n.evaluation.evaluate import VAL_SETS, available_val_sets, evaluate, format_table
 from n2n.fileio import atomic_write_text, check_writable
 
 

@@ -4,7 +4,7 @@
 in [0, 1], averaged): the noisy input, scikit-image NL-means (sigma estimated per image), BM3D
 (the true sigma = 25 on the Gaussian set, sigma estimated per image elsewhere), the shipped
 Miniproject_1 model (trained on mixed noise), the one-epoch ``Model.train`` checkpoint of
-:mod:`n2n.timing_mp1` when present, and, on the Gaussian set, the Gaussian-trained Noise2Noise and
+:mod:`n2n.bench.timing_mp1` when present, and, on the Gaussian set, the Gaussian-trained Noise2Noise and
 Noise2Clean networks of :mod:`n2n.experiments.mp1_gaussian` when their weights exist.
 
 BM3D takes seconds per 32x32 crop here, so it runs on the first ``--subset`` images of each set;
@@ -21,19 +21,20 @@ from pathlib import Path
 
 import torch
 
-from n2n import baselines, denoisers
+from n2n.evaluation import baselines
+from n2n.inference import denoisers
 from n2n.data.course import load_val
-from n2n.evaluate import available_val_sets
+from n2n.evaluation.evaluate import available_val_sets
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
-from n2n.readme import replace_block
-from n2n.timing_mp1 import TRAINED_WEIGHTS
+from n2n.report.readme_blocks import replace_block
+from n2n.bench.timing_mp1 import TRAINED_WEIGHTS
 
 # Written by python -m n2n.experiments.mp1_gaussian --target noisy-raw / clean.
 GAUSSIAN_WEIGHTS = {"Noise2Noise (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2n_raw.pth"),
                     "Noise2Clean (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2c.pth")}
 # What one course-style `Model().train(..., num_epochs=1)` on the 50 000 mixed pairs gives (the time-limited
-# budget, saved by n2n.timing_mp1): the like-for-like reference for one-epoch runs elsewhere.
+# budget, saved by n2n.bench.timing_mp1): the like-for-like reference for one-epoch runs elsewhere.
 ONE_EPOCH = ("Miniproject_1, Model.train 1 epoch (mixed noise)", TRAINED_WEIGHTS)
 
 

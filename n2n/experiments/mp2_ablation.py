@@ -21,10 +21,10 @@ import torch
 from Miniproject_2.others.network import course_network
 from Miniproject_2.others.training import TrainConfig, fit, make_optimizer, predict_batches
 from n2n.data.course import load_train_pairs, load_val
-from n2n.evaluate import VAL_SETS, available_val_sets
+from n2n.evaluation.evaluate import VAL_SETS, available_val_sets
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
-from n2n.readme import replace_block
+from n2n.report.readme_blocks import replace_block
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "results" / "miniproject_2" / "ablations.csv"

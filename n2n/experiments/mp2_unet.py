@@ -38,7 +38,7 @@ from Miniproject_2.others.loss import MSE
 from Miniproject_2.others.training import TrainConfig, TrainingRun, framework_step, make_optimizer, predict_batches
 from Miniproject_2.others.unet import UNet as ScratchUNet
 from n2n.data.course import load_train_pairs, load_val
-from n2n.evaluate import available_val_sets
+from n2n.evaluation.evaluate import available_val_sets
 from n2n.experiments.mp2_parity import torch_optimizer, torch_step
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr

@@ -19,9 +19,10 @@ from typing import Callable
 import typst
 
 from n2n.fileio import atomic_write, atomic_write_text
+from n2n.paths import REPO_ROOT
 from n2n.report import collect_mp1, collect_mp2, figures, samples
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_PAGES = 3  # the course's limit
 

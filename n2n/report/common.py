@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from n2n.evaluate import VAL_SETS
+from n2n.evaluation.evaluate import VAL_SETS
 from n2n.report.inputs import ResultsReader
 
 SET_NAMES = list(VAL_SETS)  # mixed, gaussian25, poisson, pixelate: the column order of every table

@@ -16,7 +16,7 @@ import torch
 
 from n2n.data.course import load_val
 from n2n.data.images import read_image
-from n2n.evaluate import VAL_SETS
+from n2n.evaluation.evaluate import VAL_SETS
 from n2n.metrics import psnr_per_image
 from n2n.report.figures import plt, save
 

@@ -1,4 +1,4 @@
-"""``python -m n2n.train ARGS`` (or ``torchrun --nproc_per_node=N -m n2n.train ARGS``): same as ``n2n train``.
+"""``python -m n2n.training ARGS`` (or ``torchrun --nproc_per_node=N -m n2n.training ARGS``): same as ``n2n train``.
 
 Under ``torchrun`` the ``torch`` engine trains with DistributedDataParallel (NCCL on GPUs,
 Gloo on CPUs); ``--batch-size`` stays the global batch.
@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from n2n.commands.train import add_arguments
-from n2n.engines import run_training
+from n2n.training.engines import run_training
+from n2n.training.options import add_arguments
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m n2n.train", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m n2n.training", description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
     args.command = "train"

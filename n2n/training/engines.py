@@ -10,8 +10,8 @@ import argparse
 import importlib
 
 ENGINES = {
-    "torch": "n2n.train_torch:run",
-    "scratch": "n2n.train_scratch:run",
+    "torch": "n2n.training.torch_engine:run",
+    "scratch": "n2n.training.scratch_engine:run",
 }
 
 

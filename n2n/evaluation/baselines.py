@@ -1,7 +1,7 @@
 """Classical denoisers to compare against: scikit-image NL-means and BM3D (PyPI ``bm3d``).
 
 Each baseline is a callable ``noisy (N, 3, H, W) uint8/float in [0, 255] -> float (N, 3, H, W)``
-like the entries of :mod:`n2n.denoisers`, processing one image at a time. When no noise level is
+like the entries of :mod:`n2n.inference.denoisers`, processing one image at a time. When no noise level is
 given, it is estimated per image with ``skimage.restoration.estimate_sigma`` (a wavelet-based
 median-absolute-deviation estimate of Gaussian noise), averaged over the colour channels.
 """

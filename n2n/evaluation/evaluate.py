@@ -10,9 +10,9 @@ import torch
 
 from n2n.data.course import load_val
 from n2n.metrics import psnr
+from n2n.paths import REPO_ROOT
 
 Denoiser = Callable[[torch.Tensor], torch.Tensor]
-REPO_ROOT = Path(__file__).resolve().parents[1]
 VAL_SETS = {
     "mixed": "data/val_data.pkl",
     "gaussian25": "data/val_gaussian25.pkl",

@@ -1,5 +1,6 @@
-"""Networks of the ``scratch`` engine (Miniproject_2's framework): parse ``--arch``, build a network
-from a checkpoint's ``arch`` dict, and denoise with a checkpoint.
+"""Networks of the ``scratch`` engine (Miniproject_2's framework): parse ``--arch`` and build a network
+from a checkpoint's ``arch`` dict (:class:`n2n.inference.scratch_denoiser.ScratchDenoiser` denoises
+with such a checkpoint).
 
 An ``arch`` dict is plain data stored in every checkpoint:
 
@@ -11,18 +12,11 @@ An ``arch`` dict is plain data stored in every checkpoint:
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import torch
 
 from Miniproject_1.model import DEFAULT_ARCH as UNET_DEFAULT
 from Miniproject_2.model import DEFAULT_ARCH as COURSE_DEFAULT
 from Miniproject_2.model import MULTIPLE as COURSE_MULTIPLE
-from Miniproject_2.model import default_device
-from Miniproject_2.others.images import check_images
 from Miniproject_2.others.network import course_network
-from Miniproject_2.others.serialization import load_checkpoint
-from Miniproject_2.others.training import predict_batches
 from Miniproject_2.others.unet import UNet
 
 ARCH_HELP = "course or unet[:WIDTHxDEPTH] (e.g. unet:32x2)"
@@ -60,20 +54,3 @@ def build_network(arch: dict, device=None, dtype=None):
 def multiple_of(arch: dict) -> int:
     """Input heights and widths must be multiples of this (``predict`` pads, training crops)."""
     return 2 ** int(arch["depth"]) if arch.get("kind") == "unet" else COURSE_MULTIPLE
-
-
-class ScratchDenoiser:
-    """``noisy (N, 3, H, W)`` uint8/float in [0, 255] -> float ``(N, 3, H, W)`` in [0, 255] with a
-    checkpoint written by ``n2n train --engine scratch`` (course network or U-Net), float32."""
-
-    def __init__(self, path: str | Path, device: str | None = None) -> None:
-        state, self.arch, self.meta = load_checkpoint(path, HOW_TO_GET)
-        self.device, self.dtype = device or default_device(), torch.float32
-        self.network = build_network(self.arch, self.device, self.dtype)
-        self.network.load_state_dict(state)
-        self.multiple = multiple_of(self.arch)
-
-    def __call__(self, noisy: torch.Tensor) -> torch.Tensor:
-        check_images(noisy, "noisy")
-        with torch.no_grad():
-            return predict_batches(self.network, noisy, self.device, self.dtype, self.multiple)

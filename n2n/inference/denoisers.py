@@ -51,7 +51,7 @@ def miniproject2(checkpoint: str | Path | None = None) -> Denoiser:
         model = Model()
         model.load_pretrained_model()
         return model.predict
-    from n2n.scratch_models import ScratchDenoiser
+    from n2n.inference.scratch_denoiser import ScratchDenoiser
 
     return ScratchDenoiser(checkpoint)
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from n2n.fileio import atomic_write_text
+from n2n.paths import REPO_ROOT
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = REPO_ROOT / "README.md"
 
 
 def replace_block(name: str, text: str, readme: Path = README) -> None:

@@ -27,7 +27,7 @@ from Miniproject_1.others.inference import denoise
 from Miniproject_1.others.training import TrainConfig, make_scheduler, steps_per_epoch, train_epoch
 from Miniproject_1.others.unet import UNet
 from n2n.data.course import load_train_pairs, load_val
-from n2n.divergence import check_not_diverged
+from n2n.training.divergence import check_not_diverged
 from n2n.fileio import atomic_torch_save, atomic_write, check_writable
 from n2n.metrics import psnr
 

@@ -1,4 +1,4 @@
-"""Timing benchmark of Miniproject_1: ``python -m n2n.timing_mp1 [--parts train predict denoise]``.
+"""Timing benchmark of Miniproject_1: ``python -m n2n.bench.timing_mp1 [--parts train predict denoise]``.
 
 - ``train``: ``Model().train`` on the 50 000 training pairs, ``num_epochs=1`` (target <= 10 min on CPU);
   the trained weights are kept in ``cache/miniproject_1/timing_train_1epoch.pth``;

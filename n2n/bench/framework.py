@@ -23,11 +23,12 @@ import torch
 
 from Miniproject_2.model import MSE, SGD
 from Miniproject_2.others.network import course_network
+from n2n.bench.twins import twin_of
 from n2n.fileio import atomic_write_text
-from n2n.readme import replace_block
-from n2n.twins import twin_of
+from n2n.paths import REPO_ROOT
+from n2n.report.readme_blocks import replace_block
 
-RESULTS = Path(__file__).resolve().parents[1] / "results" / "framework" / "step_benchmark.json"
+RESULTS = REPO_ROOT / "results" / "framework" / "step_benchmark.json"
 
 
 class FrameworkStep:
@@ -112,7 +113,7 @@ def step_memory_in_subprocess(engine: str, batch: int, threads: int) -> float | 
     system when freed, so the resident set follows the live memory of both engines alike."""
     if not Path("/proc/self/clear_refs").exists():
         return None
-    code = f"import torch; torch.set_num_threads({threads}); from n2n.bench import measure_step_memory; print(measure_step_memory({engine!r}, {batch}))"
+    code = f"import torch; torch.set_num_threads({threads}); from n2n.bench.framework import measure_step_memory; print(measure_step_memory({engine!r}, {batch}))"
     environment = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environment)
     return float(result.stdout.strip().splitlines()[-1])

@@ -4,7 +4,7 @@ backward passes, autograd off), training the course network or Miniproject_1's U
 Same files and options as the ``torch`` engine: ``--out`` gets the best weights by validation PSNR,
 ``OUT.last.pth`` everything ``--resume`` needs (weights, optimizer moments, epoch, history), and
 ``OUT.csv`` the per-epoch log. Checkpoints are Miniproject_2's plain-data pickles
-(``others/serialization.py``) with the ``arch`` dict of ``n2n.scratch_models``; all writes are atomic.
+(``others/serialization.py``) with the ``arch`` dict of ``n2n.training.scratch_models``; all writes are atomic.
 
 The batches and learning rates are those of ``Miniproject_2.others.training.fit`` over ``--epochs``
 epochs (a ``TrainingRun``); a resumed run replays the schedule up to its epoch, so it continues
@@ -25,12 +25,12 @@ from Miniproject_2.others.training import (
     TrainConfig, TrainingRun, framework_step, learning_rate, make_optimizer, predict_batches,
 )
 from n2n.data.course import load_val
-from n2n.divergence import check_not_diverged
+from n2n.training.divergence import check_not_diverged
 from n2n.fileio import check_writable
 from n2n.metrics import psnr
-from n2n.scratch_models import build_network, multiple_of, parse_arch
-from n2n.scratch_optimizer_state import load_optimizer_state, optimizer_state
-from n2n.train_torch import MULTI_EPOCH_LR, companion_paths, load_training_data, write_log
+from n2n.training.scratch_models import build_network, multiple_of, parse_arch
+from n2n.training.scratch_optimizer_state import load_optimizer_state, optimizer_state
+from n2n.training.torch_engine import MULTI_EPOCH_LR, companion_paths, load_training_data, write_log
 
 DTYPE = torch.float32
 

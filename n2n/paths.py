@@ -1,0 +1,26 @@
+"""Where n2n finds and puts its files.
+
+In a clone of the repository (``pip install -e .``) everything is relative to the checkout: the
+committed validation sets in ``data/``, ``results/``, ``cache/``, ``runs/``. After a regular
+``pip install .`` the package sits in ``site-packages`` with no checkout around it: then the
+demo data shipped inside the package (:data:`PACKAGE_DATA`) stands in for ``data/`` and
+``examples/``, and caches and outputs go under the current folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_DATA = Path(__file__).resolve().parent / "package_data"
+
+
+def in_checkout() -> bool:
+    """True when n2n runs from a clone of the repository (editable install or ``PYTHONPATH``)."""
+    return (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "Miniproject_1").is_dir()
+
+
+def work_root() -> Path:
+    """The folder that default caches and outputs (``cache/``, ``runs/``) live under: the checkout,
+    else the current folder."""
+    return REPO_ROOT if in_checkout() else Path.cwd()

@@ -1,0 +1,31 @@
+"""The options of ``n2n train``, shared with ``python -m n2n.training`` / ``torchrun -m n2n.training``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from n2n.training.engines import ENGINES
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The training options, shared by ``n2n train`` and ``torchrun -m n2n.training``."""
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path, help="train_data.pkl-style file of noisy pairs (a, b)")
+    source.add_argument("--noisy-a", type=Path, help="folder of first noisy copies (with --noisy-b)")
+    parser.add_argument("--noisy-b", type=Path, help="folder of second noisy copies, same file names as --noisy-a")
+    parser.add_argument("--crops", type=int, default=50_000, help="random crops drawn from the folders (default 50000)")
+    parser.add_argument("--crop-size", type=int, default=64, help="crop size for folder data (default 64)")
+    parser.add_argument("--val", type=Path, required=True, help="val_data.pkl-style file (noisy, clean)")
+    parser.add_argument("--epochs", type=int, default=10, help="total epochs (default 10)")
+    parser.add_argument("--out", type=Path, required=True, help="where to save the best weights (.pth)")
+    parser.add_argument("--engine", default="torch", choices=sorted(ENGINES), help="training engine (default torch)")
+    parser.add_argument("--arch", default=None, help="network, engine-specific (torch: WIDTHxDEPTH, e.g. 32x2)")
+    parser.add_argument("--batch-size", type=int, default=None, help="global batch size (engine default if omitted)")
+    parser.add_argument("--lr", type=float, default=None, help="peak learning rate (engine default if omitted)")
+    parser.add_argument("--limit", type=int, help="use only the first LIMIT training pairs")
+    parser.add_argument("--no-augment", action="store_true", help="disable flips/rotations and input/target swaps")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT.last.pth")
+    parser.add_argument("--force", action="store_true", help="start over even if OUT exists")

@@ -2,8 +2,12 @@
 
 Each command module exposes ``register(subparsers)``, which adds its sub-parser and sets
 ``func`` (called with the parsed ``argparse.Namespace``, returns an exit code).
-User errors (``ValueError``, ``FileNotFoundError``, ``FileExistsError``) are printed as one
-clear line on stderr with exit code 2, never as a traceback.
+User errors (``ValueError``, ``FileNotFoundError``, ``FileExistsError``) and a missing optional
+package (:class:`n2n.extras.MissingExtra`) are printed as one clear line on stderr with exit code 2,
+never as a traceback. Every sub-command takes ``--quiet`` (no progress bars).
+
+Command modules import only the core dependencies at module level, so ``n2n --help`` and every
+command that needs no extra work on a base install.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+from n2n import progress
+from n2n.extras import MissingExtra
 
 COMMAND_MODULES = [
     "n2n.commands.train",
@@ -23,8 +30,19 @@ COMMAND_MODULES = [
 ]
 
 
+class _QuietSubparsers(argparse._SubParsersAction):
+    """Gives every sub-command (and its sub-commands) a ``--quiet`` flag."""
+
+    def add_parser(self, name, **kwargs):
+        parser = super().add_parser(name, **kwargs)
+        parser.register("action", "parsers", _QuietSubparsers)
+        parser.add_argument("--quiet", action="store_true", help="no progress bars")
+        return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="n2n", description="Noise2Noise denoising: data, training, evaluation, benchmarks, reports.")
+    parser.register("action", "parsers", _QuietSubparsers)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -33,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    progress.set_quiet(getattr(args, "quiet", False))
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, FileExistsError) as error:
+    except (ValueError, FileNotFoundError, FileExistsError, MissingExtra) as error:
         print(f"n2n {args.command}: error: {error}", file=sys.stderr)
         return 2

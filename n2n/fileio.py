@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Iterable
 
 import torch
 
@@ -21,9 +21,28 @@ def _current_umask() -> int:
     return mask
 
 
-def check_writable(path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Return ``path`` as a Path; raise ``FileExistsError`` if it exists and ``overwrite`` is False."""
+def is_same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """True when ``a`` and ``b`` name the same file (any spelling, symlink or hard link)."""
+    a, b = Path(a), Path(b)
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def check_not_input(path: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> None:
+    """``ValueError`` when ``path`` is one of the command's ``inputs``: an output never replaces an input,
+    ``--force`` or not (it may be the user's only copy)."""
+    for source in inputs:
+        if source is not None and is_same_file(path, source):
+            raise ValueError(f"{path} is an input of this command; refusing to overwrite it, even with --force: "
+                             "choose another output path")
+
+
+def check_writable(path: str | os.PathLike, overwrite: bool = False, inputs: Iterable[str | os.PathLike] = ()) -> Path:
+    """Return ``path`` as a Path; ``FileExistsError`` if it exists and ``overwrite`` is False,
+    ``ValueError`` if it is one of ``inputs`` (see :func:`check_not_input`)."""
     path = Path(path)
+    check_not_input(path, inputs)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} already exists; pass --force (overwrite=True) to replace it")
     return path

@@ -13,6 +13,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_DATA = Path(__file__).resolve().parent / "package_data"
+EXAMPLES = PACKAGE_DATA / "examples"  # the demo photo (noisy and clean), in every install
+PACKAGE_VAL_CROPS = 100  # crops of each validation set shipped in the package (data/ has 1000)
 
 
 def in_checkout() -> bool:

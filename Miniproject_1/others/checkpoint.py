@@ -10,6 +10,8 @@ import torch
 
 from .unet import UNet, arch_from_state_dict
 
+MINIPROJECT2_TAG = b"n2n-miniproject2-checkpoint"  # format tag at the start of Miniproject_2's files
+
 HOW_TO_GET = (
     "train one with `n2n train --data cache/data/train_data.pkl --val data/val_data.pkl --out CHECKPOINT.pth`, "
     "or restore the shipped file with `git checkout Miniproject_1/bestmodel.pth`"
@@ -21,6 +23,10 @@ def load_state_dict(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} not found; {HOW_TO_GET}")
+    with path.open("rb") as file:
+        if MINIPROJECT2_TAG in file.read(256):
+            raise ValueError(f"{path} is a Miniproject_2 checkpoint, not a Miniproject_1 one: load it with "
+                             "Miniproject_2's Model, or `n2n denoise --checkpoint` (which picks the engine from the file)")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types (pickle, zip, runtime) for a damaged file

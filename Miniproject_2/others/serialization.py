@@ -95,8 +95,12 @@ def load_checkpoint(path, how_to_get: str = "") -> tuple[dict, dict, dict]:
     hint = f" {how_to_get}" if how_to_get else ""
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} not found.{hint}")
+    raw = path.read_bytes()
+    if raw.startswith(b"PK\x03\x04"):
+        raise ValueError(f"{path} is a PyTorch (Miniproject_1) checkpoint, not a Miniproject_2 one: load it with "
+                         f"Miniproject_1's Model or `n2n denoise --checkpoint`.{hint}")
     try:
-        payload = PlainDataUnpickler(io.BytesIO(path.read_bytes())).load()
+        payload = PlainDataUnpickler(io.BytesIO(raw)).load()
     except pickle.UnpicklingError as error:
         raise ValueError(f"refusing to load {path}: {error}.{hint}") from None
     except Exception as error:  # truncated or not a pickle at all

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from n2n.data.build import BuildOptions, build_dataset
-from n2n.data.photos import REPO_ROOT
+from n2n.paths import work_root
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Build the stand-in for the course's train_data.pkl / val_data.pkl from real photographs "
         "(by default the natural photos of four Debian wallpaper packages, fetched into the cache).",
     )
-    build.add_argument("--out", type=Path, default=REPO_ROOT / "cache" / "data", help="output folder (default: cache/data)")
+    build.add_argument("--out", type=Path, default=work_root() / "cache" / "data", help="output folder (default: cache/data)")
     build.add_argument("--pairs", type=int, default=50_000, help="training pairs; 0 writes only the validation sets (default: 50000)")
     build.add_argument("--val", type=int, default=1000, help="validation crops (default: 1000)")
     build.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same bytes (default: 0)")

@@ -1,8 +1,10 @@
 """``n2n demo``: the main job on data shipped in the repository.
 
-Evaluates the shipped denoisers on the committed validation sets (``n2n evaluate``) and denoises
-the example photo ``examples/example_noisy.png`` into a new folder ``runs/demo-<time>/`` with a
-before/after comparison, printing the PSNR against ``examples/example_clean.png``.
+Evaluates the shipped denoisers on the committed validation sets (``n2n evaluate``; after a regular
+``pip install``, on the first crops of each set, shipped inside the package) and denoises the example
+photo ``n2n/package_data/examples/example_noisy.png`` into a new folder ``runs/demo-<time>/`` (under the
+current folder) with a before/after comparison, printing the PSNR against its clean original. Works
+from any folder.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from pathlib import Path
 from n2n.inference import denoisers
 from n2n.commands.denoise import compare_path, side_by_side
 from n2n.data.images import read_image, write_image
-from n2n.evaluation.evaluate import REPO_ROOT, VAL_SETS, available_val_sets, evaluate, format_table
-from n2n.metrics import psnr
+from n2n.evaluation.evaluate import VAL_SETS, available_val_sets, evaluate, format_table
 from n2n.inference.tiling import denoise_tiled
+from n2n.metrics import psnr
+from n2n.paths import EXAMPLES, PACKAGE_VAL_CROPS, in_checkout
 
-EXAMPLE_NOISY = REPO_ROOT / "examples" / "example_noisy.png"
-EXAMPLE_CLEAN = REPO_ROOT / "examples" / "example_clean.png"
+EXAMPLE_NOISY = EXAMPLES / "example_noisy.png"
+EXAMPLE_CLEAN = EXAMPLES / "example_clean.png"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,14 +35,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     val_sets = available_val_sets()
     if not val_sets:
-        raise FileNotFoundError(f"no validation sets found under {REPO_ROOT} ({', '.join(VAL_SETS.values())})")
+        raise FileNotFoundError(f"no validation sets found ({', '.join(VAL_SETS.values())}); reinstall n2n or run from a clone")
     chosen = {name: denoisers.get(name) for name in sorted(denoisers.DENOISERS)}
-    print(f"PSNR (dB) on the committed validation sets ({', '.join(VAL_SETS[name] for name in val_sets)}):")
+    where = "the committed validation sets" if in_checkout() else f"the first {PACKAGE_VAL_CROPS} crops of each validation set (shipped with the package)"
+    print(f"PSNR (dB) on {where} ({', '.join(path.name for path in val_sets.values())}):")
     print(format_table(evaluate(chosen, val_sets, limit=args.limit)))
     out = args.out or Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
     noisy = read_image(EXAMPLE_NOISY)
     for name, predict in chosen.items():
-        result = denoise_tiled(predict, noisy).round_().clamp_(0, 255).byte()
+        result = denoise_tiled(predict, noisy, desc=name).round_().clamp_(0, 255).byte()
         target = out / f"example_{name}.png"
         write_image(result, target)
         write_image(side_by_side(noisy, result), compare_path(target))

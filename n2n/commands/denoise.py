@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from n2n.inference import denoisers
 from n2n.data.images import read_image, write_image
 from n2n.fileio import check_writable
 from n2n.inference.tiling import denoise_tiled
+from n2n.progress import bar
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 
@@ -21,12 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="noisy PNG/JPEG images")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
                         help="output image (one input) or folder (several inputs, or an existing folder)")
-    parser.add_argument("--model", default="miniproject1", help="shipped denoiser (default: miniproject1)")
-    parser.add_argument("--checkpoint", type=Path, help="Miniproject_1 weights to use instead of the shipped ones")
+    parser.add_argument("--model", choices=sorted(denoisers.DENOISERS), default=None,
+                        help="shipped denoiser (default: miniproject1; with --checkpoint: read from the file)")
+    parser.add_argument("--checkpoint", type=Path,
+                        help="weights of either Miniproject to use instead of the shipped ones (the engine is read from the file)")
     parser.add_argument("--tile", type=int, default=512, help="tile size in pixels (default 512)")
     parser.add_argument("--overlap", type=int, default=64, help="tile overlap in pixels (default 64)")
     parser.add_argument("--compare", action="store_true", help="also write OUT_compare.png: input | denoised")
-    parser.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    parser.add_argument("--force", action="store_true", help="replace earlier outputs (never an input file)")
     parser.set_defaults(func=run)
 
 
@@ -59,19 +61,18 @@ def run(args: argparse.Namespace) -> int:
     for path in args.inputs:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such image file")
+    protected = [*args.inputs, args.checkpoint]
     for path in outputs:  # fail before any work rather than halfway through
-        check_writable(path, args.force)
+        check_writable(path, args.force, inputs=protected)
         if args.compare:
-            check_writable(compare_path(path), args.force)
+            check_writable(compare_path(path), args.force, inputs=protected)
     if args.checkpoint is not None:
-        if args.model != "miniproject1":
-            raise ValueError("--checkpoint holds Miniproject_1 weights; use it with --model miniproject1")
-        predict = denoisers.miniproject1(args.checkpoint)
+        predict = denoisers.from_checkpoint(args.checkpoint, args.model)
     else:
-        predict = denoisers.get(args.model)
-    for source, target in tqdm(list(zip(args.inputs, outputs)), desc="denoise", unit="image", disable=None):
+        predict = denoisers.get(args.model or "miniproject1")
+    for source, target in bar(list(zip(args.inputs, outputs)), desc="denoise", unit="image"):
         noisy = read_image(source)
-        denoised = denoise_tiled(predict, noisy, tile=args.tile, overlap=args.overlap)
+        denoised = denoise_tiled(predict, noisy, tile=args.tile, overlap=args.overlap, desc=source.name)
         result = denoised.round_().clamp_(0, 255).to(torch.uint8)
         del denoised
         write_image(result, target, overwrite=args.force)

@@ -1,4 +1,9 @@
-"""``n2n evaluate``: PSNR of the shipped denoisers (and optional checkpoints) on the validation sets."""
+"""``n2n evaluate``: PSNR of the shipped denoisers (and optional checkpoints) on the validation sets.
+
+With ``--photos [DIR]``: whole-photo PSNR instead, on the 6 validation photographs (or the PNG/JPEG
+images in DIR) with Gaussian noise, beside the noisy input and BM3D given the true sigma
+(:mod:`n2n.evaluation.whole_photos`).
+"""
 
 from __future__ import annotations
 
@@ -11,30 +16,58 @@ from n2n.inference import denoisers
 from n2n.evaluation.evaluate import VAL_SETS, available_val_sets, evaluate, format_table
 from n2n.fileio import atomic_write_text, check_writable
 
+VALIDATION_PHOTOS = Path("<validation photos>")  # --photos without DIR: the 6 validation photographs
+PHOTO_OPTIONS = ("sigmas", "photo_size", "noise_seed", "no_baselines", "nl_means")  # only with --photos
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("evaluate", help="PSNR table of the shipped models on the validation sets",
                                    description=__doc__)
     parser.add_argument("--checkpoint", type=Path, action="append", default=[],
-                        help="also evaluate these Miniproject_1 weights (repeatable)")
+                        help="also evaluate these weights of either Miniproject (repeatable)")
     parser.add_argument("--val", type=Path, action="append", default=[],
                         help="validation .pkl (noisy, clean) to use instead of the committed sets (repeatable)")
     parser.add_argument("--models", nargs="*", help=f"shipped denoisers to evaluate (default: all of {sorted(denoisers.DENOISERS)})")
     parser.add_argument("--limit", type=int, help="only the first LIMIT images of each set")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument("--force", action="store_true", help="overwrite an existing --json file")
+    photos = parser.add_argument_group("whole photos", "score whole photographs instead of the 32x32 validation crops")
+    photos.add_argument("--photos", nargs="?", const=VALIDATION_PHOTOS, type=Path, metavar="DIR",
+                        help="evaluate on whole photos: the PNG/JPEG images in DIR, or without DIR the 6 validation "
+                             "photographs of the default pool (fetched into cache/photos on first use)")
+    photos.add_argument("--sigmas", nargs="+", type=float, metavar="SIGMA",
+                        help="Gaussian noise levels on the 0-255 scale (default: 15 25 50)")
+    photos.add_argument("--photo-size", type=int, metavar="PX",
+                        help="downscale each photo so its short side is PX (default 512; 0: native size)")
+    photos.add_argument("--noise-seed", type=int, help="seed of the noise (default 0)")
+    photos.add_argument("--no-baselines", action="store_true", help="leave out BM3D (and NL-means)")
+    photos.add_argument("--nl-means", action="store_true", help="also run NL-means given the true sigma")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.json is not None:
-        check_writable(args.json, args.force)  # fail before the work, not after
+        check_writable(args.json, args.force, inputs=[*args.val, *args.checkpoint])  # fail before the work, not after
+    if args.photos is not None:
+        return run_photos(args)
+    given = [name for name in PHOTO_OPTIONS if getattr(args, name) not in (None, False)]
+    if given:
+        raise ValueError(f"--{given[0].replace('_', '-')} applies to whole photos only; add --photos [DIR]")
     if args.val:
         val_sets = {path.stem: path for path in args.val}
     else:
         val_sets = available_val_sets()
         if not val_sets:
             raise FileNotFoundError(f"no validation sets found (looked for {', '.join(VAL_SETS.values())}); pass --val FILE")
+    rows = evaluate(chosen_denoisers(args), val_sets, limit=args.limit)
+    print(format_table(rows))
+    if args.json is not None:
+        atomic_write_text(json.dumps(rows, indent=2) + "\n", args.json, overwrite=args.force)
+    return 0
+
+
+def chosen_denoisers(args: argparse.Namespace) -> dict:
+    """The denoisers named by ``--models`` (default: every shipped one that loads) and ``--checkpoint``."""
     chosen = {}
     for name in args.models if args.models is not None else sorted(denoisers.DENOISERS):
         try:
@@ -44,9 +77,26 @@ def run(args: argparse.Namespace) -> int:
                 raise
             print(f"skipping {name}: {error}", file=sys.stderr)
     for path in args.checkpoint:
-        chosen[str(path)] = denoisers.miniproject1(path)
-    rows = evaluate(chosen, val_sets, limit=args.limit)
-    print(format_table(rows))
+        chosen[str(path)] = denoisers.from_checkpoint(path)
+    return chosen
+
+
+def run_photos(args: argparse.Namespace) -> int:
+    """``--photos``: whole-photo PSNR table (mean over photos per sigma); ``--json`` gets every row."""
+    from n2n.evaluation import whole_photos
+
+    if args.val or args.limit is not None:
+        raise ValueError("--val and --limit apply to the crop sets, not to --photos; drop them")
+    sigmas = whole_photos.check_sigmas(args.sigmas if args.sigmas is not None else whole_photos.DEFAULT_SIGMAS)
+    size = whole_photos.check_size(args.photo_size if args.photo_size is not None else whole_photos.DEFAULT_SIZE)
+    if args.photos == VALIDATION_PHOTOS:
+        photos = whole_photos.validation_photos()
+    else:
+        photos = whole_photos.folder_images(args.photos)
+    baselines = [] if args.no_baselines else [whole_photos.BM3D] + ([whole_photos.NL_MEANS] if args.nl_means else [])
+    result = whole_photos.evaluate_photos(photos, chosen_denoisers(args), sigmas=sigmas, size=size,
+                                          seed=args.noise_seed or 0, baselines=baselines, missing="skip")
+    print(whole_photos.format_table(result))
     if args.json is not None:
-        atomic_write_text(json.dumps(rows, indent=2) + "\n", args.json, overwrite=args.force)
+        atomic_write_text(json.dumps(result, indent=2) + "\n", args.json, overwrite=args.force)
     return 0

@@ -5,22 +5,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from n2n.report.build import MAX_PAGES, REPO
+from n2n import extras
+from n2n.paths import work_root
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    root = work_root()  # the checkout, or the current folder after a regular install
     parser = subparsers.add_parser("report", help="build the two PDF reports from results/", description=__doc__)
-    parser.add_argument("--results", type=Path, default=REPO / "results", help="results folder (default: results/)")
-    parser.add_argument("--out-dir", type=Path, default=REPO,
+    parser.add_argument("--results", type=Path, default=root / "results", help="results folder (default: results/)")
+    parser.add_argument("--out-dir", type=Path, default=root,
                         help="writes OUT_DIR/Miniproject_<n>/Report_<n>.pdf and report_data.json (default: the repository)")
-    parser.add_argument("--build-dir", type=Path, default=REPO / "build" / "report", help="figures, data and Typst sources (default: build/report/)")
+    parser.add_argument("--build-dir", type=Path, default=root / "build" / "report", help="figures, data and Typst sources (default: build/report/)")
     parser.add_argument("--samples", type=int, default=2, help="validation crops per noise model in the qualitative figure (0: no model figures)")
     parser.add_argument("--only", type=int, choices=[1, 2], action="append", help="build only this report (repeatable)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from n2n.report.build import build_reports  # matplotlib and typst load only when a report is built
+    extras.require("report", "n2n report")
+    from n2n.report.build import MAX_PAGES, build_reports  # matplotlib and typst load only here
 
     if args.samples < 0:
         raise ValueError(f"--samples must be >= 0, got {args.samples}")

@@ -57,3 +57,14 @@ def miniproject2(checkpoint: str | Path | None = None) -> Denoiser:
 
 
 register("miniproject2", miniproject2)
+
+
+def from_checkpoint(path: str | Path, model: str | None = None) -> Denoiser:
+    """The denoiser of a checkpoint of either Miniproject, the engine picked from the file itself.
+
+    ``model`` (``"miniproject1"``/``"miniproject2"``), when given, must match the file; a mismatch is a
+    ``ValueError`` naming what the file is and the option that loads it."""
+    from n2n.inference.checkpoints import check_model_matches
+
+    kind = check_model_matches(path, model or "")
+    return miniproject1(path) if kind == "miniproject1" else miniproject2(path)

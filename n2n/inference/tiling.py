@@ -14,6 +14,8 @@ from typing import Callable, Iterator
 
 import torch
 
+from n2n.progress import bar
+
 Predict = Callable[[torch.Tensor], torch.Tensor]
 _FLOOR = 1e-6  # keeps every weight positive, so each pixel has a defined (weighted) value
 
@@ -53,11 +55,12 @@ def tiles(height: int, width: int, tile: int, overlap: int) -> Iterator[tuple[in
             yield top, left, min(tile, height - top), min(tile, width - left)
 
 
-def denoise_tiled(predict: Predict, image: torch.Tensor, tile: int = 512, overlap: int = 64) -> torch.Tensor:
+def denoise_tiled(predict: Predict, image: torch.Tensor, tile: int = 512, overlap: int = 64, desc: str | None = None) -> torch.Tensor:
     """Apply ``predict`` to ``image`` ``(1, C, H, W)`` (uint8 or float in [0, 255]) in overlapping tiles.
 
     Returns float32 ``(1, C, H, W)``. Peak memory: the output and weight accumulators (5 floats per
-    pixel for C=3) plus one tile's worth of network activations.
+    pixel for C=3) plus one tile's worth of network activations. ``desc``: label of the progress bar
+    over tiles (shown on a terminal when there are several tiles; see :mod:`n2n.progress`).
     """
     if image.dim() != 4 or image.shape[0] != 1:
         raise ValueError(f"denoise_tiled expects one image (1, C, H, W), got shape {tuple(image.shape)}")
@@ -68,7 +71,8 @@ def denoise_tiled(predict: Predict, image: torch.Tensor, tile: int = 512, overla
         return predict(image.to(torch.float32)).to(torch.float32)
     total = torch.zeros(1, channels, height, width, dtype=torch.float32)
     weight = torch.zeros(1, 1, height, width, dtype=torch.float32)
-    for top, left, h, w in tiles(height, width, tile, overlap):
+    boxes = list(tiles(height, width, tile, overlap))
+    for top, left, h, w in bar(boxes, desc=desc or "tiles", unit="tile", leave=False):
         patch = image[:, :, top : top + h, left : left + w].to(torch.float32)
         result = predict(patch).to(torch.float32)
         window = _ramp(h, overlap, top > 0, top + h < height)[:, None] * _ramp(w, overlap, left > 0, left + w < width)[None, :]

@@ -3,7 +3,7 @@
 These are the only report figures computed at build time rather than read from ``results/``:
 they run ``Model().load_pretrained_model()`` then ``predict`` of Miniproject_1 or Miniproject_2
 on the committed validation sets (``data/val_*.pkl``) and on the ``n2n demo`` example photo
-(``examples/example_noisy.png``, with its clean original). The PSNRs shown are returned so the
+(``n2n/package_data/examples/example_noisy.png``, with its clean original). The PSNRs shown are returned so the
 report data file records them.
 """
 
@@ -18,6 +18,7 @@ from n2n.data.course import load_val
 from n2n.data.images import read_image
 from n2n.evaluation.evaluate import VAL_SETS
 from n2n.metrics import psnr_per_image
+from n2n.paths import EXAMPLES, REPO_ROOT
 from n2n.report.figures import plt, save
 
 Denoiser = Callable[[torch.Tensor], torch.Tensor]
@@ -80,7 +81,8 @@ def crop_grid(denoise: Denoiser, repo: Path, path: Path, count: int) -> dict | N
 
 def example_photo(denoise: Denoiser, repo: Path, path: Path) -> dict | None:
     """The demo's example photo: noisy / denoised / clean, full size. None when the example is missing."""
-    noisy_path, clean_path = repo / "examples" / "example_noisy.png", repo / "examples" / "example_clean.png"
+    examples = repo / EXAMPLES.relative_to(REPO_ROOT)
+    noisy_path, clean_path = examples / "example_noisy.png", examples / "example_clean.png"
     if not noisy_path.is_file() or not clean_path.is_file():
         return None
     noisy, clean = read_image(noisy_path), read_image(clean_path)
@@ -93,4 +95,4 @@ def example_photo(denoise: Denoiser, repo: Path, path: Path) -> dict | None:
     image(axes[2], clean[0].float(), "clean original")
     figure.subplots_adjust(wspace=0.03)
     save(figure, path)
-    return {"file": "examples/example_noisy.png", "size": [int(height), int(width)], "psnr_noisy": before, "psnr_denoised": after}
+    return {"file": noisy_path.relative_to(repo).as_posix(), "size": [int(height), int(width)], "psnr_noisy": before, "psnr_denoised": after}

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from pathlib import Path
+
+from n2n.fileio import check_not_input
 
 ENGINES = {
     "torch": "n2n.training.torch_engine:run",
@@ -15,10 +18,18 @@ ENGINES = {
 }
 
 
+def companion_paths(out: Path) -> tuple[Path, Path]:
+    """The resumable checkpoint and CSV log written next to ``out``."""
+    return out.with_name(out.stem + ".last.pth"), out.with_suffix(".csv")
+
+
 def run_training(args: argparse.Namespace) -> int:
     """Dispatch ``args`` to the engine named by ``args.engine``."""
     if args.epochs < 1:
         raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
+    inputs = [getattr(args, name, None) for name in ("data", "val", "noisy_a", "noisy_b")]
+    for output in (args.out, *companion_paths(args.out)):
+        check_not_input(output, inputs)
     if args.threads:
         import torch
 

@@ -30,7 +30,8 @@ from n2n.fileio import check_writable
 from n2n.metrics import psnr
 from n2n.training.scratch_models import build_network, multiple_of, parse_arch
 from n2n.training.scratch_optimizer_state import load_optimizer_state, optimizer_state
-from n2n.training.torch_engine import MULTI_EPOCH_LR, companion_paths, load_training_data, write_log
+from n2n.training.engines import companion_paths
+from n2n.training.torch_engine import MULTI_EPOCH_LR, load_training_data, write_log
 
 DTYPE = torch.float32
 

@@ -28,6 +28,7 @@ from Miniproject_1.others.training import TrainConfig, make_scheduler, steps_per
 from Miniproject_1.others.unet import UNet
 from n2n.data.course import load_train_pairs, load_val
 from n2n.training.divergence import check_not_diverged
+from n2n.training.engines import companion_paths
 from n2n.fileio import atomic_torch_save, atomic_write, check_writable
 from n2n.metrics import psnr
 
@@ -47,11 +48,6 @@ def parse_arch(text: str | None) -> dict:
     if not match:
         raise ValueError(f"--arch for the torch engine must look like WIDTHxDEPTH (e.g. 32x2), got {text!r}")
     return {"width": int(match[1]), "depth": int(match[2])}
-
-
-def companion_paths(out: Path) -> tuple[Path, Path]:
-    """The resumable checkpoint and CSV log written next to ``out``."""
-    return out.with_name(out.stem + ".last.pth"), out.with_suffix(".csv")
 
 
 def load_training_data(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor]:

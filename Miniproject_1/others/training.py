@@ -10,6 +10,7 @@ CUDA tensor cores want); on CUDA the forward pass also runs under bfloat16 autoc
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -58,9 +59,34 @@ def steps_per_epoch(num_pairs: int, config: TrainConfig, world_size: int = 1) ->
     return math.ceil(per_rank / max(1, config.batch_size // world_size))
 
 
+def cpu_has_native_bfloat16() -> bool:
+    """True when this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX, read from /proc/cpuinfo on Linux).
+
+    Without it oneDNN emulates bfloat16, and autocast made an Adam step of the U-Net 3.5x *slower*
+    on an AVX2-only EPYC (results/bench/precision.json), so it is used only where the hardware has it.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as file:
+            flags = next((line for line in file if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+_NATIVE_CPU_BF16 = cpu_has_native_bfloat16()
+
+
 def use_bfloat16(device: torch.device) -> bool:
-    """Mixed precision only where it pays and is supported: CUDA devices with bfloat16."""
-    return device.type == "cuda" and torch.cuda.is_bf16_supported()
+    """bfloat16 autocast where it pays: CUDA devices that support it, CPUs with native bfloat16.
+
+    ``N2N_PRECISION=float32`` (or ``bfloat16``) in the environment overrides the choice.
+    """
+    forced = os.environ.get("N2N_PRECISION", "").strip().lower()
+    if forced in ("float32", "bfloat16"):
+        return forced == "bfloat16" and (device.type != "cuda" or torch.cuda.is_bf16_supported())
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and _NATIVE_CPU_BF16
 
 
 def to_unit(images: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -92,26 +118,42 @@ def train_epoch(
     order = torch.tensor(list(sampler), dtype=torch.long)
     local_batch = max(1, config.batch_size // world_size)
     generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch * 7919 + rank)
-    mixed = use_bfloat16(device)
     total, count = 0.0, 0
     for start in range(0, order.numel(), local_batch):
         index = order[start : start + local_batch]
         x, y = to_unit(inputs[index], device), to_unit(targets[index], device)
         if config.augment:
             x, y = augment_pair(x, y, generator, swap=config.swap)
-        x, y = x.contiguous(memory_format=torch.channels_last), y.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=mixed):
-            loss = F.mse_loss(network(x).float(), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-        value = float(loss.detach())
+        value = train_step(network, optimizer, scheduler, x, y, device)
         total, count = total + value * index.numel(), count + index.numel()
         if on_step is not None:
             on_step(value)
     return total / max(1, count)
+
+
+def train_step(
+    network: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    device: torch.device,
+) -> float:
+    """One optimiser step on float ``(N, C, H, W)`` batches in [0, 1] on ``device``; returns the loss.
+
+    Channels-last; the forward pass under bfloat16 autocast where :func:`use_bfloat16` says so, the
+    loss (mean squared error) always in float32.
+    """
+    x, y = inputs.contiguous(memory_format=torch.channels_last), targets.contiguous(memory_format=torch.channels_last)
+    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bfloat16(device)):
+        output = network(x)
+    loss = F.mse_loss(output.float(), y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    if scheduler is not None:
+        scheduler.step()
+    return float(loss.detach())
 
 
 def fit(

@@ -13,9 +13,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", type=Path, help="train_data.pkl-style file of noisy pairs (a, b)")
     source.add_argument("--noisy-a", type=Path, help="folder of first noisy copies (with --noisy-b)")
+    source.add_argument("--photos", nargs="?", const="default", metavar="DIR",
+                        help="clean photos to cut fresh crops from at every step, with noise synthesised per batch "
+                             "(no DIR: the training photos of the default pool, fetched into cache/photos)")
     parser.add_argument("--noisy-b", type=Path, help="folder of second noisy copies, same file names as --noisy-a")
     parser.add_argument("--crops", type=int, default=50_000, help="random crops drawn from the folders (default 50000)")
-    parser.add_argument("--crop-size", type=int, default=64, help="crop size for folder data (default 64)")
+    parser.add_argument("--crop-size", type=int, default=None, help="crop size for --noisy-a folders (default 64) or --photos (default 96)")
+    parser.add_argument("--noise", default="mixed", help="with --photos: noise of both copies, as for `n2n data build` (default mixed)")
+    parser.add_argument("--target", choices=["noisy", "clean"], default="noisy",
+                        help="with --photos: train Noise2Noise (noisy, default) or the Noise2Clean control (clean)")
+    parser.add_argument("--steps-per-epoch", type=int, default=500, help="with --photos: optimiser steps per epoch (default 500)")
     parser.add_argument("--val", type=Path, required=True, help="val_data.pkl-style file (noisy, clean)")
     parser.add_argument("--epochs", type=int, default=10, help="total epochs (default 10)")
     parser.add_argument("--out", type=Path, required=True, help="where to save the best weights (.pth)")

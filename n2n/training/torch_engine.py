@@ -27,6 +27,7 @@ from Miniproject_1.others.inference import denoise
 from Miniproject_1.others.training import TrainConfig, make_scheduler, steps_per_epoch, train_epoch
 from Miniproject_1.others.unet import UNet
 from n2n.data.course import load_train_pairs, load_val
+from n2n.data.noise import parse_noise
 from n2n.training.divergence import check_not_diverged
 from n2n.training.engines import companion_paths
 from n2n.fileio import atomic_torch_save, atomic_write, check_writable
@@ -60,7 +61,7 @@ def load_training_data(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Te
         from n2n.data.folders import FolderPairs
 
         generator = torch.Generator().manual_seed(args.seed)
-        a, b = FolderPairs(args.noisy_a, args.noisy_b).random_crops(args.crops, args.crop_size, generator)
+        a, b = FolderPairs(args.noisy_a, args.noisy_b).random_crops(args.crops, args.crop_size or 64, generator)
     if args.limit is not None:
         a, b = a[: args.limit], b[: args.limit]
     return a, b
@@ -76,6 +77,57 @@ def write_log(history: list[dict], path: Path) -> None:
         file.write(text.getvalue().encode("utf-8"))
 
     atomic_write(path, write, overwrite=True)
+
+
+def stream_settings_from(args: argparse.Namespace) -> dict:
+    """The ``--photos`` options as plain data (kept in the checkpoint, so ``--resume`` streams alike)."""
+    crop = args.crop_size or 96
+    if crop < 8:
+        raise ValueError(f"--crop-size must be at least 8, got {crop}")
+    if args.steps_per_epoch < 1:
+        raise ValueError(f"--steps-per-epoch must be >= 1, got {args.steps_per_epoch}")
+    parse_noise(args.noise)  # a bad spec fails here, before the photos load
+    return {"photos": str(args.photos), "noise": args.noise, "target": args.target, "crop": crop,
+            "steps_per_epoch": args.steps_per_epoch}
+
+
+class PairSource:
+    """Fixed noisy pairs ``(a, b)``, uint8 ``(N, 3, H, W)``: an epoch is one pass (Miniproject_1's ``train_epoch``)."""
+
+    settings = None
+
+    def __init__(self, a: torch.Tensor, b: torch.Tensor, config: TrainConfig) -> None:
+        self.a, self.b, self.config = a, b, config
+
+    def steps(self, world_size: int) -> int:
+        return steps_per_epoch(self.a.shape[0], self.config, world_size)
+
+    def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp: "Distributed", on_step) -> float:
+        return train_epoch(network, optimizer, scheduler, self.a, self.b, config, epoch, ddp.device,
+                           rank=ddp.rank, world_size=ddp.world_size, on_step=on_step)
+
+
+class StreamSource:
+    """Crops drawn afresh from photos at every step (``--photos``): an epoch is ``steps_per_epoch`` steps."""
+
+    def __init__(self, settings: dict) -> None:
+        from n2n.data.patches import PatchStream
+        from n2n.data.patches import resolve_training_photos
+
+        self.settings = settings
+        photos = resolve_training_photos(settings["photos"])
+        self.stream = PatchStream.from_photos(photos, parse_noise(settings["noise"]), settings["crop"], settings["target"])
+        print(f"streaming {settings['crop']} px crops from {len(photos)} photos ({len(self.stream.images)} scaled images, "
+              f"{self.stream.pixels / 1e6:.1f} Mpx), noise {settings['noise']}, {settings['target']} targets")
+
+    def steps(self, world_size: int) -> int:
+        return int(self.settings["steps_per_epoch"])
+
+    def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp: "Distributed", on_step) -> float:
+        from n2n.training.stream import train_stream_epoch
+
+        return train_stream_epoch(network, optimizer, scheduler, self.stream, self.steps(ddp.world_size), config.batch_size,
+                                  config.seed, epoch, ddp.device, ddp.rank, ddp.world_size, on_step)
 
 
 class Distributed:
@@ -132,7 +184,13 @@ def run(args: argparse.Namespace) -> int:
     arch = parse_arch(args.arch)
     if resume_state is not None:
         config, arch = TrainConfig(**resume_state["config"]), resume_state["arch"]
-    train_a, train_b = load_training_data(args)
+    if args.photos is not None:
+        stream_settings = resume_state.get("stream") if resume_state is not None else stream_settings_from(args)
+        if stream_settings is None:
+            raise ValueError(f"{last_path} was trained on fixed pairs, not --photos; resume it with the same data options")
+        source = StreamSource(stream_settings)
+    else:
+        source = PairSource(*load_training_data(args), config)
     val_noisy, val_clean = load_val(args.val)
 
     ddp = Distributed()
@@ -140,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
         torch.manual_seed(config.seed)
         network = UNet(**arch).to(ddp.device, memory_format=torch.channels_last)
         optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
-        total_steps = args.epochs * steps_per_epoch(train_a.shape[0], config, ddp.world_size)
+        total_steps = args.epochs * source.steps(ddp.world_size)
         scheduler = make_scheduler(optimizer, total_steps, config)
         start_epoch, best, history = 0, float("-inf"), []
         if resume_state is not None:
@@ -151,15 +209,14 @@ def run(args: argparse.Namespace) -> int:
         trained = DistributedDataParallel(network) if ddp.world_size > 1 else network
         losses = [h["loss"] for h in history]  # every rank keeps these: all must agree to stop
         for epoch in range(start_epoch, args.epochs):
-            steps = steps_per_epoch(train_a.shape[0], config, ddp.world_size)
+            steps = source.steps(ddp.world_size)
             with tqdm(total=steps, desc=f"epoch {epoch + 1}/{args.epochs}", unit="step", disable=None if ddp.main else True) as bar:
                 def on_step(loss: float) -> None:
                     bar.update()
                     bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
 
                 lr, started = optimizer.param_groups[0]["lr"], time.perf_counter()
-                loss = train_epoch(trained, optimizer, scheduler, train_a, train_b, config, epoch, ddp.device,
-                                   rank=ddp.rank, world_size=ddp.world_size, on_step=on_step)
+                loss = source.epoch(trained, optimizer, scheduler, config, epoch, ddp, on_step)
                 seconds = time.perf_counter() - started
             loss = ddp.mean(loss)
             check_not_diverged(epoch + 1, loss, losses, args.out, config.lr)
@@ -174,6 +231,7 @@ def run(args: argparse.Namespace) -> int:
                 atomic_torch_save({
                     "model": weights, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                     "epoch": epoch + 1, "best_psnr": best, "history": history, "arch": arch, "config": asdict(config),
+                    "stream": source.settings,
                 }, last_path, overwrite=True)
                 write_log(history, log_path)
                 print(f"epoch {epoch + 1}: loss {loss:.5f}, val PSNR {val_psnr:.2f} dB (best {best:.2f})")

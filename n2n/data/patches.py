@@ -1,0 +1,116 @@
+"""Training batches cut on the fly from whole photographs, with noise synthesised per batch.
+
+The course data are fixed 32x32 crops; a network that denoises whole photos profits from context
+and from never seeing the same noise twice. :class:`PatchStream` keeps the training photos in
+memory at several scales (short side :data:`PATCH_SHORT_SIDES`, Lanczos) and draws each batch
+afresh: ``batch`` crops of ``crop x crop`` pixels at uniformly random positions of random
+(photo, scale) images, one of the 8 symmetries of the square each, then two independently noisy
+copies from a noise model of :mod:`n2n.data.noise` (blind: the noise type and level vary per
+crop). The input copy is ``uint8`` like a user's photo; the Noise2Noise target is the second copy
+*unclipped* (float32, zero-mean noise, see ``NoiseModel.corrupt_pair``); the Noise2Clean control
+uses the clean crop as target.
+
+Batch ``k`` depends only on ``(seed, k)``, so a resumed run sees exactly the batches it would have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import torch
+from PIL import Image
+
+from n2n.data.crops import load_scaled
+from n2n.data.noise import NoiseModel
+from n2n.data.photos import Photo, default_photos, folder_photos
+from n2n.progress import bar
+
+PATCH_SHORT_SIDES = (384, 512, 640, 800)
+TARGETS = ("noisy", "clean")
+
+
+def resolve_training_photos(spec: str) -> list[Photo]:
+    """``"default"``: the training split of the default photo pool (fetched on first use); else every
+    PNG/JPEG under the folder ``spec`` (all of them train: the user's validation is ``--val``)."""
+    if spec == "default":
+        from n2n.data.build import split_photos
+
+        return split_photos(default_photos()[0])[0]
+    return folder_photos(spec)
+
+
+def batch_generator(seed: int, step: int, rank: int = 0) -> torch.Generator:
+    """An independent generator for batch ``step`` of process ``rank`` of a run seeded ``seed``."""
+    digest = hashlib.sha256(f"patches:{seed}:{step}:{rank}".encode()).digest()
+    return torch.Generator().manual_seed(int.from_bytes(digest[:8], "little") & (2**63 - 1))
+
+
+def random_symmetries(crops: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Each ``(C, h, h)`` crop of ``(N, C, h, h)`` rotated by a random multiple of 90 degrees and maybe flipped."""
+    turns, flips = torch.randint(0, 4, (crops.shape[0],), generator=generator), torch.randint(0, 2, (crops.shape[0],), generator=generator)
+    out = torch.empty_like(crops)
+    for i in range(crops.shape[0]):
+        crop = torch.rot90(crops[i], int(turns[i]), (1, 2))
+        out[i] = crop.flip(2) if flips[i] else crop
+    return out
+
+
+def _working_scales(photo: Photo, short_sides: Sequence[int]) -> list[torch.Tensor]:
+    """``photo`` at each short side it reaches (never upscaled); a smaller photo at its own size."""
+    with Image.open(photo.path) as image:
+        native = min(image.size)
+    return load_scaled(photo, [side for side in short_sides if side <= native] or [native])
+
+
+class PatchStream:
+    """Endless Noise2Noise (or Noise2Clean) batches from whole photographs.
+
+    Args:
+        images: ``uint8 (3, H, W)`` tensors (photos at their working scales), each at least ``crop`` px a side.
+        noise: the noise model of both copies.
+        crop: side of the square crops, pixels.
+        target: ``"noisy"`` (Noise2Noise) or ``"clean"`` (Noise2Clean control).
+    """
+
+    def __init__(self, images: Sequence[torch.Tensor], noise: NoiseModel, crop: int = 96, target: str = "noisy") -> None:
+        if crop < 8:
+            raise ValueError(f"crop size must be at least 8 px, got {crop}")
+        if target not in TARGETS:
+            raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+        usable = [image for image in images if min(image.shape[1:]) >= crop]
+        if not usable:
+            raise ValueError(f"no training photo is at least {crop} px on its short side; use a smaller --crop-size")
+        self.images, self.noise, self.crop, self.target = usable, noise, crop, target
+        # Positions are uniform over all pixels: a (photo, scale) is drawn with weight = its number of crop positions.
+        self.weights = torch.tensor([float((im.shape[1] - crop + 1) * (im.shape[2] - crop + 1)) for im in usable], dtype=torch.float64)
+
+    @classmethod
+    def from_photos(cls, photos: Sequence[Photo], noise: NoiseModel, crop: int = 96, target: str = "noisy",
+                    short_sides: Sequence[int] = PATCH_SHORT_SIDES) -> "PatchStream":
+        """Load ``photos`` at each of ``short_sides`` (never upscaled) and stream crops from them."""
+        if not photos:
+            raise ValueError("no training photos given")
+        images = [image for photo in bar(photos, desc="loading photos", unit="photo") for image in _working_scales(photo, short_sides)]
+        return cls(images, noise, crop, target)
+
+    @property
+    def pixels(self) -> int:
+        return sum(int(image[0].numel()) for image in self.images)
+
+    def clean_batch(self, batch: int, generator: torch.Generator) -> torch.Tensor:
+        """``uint8 (batch, 3, crop, crop)`` clean crops."""
+        which = torch.multinomial(self.weights, batch, replacement=True, generator=generator)
+        crops = torch.empty(batch, 3, self.crop, self.crop, dtype=torch.uint8)
+        for i, index in enumerate(which.tolist()):
+            image = self.images[index]
+            top = int(torch.randint(0, image.shape[1] - self.crop + 1, (1,), generator=generator))
+            left = int(torch.randint(0, image.shape[2] - self.crop + 1, (1,), generator=generator))
+            crops[i] = image[:, top : top + self.crop, left : left + self.crop]
+        return random_symmetries(crops, generator)
+
+    def batch(self, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(inputs uint8, targets float32)``, each ``(batch, 3, crop, crop)`` in [0, 255] (targets unclipped)."""
+        clean = self.clean_batch(batch, generator)
+        noisy, second = self.noise.corrupt_pair(clean, generator, raw_second=True)
+        return noisy, (second if self.target == "noisy" else clean.float())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +17,17 @@ from n2n.cli import main
 from n2n.data.build import BuildOptions, build_dataset, split_photos
 from n2n.data.course import load_train_pairs, load_val
 from n2n.data.crops import flatness
-from n2n.data.photos import DEFAULT_PHOTOS, Photo
+from n2n.data.edje import EET_MAGIC, extract_largest_jpeg, largest_jpeg
+from n2n.data.photos import (
+    DEFAULT_PHOTOS,
+    VALIDATION_PHOTOS,
+    Photo,
+    default_photo_ids,
+    is_default_pool,
+    split_default_photos,
+    training_photos,
+    validation_photos,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 VAL_FILES = ["val_data.pkl", "val_gaussian25.pkl", "val_poisson.pkl", "val_pixelate.pkl"]
@@ -172,5 +185,109 @@ def test_committed_validation_sets_load():
 
 def test_default_photo_list_is_explicit_and_plausible():
     files = [file for package_files in DEFAULT_PHOTOS.values() for file in package_files]
-    assert 35 <= len(files) <= 45 and len(set(files)) == len(files)
-    assert all(file.endswith(".jpg") for file in files)
+    assert 55 <= len(files) <= 70 and len(set(files)) == len(files)
+    assert all(file.endswith((".jpg", ".png", ".edj")) for file in files)
+    assert len(set(default_photo_ids())) == len(files)  # ids are unique too
+
+
+# The 37 photos of the first four packages: the pool the committed val sets were cut from.
+ORIGINAL_PACKAGES = ("lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04", "mate-backgrounds", "plasma-workspace-wallpapers")
+
+
+def fake_default_pool() -> list[Photo]:
+    return [Photo(photo_id, Path(f"/nowhere/{photo_id}.jpg")) for photo_id in default_photo_ids()]
+
+
+def test_validation_photos_are_the_ones_the_committed_val_sets_were_cut_from():
+    original = [photo for photo in fake_default_pool() if photo.id.split("/")[0] in ORIGINAL_PACKAGES]
+    assert len(original) == 37
+    # The old rule (smallest SHA-256 of the id, 15 %) on the original pool chose exactly these six ...
+    ranked = sorted(original, key=lambda photo: hashlib.sha256(photo.id.encode()).hexdigest())
+    assert sorted(photo.id for photo in ranked[:6]) == sorted(VALIDATION_PHOTOS)
+    # ... which are the val photos recorded in the committed manifest.
+    manifest = json.loads((ROOT / "data" / "manifest.json").read_text())
+    assert manifest["splits"]["val"] == sorted(VALIDATION_PHOTOS)
+    train, val = split_photos(original)
+    assert [p.id for p in val] == sorted(VALIDATION_PHOTOS) and len(train) == 31
+
+
+def test_default_split_keeps_validation_fixed_and_puts_new_photos_in_training():
+    pool = fake_default_pool()
+    train, val = split_photos(pool)
+    assert [p.id for p in val] == sorted(VALIDATION_PHOTOS)
+    assert [p.id for p in train] == sorted(set(default_photo_ids()) - set(VALIDATION_PHOTOS))
+    new_ids = {p.id for p in pool if p.id.split("/")[0] not in ORIGINAL_PACKAGES}
+    assert len(new_ids) >= 20 and new_ids <= {p.id for p in train}
+    # The 31 original training photos stay training photos.
+    manifest = json.loads((ROOT / "data" / "manifest.json").read_text())
+    assert set(manifest["splits"]["train"]) <= {p.id for p in train}
+    # Order and pool size do not matter: any subset of the default pool keeps its val photos.
+    assert split_photos(pool[::-1]) == (train, val)
+    subset = [p for k, p in enumerate(pool) if k % 3 == 0 or p.id in VALIDATION_PHOTOS]
+    assert [p.id for p in split_photos(subset)[1]] == sorted(VALIDATION_PHOTOS)
+    assert split_default_photos(pool) == (train, val)
+    with pytest.raises(ValueError, match="not default photos"):
+        split_default_photos(pool + [Photo("holiday/beach.jpg", Path("beach.jpg"))])
+    with pytest.raises(ValueError, match="0 validation"):
+        split_default_photos([p for p in pool if p.id not in VALIDATION_PHOTOS])
+    # A pool with any non-default photo (a --photos folder) keeps the hash split.
+    mixed = pool[:10] + [Photo(f"extra{k}.jpg", Path(f"extra{k}.jpg")) for k in range(10)]
+    assert not is_default_pool(mixed)
+    ranked = sorted(mixed, key=lambda photo: hashlib.sha256(photo.id.encode()).hexdigest())
+    assert {p.id for p in split_photos(mixed)[1]} == {p.id for p in ranked[:3]}
+
+
+def eet_archive(entries: dict[str, bytes]) -> bytes:
+    """A minimal Eet file (the container format of .edj) holding ``entries`` uncompressed."""
+    names = [name.encode() + b"\0" for name in entries]
+    offset = 12 + 24 * len(entries)
+    directory, blobs = b"", b""
+    for name, payload in zip(names, entries.values()):
+        name_offset, data_offset = offset + len(blobs), offset + len(blobs) + len(name)
+        directory += struct.pack(">6i", data_offset, len(payload), len(payload), name_offset, len(name), 0)
+        blobs += name + payload
+    return struct.pack(">III", EET_MAGIC, len(entries), 0) + directory + blobs
+
+
+def jpeg_bytes(width: int, height: int, value: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (value, 90, 30)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_largest_jpeg_of_an_edj(tmp_path):
+    small, large = jpeg_bytes(16, 8, 10), jpeg_bytes(64, 36, 200)
+    archive = tmp_path / "Wall.edj"
+    archive.write_bytes(eet_archive({"edje/file": b"\x01\x02", "edje/images/1": small, "edje/images/0": large}))
+    assert largest_jpeg(archive) == large
+    target = extract_largest_jpeg(archive, tmp_path / "Wall.edj.jpg")
+    assert target.read_bytes() == large and Image.open(target).size == (64, 36)
+    (tmp_path / "bad.edj").write_bytes(b"not an eet file")
+    with pytest.raises(ValueError, match="Eet"):
+        largest_jpeg(tmp_path / "bad.edj")
+    (tmp_path / "none.edj").write_bytes(eet_archive({"edje/file": b"x"}))
+    with pytest.raises(ValueError, match="no raw JPEG"):
+        largest_jpeg(tmp_path / "none.edj")
+
+
+def test_training_and_validation_photos_from_a_cache(tmp_path):
+    """The helpers for whole-photo training/evaluation, on a fake package cache (no network)."""
+    for package, files in DEFAULT_PHOTOS.items():
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "VERSION").write_text(f"{package}_1.0_all.deb\n")
+        for file in files:
+            path = tmp_path / package / file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if file.endswith(".edj"):
+                path.write_bytes(eet_archive({"edje/images/0": jpeg_bytes(40, 30, 120)}))
+            else:
+                path.write_bytes(b"placeholder")
+    train = training_photos(tmp_path, fetch=False)
+    val = validation_photos(tmp_path, fetch=False)
+    assert [p.id for p in val] == sorted(VALIDATION_PHOTOS)
+    assert [p.id for p in train] == sorted(set(default_photo_ids()) - set(VALIDATION_PHOTOS))
+    assert all(p.path.is_file() for p in train + val)
+    edj_photos = [p for p in train if p.id.startswith("enlightenment-data/")]
+    assert edj_photos and all(p.path.name.endswith(".edj.jpg") and Image.open(p.path).size == (40, 30) for p in edj_photos)
+    with pytest.raises(FileNotFoundError, match="not in the cache"):
+        training_photos(tmp_path / "empty", fetch=False)

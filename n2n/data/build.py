@@ -1,9 +1,11 @@
 """Build the stand-in for the course's ``train_data.pkl`` / ``val_data.pkl`` from real photographs.
 
 Photos are split into train and val *by photo* (never by crop), with a split that depends only on
-the photo ids (their SHA-256), not on the seed, so validation photos never leak into a training
-set built with another seed. Every random draw comes from a ``torch.Generator`` seeded from
-``(seed, stage)``, so the same arguments give the same bytes.
+the photo ids, not on the seed, so validation photos never leak into a training set built with
+another seed: the default pool has a fixed list of validation photos
+(:data:`n2n.data.photos.VALIDATION_PHOTOS`, so growing the pool only adds training photos), a
+folder given with ``--photos`` is split by the SHA-256 of its photo ids. Every random draw comes
+from a ``torch.Generator`` seeded from ``(seed, stage)``, so the same arguments give the same bytes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import n2n
 from n2n.data.course import save_course_file
 from n2n.data.crops import CROP_SIZE, FLAT_THRESHOLD, SHORT_SIDES, load_scaled, sample_crops
 from n2n.data.noise import NoiseModel, parse_noise
-from n2n.data.photos import Photo, default_photos, folder_photos
+from n2n.data.photos import Photo, default_photos, folder_photos, is_default_pool, split_default_photos
 from n2n.fileio import atomic_torch_save, atomic_write_text, check_writable
 
 VAL_FRACTION = 0.15
@@ -57,9 +59,17 @@ def stage_generator(seed: int, stage: str) -> torch.Generator:
 
 
 def split_photos(photos: list[Photo], val_fraction: float = VAL_FRACTION) -> tuple[list[Photo], list[Photo]]:
-    """Split by photo: the ``max(1, round(fraction * n))`` photos with the smallest SHA-256 of their id go to val."""
+    """Split by photo into ``(train, val)``, each sorted by id.
+
+    Default photos (every id one of :data:`n2n.data.photos.DEFAULT_PHOTOS`): the fixed split of
+    :func:`n2n.data.photos.split_default_photos` (the six :data:`~n2n.data.photos.VALIDATION_PHOTOS`
+    are val, all others train; ``val_fraction`` is ignored). Any other photos (a ``--photos``
+    folder): the ``max(1, round(fraction * n))`` photos with the smallest SHA-256 of their id go to val.
+    """
     if len(photos) < 2:
         raise ValueError(f"need at least 2 photos to split into train and val, got {len(photos)}")
+    if is_default_pool(photos):
+        return split_default_photos(photos)
     ranked = sorted(photos, key=lambda photo: hashlib.sha256(photo.id.encode()).hexdigest())
     n_val = min(len(photos) - 1, max(1, round(val_fraction * len(photos))))
     val_ids = {photo.id for photo in ranked[:n_val]}

@@ -1,11 +1,20 @@
 """Where the stand-in's clean photographs come from.
 
-By default: the natural photographs shipped in four Debian wallpaper packages, fetched with
+By default: the natural photographs shipped in eight Debian (bookworm) packages (desktop
+wallpapers, a jigsaw game's pictures and an image codec's test photo), fetched with
 ``apt-get download`` + ``dpkg -x`` into a cache folder (no root needed, nothing installed).
 The packages also hold drawings and renders; only the files listed in :data:`DEFAULT_PHOTOS`
-(checked by eye) are used. Licences and attributions: ``data/DATA_LICENSES``.
+(checked by eye) are used. Enlightenment's wallpapers are ``.edj`` archives: their photograph
+(a plain JPEG inside) is copied out next to the archive on first use (:mod:`n2n.data.edje`).
+Licences and attributions: ``data/DATA_LICENSES``.
 
-Alternatively any folder of JPEG/PNG photos (searched recursively).
+The default pool has a fixed split (:data:`VALIDATION_PHOTOS`, :func:`split_default_photos`,
+:func:`training_photos`, :func:`validation_photos`): the six validation photographs of the
+committed ``data/val_*.pkl`` stay the validation photographs however the pool grows, and every
+other default photo is for training.
+
+Alternatively any folder of JPEG/PNG photos (searched recursively); such folders are split by a
+hash of the photo ids (``n2n.data.build.split_photos``).
 
 The sample images bundled with scikit-image, scikit-learn or matplotlib are deliberately never
 used here: they are kept for independent evaluation.
@@ -21,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from n2n.data.edje import extract_largest_jpeg
 from n2n.data.images import IMAGE_SUFFIXES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -29,10 +39,26 @@ PHOTO_CACHE_ENV = "N2N_PHOTO_CACHE"
 _LOMIRI = "usr/share/backgrounds"
 _MATE = "usr/share/backgrounds/mate/nature"
 _PLASMA = "usr/share/wallpapers/{}/contents/images/2560x1600.jpg"
+_ENLIGHTENMENT = "usr/share/enlightenment/data/backgrounds"
+_LXQT = "usr/share/lxqt/wallpapers"
+_PALAPELI = "usr/share/palapeli/collection"
 
 # package -> photo files inside it. Left out as drawings/renders/composites: lomiri Fossa,
 # Painting-Colors, umang, Infinite-Sea (edited composite); all of mate's abstract/ and desktop/;
 # plasma's illustrated wallpapers, and Kite (a drawn kite on a sky photo).
+# Added later (training only, see VALIDATION_PHOTOS), left out: enlightenment-data's Dunes,
+# Flat-Fan, Sunset-Hills, Squiggle* (drawings), Flat-Stone-Pattern and Paper-Flower (textures,
+# the stone one 750 px), Mountain, Peaks and Foggy-Trees (heavily darkened, matte-graded, mostly
+# flat); lxqt-themes' beam, fog, this-is-not-windows and Valendas (their embedded XMP/IPTC
+# metadata says CC BY-NC-SA, which contradicts the package's CC-BY-SA-3.0: licence unclear),
+# cloud (strong artificial radial blur and vignette) and the logo/origami/triangle/wave renders;
+# palapeli-data's castle-maintenon, cincinnati-bridge and citrus-fruits (short side < 1000 px);
+# libjxl-testdata's other files (copies/crops of flower.png, 500 px or smaller crops, charts).
+# Packages looked at and not used: ukui-wallpapers, gnome-backgrounds, xfdesktop4-data,
+# sway-backgrounds, lomiri-wallpapers, desktop-base, sddm-theme-elarun/maui (renders only);
+# gimp-data (splash with a text overlay); digikam-data (one photo without an author or a
+# per-file licence); libelementary-data (a snapshot of two people, uncertain provenance);
+# tuxpaint-data, kphotoalbum, jigzo-data (photos, but short side < 1000 px).
 DEFAULT_PHOTOS: dict[str, tuple[str, ...]] = {
     "lomiri-wallpapers-16.04": tuple(
         f"{_LOMIRI}/{name}.jpg"
@@ -68,7 +94,36 @@ DEFAULT_PHOTOS: dict[str, tuple[str, ...]] = {
             "FallenLeaf", "Grey", "OneStandsOut", "Path", "summer_1am",
         )
     ),
+    # .edj archives: the photo used is the largest JPEG inside, copied out to <file>.jpg.
+    "enlightenment-data": tuple(
+        f"{_ENLIGHTENMENT}/{name}.edj"
+        for name in (
+            "Bamboo", "God-Rays", "Green-Maple", "Lichen-Branches", "Red-Maple", "Sea-of-Lanterns",
+            "Snow-Trees", "Spruce-Needles", "Sunset-Clouds", "White-Flower", "Yellow-Flower",
+        )
+    ),
+    "libjxl-testdata": ("usr/share/libjxl-testdata/jxl/flower/flower.png",),
+    "lxqt-themes": tuple(
+        f"{_LXQT}/{name}"
+        for name in (
+            "Butterfly-Kenneth-Wimer.jpg", "after-the-rain.jpg", "appleflower.png", "butterfly.png",
+            "drop.png", "flowers.png",
+        )
+    ),
+    "palapeli-data": (f"{_PALAPELI}/european-honey-bee.jpg", f"{_PALAPELI}/panther-chameleon-female.jpg"),
 }
+
+# The validation photographs of the default pool: the six that the SHA-256 split of the original
+# 37-photo pool chose, from which the committed data/val_*.pkl were cut. Fixed by name so that
+# adding photos never moves one between train and val; every other default photo is for training.
+VALIDATION_PHOTOS: tuple[str, ...] = (
+    "lomiri-wallpapers-16.04/Picture_0B_by_freespace",
+    "mate-backgrounds/FreshFlower",
+    "mate-backgrounds/Garden",
+    "mate-backgrounds/GreenMeadow",
+    "mate-backgrounds/TwoWings",
+    "plasma-workspace-wallpapers/Grey",
+)
 
 
 @dataclass(frozen=True)
@@ -131,8 +186,54 @@ def default_photos(cache: str | os.PathLike | None = None, fetch: bool = True) -
             path = folder / file
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: expected photo missing from {package}; delete {folder} to fetch it again")
-            photos.append(Photo(f"{package}/{_photo_name(file)}", path))
+            if path.suffix == ".edj":  # the photograph inside, copied out once (same bytes everywhere)
+                path = extract_largest_jpeg(path, path.with_name(path.name + ".jpg"))
+            photos.append(Photo(default_photo_id(package, file), path))
     return photos, versions
+
+
+def default_photo_id(package: str, file: str) -> str:
+    """The id of a default photo: ``package/name`` (see :data:`DEFAULT_PHOTOS`)."""
+    return f"{package}/{_photo_name(file)}"
+
+
+def default_photo_ids() -> list[str]:
+    """The ids of all default photos, in :data:`DEFAULT_PHOTOS` order (nothing is fetched)."""
+    return [default_photo_id(package, file) for package, files in DEFAULT_PHOTOS.items() for file in files]
+
+
+def is_default_pool(photos: list[Photo]) -> bool:
+    """Whether every photo is one of the default photos (then :func:`split_default_photos` applies)."""
+    ids = set(default_photo_ids())
+    return bool(photos) and all(photo.id in ids for photo in photos)
+
+
+def split_default_photos(photos: list[Photo]) -> tuple[list[Photo], list[Photo]]:
+    """Split default photos: those named in :data:`VALIDATION_PHOTOS` are val, all others train.
+
+    Returns ``(train, val)``, each sorted by id. The split does not depend on which other photos
+    are in the pool, so growing :data:`DEFAULT_PHOTOS` adds training photos only.
+    Raises ``ValueError`` for photos outside the default pool or when either side would be empty.
+    """
+    if not is_default_pool(photos):
+        outside = sorted({photo.id for photo in photos} - set(default_photo_ids()))
+        raise ValueError(f"not default photos: {outside[:5]}{' ...' if len(outside) > 5 else ''}")
+    val_ids = set(VALIDATION_PHOTOS)
+    train = sorted((p for p in photos if p.id not in val_ids), key=lambda p: p.id)
+    val = sorted((p for p in photos if p.id in val_ids), key=lambda p: p.id)
+    if not train or not val:
+        raise ValueError(f"the photos give {len(train)} training and {len(val)} validation photo(s); need both")
+    return train, val
+
+
+def training_photos(cache: str | os.PathLike | None = None, fetch: bool = True) -> list[Photo]:
+    """The training photos of the default pool (every default photo not in :data:`VALIDATION_PHOTOS`), sorted by id."""
+    return split_default_photos(default_photos(cache, fetch)[0])[0]
+
+
+def validation_photos(cache: str | os.PathLike | None = None, fetch: bool = True) -> list[Photo]:
+    """The six validation photos of the default pool (:data:`VALIDATION_PHOTOS`), sorted by id."""
+    return split_default_photos(default_photos(cache, fetch)[0])[1]
 
 
 def folder_photos(folder: str | os.PathLike) -> list[Photo]:

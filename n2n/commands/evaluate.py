@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="Gaussian noise levels on the 0-255 scale (default: 15 25 50)")
     photos.add_argument("--photo-size", type=int, metavar="PX",
                         help="downscale each photo so its short side is PX (default 512; 0: native size)")
-    photos.add_argument("--noise-seed", type=int, help="seed of the noise (default 0)")
+    photos.add_argument("--noise-seed", type=int, metavar="SEED", help="seed of the noise (default 0)")
     photos.add_argument("--no-baselines", action="store_true", help="leave out BM3D (and NL-means)")
     photos.add_argument("--nl-means", action="store_true", help="also run NL-means given the true sigma")
     parser.set_defaults(func=run)

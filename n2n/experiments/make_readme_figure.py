@@ -19,7 +19,7 @@ from n2n.metrics import psnr
 from n2n.paths import EXAMPLES, REPO_ROOT
 
 OUT = REPO_ROOT / "docs" / "before_after.png"
-CROP = (slice(24, 168), slice(40, 232))  # 144 x 192 px of the 192 x 256 example: the flower and its leaves
+CROP = (slice(24, 168), slice(40, 232))  # 144 x 192 px of the 192 x 256 example: the fig and the bowl
 
 
 def main(argv: list[str] | None = None) -> int:

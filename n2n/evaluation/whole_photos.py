@@ -1,0 +1,463 @@
+"""Whole-photo evaluation: denoisers on entire photographs with synthetic Gaussian noise, beside BM3D.
+
+The crop tables (:mod:`n2n.evaluation.evaluate`) score 32x32 validation crops; users denoise whole
+photographs. This module scores whole photos (``n2n evaluate --photos [DIR]``):
+
+- **Photos.** By default the 6 held-out validation photographs of the default pool (ids in
+  ``data/manifest.json`` -> ``splits`` -> ``val``, files from :func:`n2n.data.photos.default_photos`,
+  which fetches the Debian wallpaper packages into ``cache/photos`` on first use); or every PNG/JPEG
+  file under a folder (:func:`folder_images`).
+- **Preparation** (:func:`prepare_photo`). Each photo is converted to RGB (greyscale copied to the
+  3 channels, alpha dropped, EXIF orientation applied, as :mod:`n2n.data.images` reads images) and
+  downscaled with Pillow's antialiased Lanczos filter so that its *short* side is ``size`` px
+  (default 512, like Kodak's 768x512; ``size=0`` keeps the native size; a photo already smaller is
+  never upscaled). Why downscale: the wallpapers are JPEGs of 1280x1024 to about 2560x1600 px whose
+  own compression artifacts and sensor noise would otherwise sit in the "clean" reference, and
+  scoring a denoiser against noise it should have removed rewards copying that noise; downscaling
+  2-3x averages it away, and it keeps BM3D affordable (its cost grows with the pixel count).
+  Height and width are then centre-cropped to multiples of 8 (at most 7 pixels) so that every
+  network accepts them without padding. The clean image is ``uint8 (1, 3, H, W)``.
+- **Noise** (:func:`noisy_copy`). Gaussian noise of standard deviation ``sigma`` (0-255 scale;
+  15, 25, 50 by default) from the project's noise registry (``parse_noise("gaussian:SIGMA")``:
+  clipped to [0, 255] and rounded to uint8, like the course data). The ``torch.Generator`` is seeded
+  from a SHA-256 of (photo id, sigma, seed) (:func:`noise_seed`), so a photo's noisy copy never
+  depends on which other photos or sigmas are evaluated, nor in which order.
+- **Scores.** Whole-image PSNR (:func:`n2n.metrics.psnr`: one image on [0, 1], ``-10 log10(MSE)``)
+  per photo, and its mean over photos per sigma (:func:`mean_rows`). Networks run through
+  :func:`n2n.inference.tiling.denoise_tiled` (512 px tiles, bounded memory) and every output is
+  rounded and clipped to uint8 before scoring, as ``n2n denoise`` writes it: that is what a user
+  gets. Seconds per photo are recorded.
+- **Baselines** (:data:`BASELINES`): the noisy input itself, BM3D given the true sigma
+  (``bm3d.bm3d_rgb`` through :func:`n2n.evaluation.baselines.bm3d`) and optionally NL-means given
+  the true sigma, run on the whole image (not tiled). BM3D takes tens of seconds per photo, so each
+  baseline score is cached as one small JSON file under ``cache/whole_photos/`` keyed by
+  (baseline, photo id, SHA-256 of the source file, size, sigma, noise seed, package version), and
+  a second run reuses it. The optional packages are imported only when a baseline is used; a
+  missing one raises :class:`BaselineUnavailable` (``... pip install 'n2n[baselines]'``) or, with
+  ``missing="skip"``, is reported in one line and left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+from tqdm import tqdm
+
+from n2n.data.images import IMAGE_SUFFIXES, to_rgb
+from n2n.data.noise import parse_noise
+from n2n.fileio import atomic_write_text
+from n2n.inference.tiling import denoise_tiled
+from n2n.metrics import psnr
+from n2n.paths import REPO_ROOT, work_root
+
+try:  # the CLI prints n2n.extras.MissingExtra as one line; plain ImportError where that module is absent
+    from n2n.extras import MissingExtra as _MissingBase
+except ImportError:  # pragma: no cover - depends on the installed version of n2n
+    _MissingBase = ImportError
+
+try:  # honours ``n2n ... --quiet`` where n2n.progress exists
+    from n2n.progress import bar as _bar
+except ImportError:  # pragma: no cover
+
+    def _bar(iterable=None, **options):
+        return tqdm(iterable, disable=None, **options)
+
+
+Denoiser = Callable[[torch.Tensor], torch.Tensor]
+
+DEFAULT_SIGMAS = (15.0, 25.0, 50.0)
+DEFAULT_SIZE = 512
+MIN_SIZE = 16
+MULTIPLE = 8
+MANIFEST = REPO_ROOT / "data" / "manifest.json"
+NOISY_INPUT = "noisy input"
+# Part of every cache key: change it when the preparation or the noise changes meaning.
+PREPARATION = "rgb/lanczos-short-side/centre-crop-8/gaussian-uint8/v1"
+
+
+class BaselineUnavailable(_MissingBase):
+    """A baseline's optional package is not installed; the message says ``pip install 'n2n[baselines]'``."""
+
+
+# ---------------------------------------------------------------------------------------------- photos
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    """A source photograph: a stable id (used for the noise seed and the cache) and its file."""
+
+    id: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo ready for evaluation: ``clean`` is ``uint8 (1, 3, H, W)``, H and W multiples of 8."""
+
+    id: str
+    path: Path
+    sha256: str
+    native_size: tuple[int, int]  # (width, height) of the source file, after the EXIF orientation
+    size: int  # the requested short side (0: native)
+    clean: torch.Tensor
+
+    def describe(self) -> dict:
+        return {"id": self.id, "path": str(self.path), "sha256": self.sha256,
+                "native_width": self.native_size[0], "native_height": self.native_size[1],
+                "height": int(self.clean.shape[2]), "width": int(self.clean.shape[3])}
+
+
+def folder_images(folder: str | os.PathLike) -> list[PhotoFile]:
+    """Every PNG/JPEG file under ``folder`` (recursively), id = path relative to ``folder``, sorted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder; pass --photos DIR with an existing folder of PNG/JPEG "
+                                "images, or --photos alone for the validation photographs")
+    photos = [PhotoFile(path.relative_to(folder).as_posix(), path) for path in sorted(folder.rglob("*"))
+              if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES]
+    if not photos:
+        raise ValueError(f"{folder}: no PNG/JPEG images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))}); "
+                         "pass a folder that holds some")
+    return photos
+
+
+def validation_photo_ids(manifest: str | os.PathLike = MANIFEST) -> list[str]:
+    """The ids of the held-out validation photos: ``manifest.json`` -> ``splits`` -> ``val``."""
+    manifest = Path(manifest)
+    if not manifest.is_file():
+        raise FileNotFoundError(f"{manifest}: no data manifest, so the validation photos are unknown; "
+                                "run from a checkout of the repository or pass --photos DIR")
+    try:
+        ids = json.loads(manifest.read_text())["splits"]["val"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{manifest}: no splits/val list of photo ids ({error}); "
+                         "recreate it with `n2n data build --out data --pairs 0 --force`") from error
+    if not ids:
+        raise ValueError(f"{manifest}: the validation split is empty; pass --photos DIR")
+    return list(ids)
+
+
+def validation_photos(manifest: str | os.PathLike = MANIFEST, cache: str | os.PathLike | None = None) -> list[PhotoFile]:
+    """The validation photographs of the default pool, in manifest order (fetched into ``cache/photos`` if needed)."""
+    from n2n.data.photos import default_photos
+
+    ids = validation_photo_ids(manifest)
+    found = default_photos(cache) if cache is not None else default_photos()
+    pool = found[0] if isinstance(found, tuple) else found  # (photos, package versions)
+    by_id = {photo.id: Path(photo.path) for photo in pool}
+    missing = [photo_id for photo_id in ids if photo_id not in by_id]
+    if missing:
+        raise ValueError(f"validation photo(s) {', '.join(missing)} of {manifest} are not in the default photo pool; "
+                         "rebuild the data set (`n2n data build`) or pass --photos DIR")
+    return [PhotoFile(photo_id, by_id[photo_id]) for photo_id in ids]
+
+
+def check_size(size: int) -> int:
+    """``size`` (short side in px) must be 0 (native) or at least :data:`MIN_SIZE`."""
+    if isinstance(size, bool) or not isinstance(size, int) or (size != 0 and size < MIN_SIZE):
+        raise ValueError(f"photo size must be 0 (native size) or an integer >= {MIN_SIZE} px, got {size!r}; "
+                         f"use e.g. --photo-size {DEFAULT_SIZE}")
+    return size
+
+
+def check_sigmas(sigmas: Iterable[float]) -> tuple[float, ...]:
+    """Noise levels (0-255 scale): positive, finite, no duplicates, at least one."""
+    result = []
+    for sigma in sigmas:
+        value = float(sigma)
+        if not value > 0 or value == float("inf"):
+            raise ValueError(f"noise sigma must be a positive number on the 0-255 scale, got {sigma!r}; "
+                             "use e.g. --sigmas 15 25 50")
+        if value not in result:
+            result.append(value)
+    if not result:
+        raise ValueError("no noise sigma given; use e.g. --sigmas 15 25 50")
+    return tuple(result)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _resized(image: Image.Image, size: int) -> Image.Image:
+    """Lanczos-downscale so the short side is ``size`` (no upscaling; ``size=0``: unchanged)."""
+    width, height = image.size
+    short = min(width, height)
+    if size == 0 or short <= size:
+        return image
+    scale = size / short
+    target = (size, max(1, round(height * scale))) if width <= height else (max(1, round(width * scale)), size)
+    return image.resize(target, Image.Resampling.LANCZOS)
+
+
+def prepare_photo(photo: PhotoFile, size: int = DEFAULT_SIZE) -> PreparedPhoto:
+    """Read, convert to RGB, downscale (short side ``size``) and centre-crop to multiples of 8 (see the module doc)."""
+    check_size(size)
+    path = Path(photo.path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such image file")
+    try:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image)
+            rgb = to_rgb(image, path)
+            rgb.load()
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"{path}: not a readable image (expected PNG or JPEG): {error}") from error
+    native = rgb.size
+    resized = _resized(rgb, size)
+    width, height = resized.size
+    if min(width, height) < MIN_SIZE:
+        raise ValueError(f"{path}: {width}x{height} px is too small to evaluate (short side < {MIN_SIZE} px); "
+                         "remove it from the folder")
+    top, left = (height % MULTIPLE) // 2, (width % MULTIPLE) // 2
+    cropped = resized.crop((left, top, left + width - width % MULTIPLE, top + height - height % MULTIPLE))
+    clean = torch.from_numpy(np.array(cropped, dtype=np.uint8)).permute(2, 0, 1).unsqueeze(0).contiguous()
+    return PreparedPhoto(photo.id, path, file_sha256(path), native, size, clean)
+
+
+# ----------------------------------------------------------------------------------------------- noise
+
+
+def noise_seed(photo_id: str, sigma: float, seed: int = 0) -> int:
+    """A 63-bit generator seed from the SHA-256 of (photo id, sigma, seed): independent of anything else."""
+    text = json.dumps([str(photo_id), float(sigma), int(seed)])
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") & (2**63 - 1)
+
+
+def noisy_copy(photo: PreparedPhoto, sigma: float, seed: int = 0) -> torch.Tensor:
+    """``uint8 (1, 3, H, W)``: ``photo.clean`` plus Gaussian noise ``sigma``, clipped and rounded; deterministic."""
+    generator = torch.Generator().manual_seed(noise_seed(photo.id, sigma, seed))
+    return parse_noise(f"gaussian:{float(sigma)!r}").corrupt(photo.clean, generator)
+
+
+# ------------------------------------------------------------------------------------------- baselines
+
+
+def _require(module: str, label: str) -> str:
+    """Import ``module`` (raising :class:`BaselineUnavailable` if absent) and return its version."""
+    try:
+        imported = importlib.import_module(module)
+    except ImportError:
+        raise BaselineUnavailable(f"{label} needs the optional package {module!r}: pip install 'n2n[baselines]'") from None
+    distribution = {"skimage": "scikit-image"}.get(module, module)
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return str(getattr(imported, "__version__", "unknown"))
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A classical denoiser given the true noise level, whose scores are cached.
+
+    ``make(sigma)`` returns a denoiser ``noisy (N, 3, H, W) -> float (N, 3, H, W)`` in [0, 255];
+    ``version()`` returns the version string that goes into the cache key (and raises
+    :class:`BaselineUnavailable` when the package is missing).
+    """
+
+    name: str  # the row label
+    key: str  # the cache folder and key component
+    make: Callable[[float], Denoiser]
+    version: Callable[[], str]
+
+
+def _bm3d(sigma: float) -> Denoiser:
+    from n2n.evaluation import baselines
+
+    return baselines.bm3d(sigma)
+
+
+def _nl_means(sigma: float) -> Denoiser:
+    from n2n.evaluation import baselines
+
+    return baselines.nl_means(sigma)
+
+
+BM3D = Baseline("BM3D (sigma given)", "bm3d_rgb", _bm3d, lambda: "bm3d " + _require("bm3d", "BM3D"))
+NL_MEANS = Baseline("NL-means (sigma given)", "nl_means_p5_w13_h0.8", _nl_means,
+                    lambda: "scikit-image " + _require("skimage", "NL-means"))
+BASELINES = {"bm3d": BM3D, "nl-means": NL_MEANS}
+
+
+def default_cache_dir() -> Path:
+    return work_root() / "cache" / "whole_photos"
+
+
+def cache_key(baseline: Baseline, version: str, photo: PreparedPhoto, sigma: float, seed: int) -> dict:
+    return {"baseline": baseline.key, "version": version, "photo": photo.id, "sha256": photo.sha256,
+            "size": photo.size, "sigma": float(sigma), "noise_seed": int(seed), "preparation": PREPARATION}
+
+
+def _cache_file(cache_dir: Path, key: dict) -> Path:
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:32]
+    return cache_dir / key["baseline"] / f"{digest}.json"
+
+
+def _cached(cache_dir: Path | None, key: dict) -> dict | None:
+    if cache_dir is None:
+        return None
+    path = _cache_file(cache_dir, key)
+    try:
+        entry = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return entry if isinstance(entry, dict) and entry.get("key") == key else None
+
+
+def _store(cache_dir: Path | None, key: dict, psnr_db: float, seconds: float) -> None:
+    if cache_dir is None:
+        return
+    entry = {"key": key, "psnr": psnr_db, "seconds": seconds}
+    atomic_write_text(json.dumps(entry, indent=1) + "\n", _cache_file(cache_dir, key), overwrite=True)
+
+
+# ---------------------------------------------------------------------------------------------- scoring
+
+
+def quantize(image: torch.Tensor) -> torch.Tensor:
+    """What ``n2n denoise`` writes: rounded, clipped to [0, 255], uint8."""
+    image = image.detach().to(torch.float32)
+    if not torch.isfinite(image).all():
+        raise ValueError("the denoiser returned NaN or infinite values")
+    return image.round().clamp(0, 255).to(torch.uint8)
+
+
+def run_network(predict: Denoiser, noisy: torch.Tensor) -> torch.Tensor:
+    """A network on a whole photo, tile by tile (bounded memory), as ``n2n denoise`` runs it."""
+    return denoise_tiled(predict, noisy)
+
+
+def _score(denoise: Denoiser, noisy: torch.Tensor, clean: torch.Tensor, name: str) -> tuple[float, float]:
+    start = time.perf_counter()
+    result = denoise(noisy)
+    seconds = time.perf_counter() - start
+    if not isinstance(result, torch.Tensor) or tuple(result.shape) != tuple(clean.shape):
+        shape = tuple(result.shape) if isinstance(result, torch.Tensor) else type(result).__name__
+        raise ValueError(f"denoiser {name!r} returned {shape} for an input of shape {tuple(noisy.shape)}")
+    return psnr(quantize(result), clean), seconds
+
+
+def evaluate_photos(
+    photos: Sequence[PhotoFile],
+    denoisers: dict[str, Denoiser],
+    sigmas: Iterable[float] = DEFAULT_SIGMAS,
+    size: int = DEFAULT_SIZE,
+    seed: int = 0,
+    baselines: Sequence[Baseline] = (BM3D,),
+    cache_dir: str | os.PathLike | None = "default",
+    missing: str = "raise",
+    progress: bool = True,
+    tiled: bool = True,
+) -> dict:
+    """Score ``denoisers`` (name -> callable, run tiled) and ``baselines`` on whole ``photos``.
+
+    Returns ``{"settings", "photos", "rows", "means", "skipped"}``: ``rows`` has one entry per
+    (denoiser, photo, sigma) ``{"denoiser", "kind", "photo", "sigma", "psnr", "seconds", "height",
+    "width"}`` (``kind``: ``input``, ``baseline`` (with ``cached``) or ``network``), starting with the
+    noisy input; ``means`` averages them over photos (:func:`mean_rows`). ``cache_dir``: where baseline
+    scores are cached (``"default"``: ``cache/whole_photos``; ``None``: no cache). ``missing``:
+    ``"raise"`` (default) or ``"skip"`` (one line on stderr, listed in ``skipped``) when a baseline's
+    package is not installed.
+    """
+    sigmas = check_sigmas(sigmas)
+    size = check_size(size)
+    if missing not in ("raise", "skip"):
+        raise ValueError(f"missing must be 'raise' or 'skip', got {missing!r}")
+    if not photos:
+        raise ValueError("no photos to evaluate")
+    ids = [photo.id for photo in photos]
+    if len(set(ids)) != len(ids):
+        raise ValueError("two photos share an id; give each photo a distinct file name")
+    cache = default_cache_dir() if cache_dir == "default" else (Path(cache_dir) if cache_dir is not None else None)
+    usable, skipped = [], []
+    for baseline in baselines:  # check the packages before any work
+        try:
+            usable.append((baseline, baseline.version()))
+        except BaselineUnavailable as error:
+            if missing == "raise":
+                raise
+            print(f"skipping {baseline.name}: {error}", file=sys.stderr)
+            skipped.append({"baseline": baseline.name, "reason": str(error)})
+    runners = [(name, (lambda fn: (lambda noisy: run_network(fn, noisy)))(fn) if tiled else fn) for name, fn in denoisers.items()]
+    rows, described = [], []
+    total = len(photos) * len(sigmas) * (1 + len(usable) + len(runners))
+    progress_bar = _bar(total=total, desc="whole photos", unit="run") if progress else tqdm(total=total, disable=True)
+    with progress_bar:
+        for photo_file in photos:
+            photo = prepare_photo(photo_file, size)
+            described.append(photo.describe())
+            clean = photo.clean
+            base = {"photo": photo.id, "height": int(clean.shape[2]), "width": int(clean.shape[3])}
+            for sigma in sigmas:
+                noisy = noisy_copy(photo, sigma, seed)
+                progress_bar.set_postfix_str(f"{photo.id} sigma={sigma:g}", refresh=False)
+                rows.append({"denoiser": NOISY_INPUT, "kind": "input", "sigma": sigma, "psnr": psnr(noisy, clean), "seconds": 0.0, **base})
+                progress_bar.update()
+                for baseline, version in usable:
+                    progress_bar.set_postfix_str(f"{photo.id} sigma={sigma:g} {baseline.name}")
+                    key = cache_key(baseline, version, photo, sigma, seed)
+                    entry = _cached(cache, key)
+                    if entry is None:
+                        value, seconds = _score(baseline.make(sigma), noisy, clean, baseline.name)
+                        _store(cache, key, value, seconds)
+                        entry = {"psnr": value, "seconds": seconds, "cached": False}
+                    else:
+                        entry = {"psnr": float(entry["psnr"]), "seconds": float(entry["seconds"]), "cached": True}
+                    rows.append({"denoiser": baseline.name, "kind": "baseline", "sigma": sigma, **entry, **base})
+                    progress_bar.update()
+                for name, denoise in runners:
+                    progress_bar.set_postfix_str(f"{photo.id} sigma={sigma:g} {name}")
+                    value, seconds = _score(denoise, noisy, clean, name)
+                    rows.append({"denoiser": name, "kind": "network", "sigma": sigma, "psnr": value, "seconds": seconds, **base})
+                    progress_bar.update()
+    settings = {"sigmas": list(sigmas), "size": size, "noise": "gaussian (n2n.data.noise, clipped and rounded to uint8)",
+                "noise_seed": seed, "preparation": PREPARATION, "multiple": MULTIPLE, "tiled": tiled,
+                "psnr": "whole image on [0, 1], -10 log10(MSE); outputs rounded and clipped to uint8 first",
+                "baselines": {baseline.name: version for baseline, version in usable}}
+    return {"settings": settings, "photos": described, "rows": rows, "means": mean_rows(rows), "skipped": skipped}
+
+
+def mean_rows(rows: Iterable[dict]) -> list[dict]:
+    """Per (denoiser, sigma): ``{"denoiser", "kind", "sigma", "psnr", "seconds", "photos"}``, means over photos."""
+    groups: dict[tuple[str, float], list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["denoiser"], row["sigma"]), []).append(row)
+    return [{"denoiser": name, "kind": group[0]["kind"], "sigma": sigma,
+             "psnr": sum(r["psnr"] for r in group) / len(group),
+             "seconds": sum(r["seconds"] for r in group) / len(group), "photos": len(group)}
+            for (name, sigma), group in groups.items()]
+
+
+def format_table(result: dict) -> str:
+    """Markdown: one row per denoiser (noisy input and baselines first), one column per sigma (mean PSNR, dB),
+    and the mean seconds per photo."""
+    means = result["means"]
+    sigmas = list(dict.fromkeys(row["sigma"] for row in means))
+    names = list(dict.fromkeys(row["denoiser"] for row in means))
+    value = {(row["denoiser"], row["sigma"]): row for row in means}
+    photos = max((row["photos"] for row in means), default=0)
+    lines = ["| denoiser | " + " | ".join(f"σ = {s:g}" for s in sigmas) + " | s / photo |", "|---" * (len(sigmas) + 2) + "|"]
+    for name in names:
+        cells = [f"{value[name, s]['psnr']:.2f}" if (name, s) in value else "–" for s in sigmas]
+        found = [value[name, s]["seconds"] for s in sigmas if (name, s) in value]
+        seconds = "–" if name == NOISY_INPUT or not found else f"{sum(found) / len(found):.1f}"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {seconds} |")
+    size = result["settings"]["size"]
+    shape = f"short side {size} px" if size else "native size"
+    return f"Mean whole-photo PSNR (dB) over {photos} photo(s), {shape}, Gaussian noise:\n\n" + "\n".join(lines)

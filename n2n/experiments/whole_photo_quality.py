@@ -1,0 +1,85 @@
+"""Whole-photo quality of the shipped models beside BM3D (given the true sigma).
+
+``python -m n2n.experiments.whole_photo_quality`` runs :mod:`n2n.evaluation.whole_photos` on the
+6 validation photographs of the default pool (short side 512 px, Gaussian noise sigma = 15, 25, 50,
+noise seed 0): the noisy input, BM3D given the true sigma, and the shipped Miniproject_1 and
+Miniproject_2 models (tiled, outputs rounded to uint8 as ``n2n denoise`` writes them). Writes
+``results/whole_photos/quality.json`` (every per-photo row, the means, the settings, the machine
+and thread count, the date) and refreshes the README block ``whole_photos:quality``.
+
+BM3D takes about a minute per photo and sigma on the 2-core development machine; its scores are
+cached in ``cache/whole_photos/``, so a rerun only pays for the networks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+from pathlib import Path
+
+import torch
+
+from n2n.evaluation import whole_photos
+from n2n.fileio import atomic_write_text
+from n2n.inference import denoisers
+from n2n.paths import REPO_ROOT
+from n2n.report.readme_blocks import replace_block
+
+RESULTS = REPO_ROOT / "results" / "whole_photos" / "quality.json"
+BLOCK = "whole_photos:quality"
+MODELS = {
+    "Miniproject_1 shipped (U-Net, N2N, mixed noise)": "miniproject1",
+    "Miniproject_2 shipped (course network, N2N, mixed noise)": "miniproject2",
+}
+
+
+def readme_table(results: dict) -> str:
+    """The README block: the mean-PSNR table and where it comes from."""
+    machine = results["machine"]
+    load = machine.get("load_average_start")
+    shared = f" (load average {load[0]:.1f} at the start: other jobs shared the CPU)" if load and load[0] > 1.5 else ""
+    return (whole_photos.format_table(results)
+            + "\n\ns / photo: mean seconds per photo and σ (BM3D on the whole image, the networks in 512 px tiles), "
+              f"{machine['torch_threads']} torch thread(s) on the {machine['cpu_count']}-core CPU{shared}. "
+              f"`python -m n2n.experiments.whole_photo_quality` (`results/whole_photos/quality.json`, {results['date'][:10]}).")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--sigmas", nargs="+", type=float, default=list(whole_photos.DEFAULT_SIGMAS))
+    parser.add_argument("--size", type=int, default=whole_photos.DEFAULT_SIZE, help="short side in px (0: native)")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--no-readme", action="store_true", help="do not touch README.md")
+    parser.add_argument("--readme-only", action="store_true", help="only refresh the README table from --out")
+    args = parser.parse_args(argv)
+    if args.readme_only:
+        replace_block(BLOCK, readme_table(json.loads(args.out.read_text())))
+        return 0
+    torch.set_num_threads(args.threads)
+    load_start = list(os.getloadavg())
+    photos = whole_photos.validation_photos()
+    chosen = {label: denoisers.get(name) for label, name in MODELS.items()}
+    results = whole_photos.evaluate_photos(photos, chosen, sigmas=args.sigmas, size=args.size, seed=args.seed,
+                                           baselines=[whole_photos.BM3D])
+    results["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    results["machine"] = {"processor": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
+                          "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+                          "python": platform.python_version(),
+                          "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+                          "load_average_start": load_start, "load_average_end": list(os.getloadavg())}
+    results["models"] = MODELS
+    results["settings"]["photo_set"] = "validation photographs of the default pool (data/manifest.json splits/val)"
+    atomic_write_text(json.dumps(results, indent=2) + "\n", args.out, overwrite=True)
+    print(whole_photos.format_table(results))
+    if not args.no_readme:
+        replace_block(BLOCK, readme_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

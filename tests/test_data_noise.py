@@ -138,3 +138,15 @@ def test_clipped_gaussian_bias_matches_the_clipped_noise_it_describes():
     assert torch.allclose(exact.float(), measured, atol=0.15)
     assert exact[3].abs() < 1e-3  # mid-grey: the clip almost never acts
     assert exact[0] > 9 and exact[-1] < -9  # at black / white: about sigma / sqrt(2 pi) = 10
+
+
+def test_plus_joined_specs_weigh_repeated_models_more():
+    model = parse_noise("gaussian:0-55+gaussian:0-55+poisson+pixelate")
+    assert isinstance(model, MixedNoise) and len(model.models) == 4
+    assert model.models[0].describe() == model.models[1].describe()
+    choice = model.sample_params(4000, torch.Generator().manual_seed(0))["choice"]
+    gaussian_share = float((choice <= 1).float().mean())
+    assert 0.47 < gaussian_share < 0.53
+    for bad in ("gaussian+", "mixed+poisson", "gaussian+nope"):
+        with pytest.raises(ValueError):
+            parse_noise(bad)

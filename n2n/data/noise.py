@@ -10,7 +10,9 @@ Specs understood by :func:`parse_noise`:
 - ``gaussian`` (sigma uniform in [5, 50] per image), ``gaussian:25`` (fixed), ``gaussian:10-30``;
 - ``poisson`` (photon peak uniform in [10, 60] per image), ``poisson:30``, ``poisson:20-40``;
 - ``pixelate`` (block b in {2, 3}, then Gaussian sigma uniform in [0, 15]), ``pixelate:2`` (fixed b);
-- ``mixed`` (default): each image draws one of the three defaults above uniformly.
+- ``mixed`` (default): each image draws one of the three defaults above uniformly;
+- ``A+B+...``: each image draws one of the listed specs uniformly, so a repeated spec weighs more
+  (``gaussian:0-55+gaussian:0-55+poisson+pixelate``: half Gaussian, a quarter each of the others).
 """
 
 from __future__ import annotations
@@ -233,7 +235,13 @@ def _parse_range(text: str, spec: str) -> tuple[float, float]:
 
 
 def parse_noise(spec: str) -> NoiseModel:
-    """Build a noise model from a spec such as ``mixed``, ``gaussian:25``, ``poisson:10-60``, ``pixelate:2``."""
+    """Build a noise model from a spec such as ``mixed``, ``gaussian:25``, ``poisson:10-60``, ``pixelate:2``,
+    or a ``+``-joined list of them (uniform choice per image)."""
+    if "+" in spec:
+        parts = [part.strip() for part in spec.split("+")]
+        if any(not part or part.lower().startswith("mixed") for part in parts):
+            raise ValueError(f"bad noise spec {spec!r}: join plain models with '+', e.g. gaussian:0-55+poisson+pixelate")
+        return MixedNoise(tuple(parse_noise(part) for part in parts))
     name, _, argument = spec.strip().partition(":")
     name = name.lower()
     if name not in NOISE_MODELS:

@@ -26,7 +26,7 @@ from n2n.data.noise import NoiseModel
 from n2n.data.photos import Photo, default_photos, folder_photos
 from n2n.progress import bar
 
-PATCH_SHORT_SIDES = (384, 512, 640, 800)
+PATCH_SHORT_SIDES = (256, 384, 512, 768)  # 256: the crop sets' detail density; 512: the whole-photo benchmark's
 TARGETS = ("noisy", "clean")
 
 

@@ -110,3 +110,22 @@ def test_scratch_engine_refuses_photos_clearly(tmp_path: Path, capsys) -> None:
     _, val = write_course_files(tmp_path, pairs=4, val=2)
     assert main(["train", "--engine", "scratch", "--photos", str(tmp_path), "--val", str(val), "--out", str(tmp_path / "m.pth")]) == 2
     assert "torch engine" in capsys.readouterr().err
+
+
+def test_val_photos_picks_the_best_epoch_by_the_whole_photo_score(tmp_path: Path, monkeypatch) -> None:
+    import n2n.training.torch_engine as engine
+    from tests.mp1_helpers import smooth_images, write_course_files
+
+    photos = tmp_path / "photos"
+    for i in range(2):
+        write_image(smooth_images(1, size=64, seed=i), photos / f"p{i}.png")
+    _, val = write_course_files(tmp_path, pairs=4, val=4)
+    scores = iter([30.0, 31.0, 29.0])
+    monkeypatch.setattr(engine, "whole_photo_psnr", lambda network, device: next(scores))
+    out = tmp_path / "m.pth"
+    assert main(["train", "--photos", str(photos), "--val", str(val), "--crop-size", "16", "--steps-per-epoch", "2", "--batch-size", "2",
+                 "--arch", "8x2", "--threads", "1", "--quiet", "--epochs", "3", "--val-photos", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.with_suffix(".csv").open()))
+    assert [float(row["val_photos_psnr"]) for row in rows] == [30.0, 31.0, 29.0]
+    last = torch.load(out.with_name("m.last.pth"), weights_only=True)
+    assert last["best_psnr"] == 31.0 and last["val_photos"] is True

@@ -1,4 +1,8 @@
-"""``n2n denoise IN [IN ...] -o OUT``: denoise PNG/JPEG photos of any size with a shipped model."""
+"""``n2n denoise IN [IN ...] -o OUT``: denoise PNG/JPEG photos of any size with a shipped model.
+
+With ``--adapt``, a copy of the model is first fine-tuned on each photo itself (Neighbor2Neighbor,
+``--adapt-steps`` optimiser steps, :mod:`n2n.inference.adapt`); the model file is never changed.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 import torch
 
 from n2n.inference import denoisers
+from n2n.inference.adapt import DEFAULT_STEPS
 from n2n.data.images import read_image, write_image
 from n2n.fileio import check_writable
 from n2n.inference.tiling import denoise_tiled
@@ -29,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--overlap", type=int, default=64, help="tile overlap in pixels (default 64)")
     parser.add_argument("--compare", action="store_true", help="also write OUT_compare.png: input | denoised")
     parser.add_argument("--force", action="store_true", help="replace earlier outputs (never an input file)")
+    parser.add_argument("--adapt", action="store_true",
+                        help="first fine-tune a copy of the model on each photo itself (self-supervised, Neighbor2Neighbor): "
+                             "for noise the model was not trained on; the model file is never changed")
+    parser.add_argument("--adapt-steps", type=int, default=None, metavar="N",
+                        help=f"optimiser steps of --adapt (default {DEFAULT_STEPS}: under a minute on a 2-core CPU)")
     parser.set_defaults(func=run)
 
 
@@ -56,7 +66,22 @@ def side_by_side(before: torch.Tensor, after: torch.Tensor) -> torch.Tensor:
     return torch.cat([before, gap, after], dim=3)
 
 
+def adapt_steps(args: argparse.Namespace) -> int | None:
+    """The number of ``--adapt`` steps (``None`` without ``--adapt``); clear errors for bad values."""
+    steps = getattr(args, "adapt_steps", None)
+    if not getattr(args, "adapt", False):
+        if steps is not None:
+            raise ValueError("--adapt-steps sets the steps of --adapt; add --adapt (or leave --adapt-steps out)")
+        return None
+    if steps is None:
+        return DEFAULT_STEPS
+    if steps < 1:
+        raise ValueError(f"--adapt-steps must be at least 1, got {steps}; leave it out for the default ({DEFAULT_STEPS})")
+    return steps
+
+
 def run(args: argparse.Namespace) -> int:
+    steps = adapt_steps(args)
     outputs = output_paths(args.inputs, args.output)
     for path in args.inputs:
         if not path.is_file():
@@ -70,9 +95,17 @@ def run(args: argparse.Namespace) -> int:
         predict = denoisers.from_checkpoint(args.checkpoint, args.model)
     else:
         predict = denoisers.get(args.model or "miniproject1")
+    if steps is not None:
+        from n2n.inference.adapt import adapt, resolve_network
+
+        resolve_network(predict)  # a model that cannot be fine-tuned fails before any work
     for source, target in bar(list(zip(args.inputs, outputs)), desc="denoise", unit="image"):
         noisy = read_image(source)
-        denoised = denoise_tiled(predict, noisy, tile=args.tile, overlap=args.overlap, desc=source.name)
+        used = predict
+        if steps is not None:
+            used = adapt(predict, noisy, steps, desc=f"adapt {source.name}")
+            print(f"{source}: adapted in {used.steps} steps, {used.seconds:.1f} s")
+        denoised = denoise_tiled(used, noisy, tile=args.tile, overlap=args.overlap, desc=source.name)
         result = denoised.round_().clamp_(0, 255).to(torch.uint8)
         del denoised
         write_image(result, target, overwrite=args.force)

@@ -16,13 +16,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--photos", nargs="?", const="default", metavar="DIR",
                         help="clean photos to cut fresh crops from at every step, with noise synthesised per batch "
                              "(no DIR: the training photos of the default pool, fetched into cache/photos)")
+    source.add_argument("--single", type=Path, metavar="DIR",
+                        help="folder of single noisy PNG/JPEG photos (one shot per scene): self-supervised "
+                             "Neighbor2Neighbor training on random crops, no pairs needed")
+    parser.add_argument("--single-from-pairs", action="store_true",
+                        help="with --data: train Neighbor2Neighbor on the first noisy copies only (the second copies unused)")
     parser.add_argument("--noisy-b", type=Path, help="folder of second noisy copies, same file names as --noisy-a")
     parser.add_argument("--crops", type=int, default=50_000, help="random crops drawn from the folders (default 50000)")
-    parser.add_argument("--crop-size", type=int, default=None, help="crop size for --noisy-a folders (default 64) or --photos (default 96)")
+    parser.add_argument("--crop-size", type=int, default=None, help="crop size for --noisy-a folders (default 64), --photos or --single (default 96)")
     parser.add_argument("--noise", default="mixed", help="with --photos: noise of both copies, as for `n2n data build` (default mixed)")
-    parser.add_argument("--target", choices=["noisy", "clean"], default="noisy",
-                        help="with --photos: train Noise2Noise (noisy, default) or the Noise2Clean control (clean)")
-    parser.add_argument("--steps-per-epoch", type=int, default=500, help="with --photos: optimiser steps per epoch (default 500)")
+    parser.add_argument("--target", choices=["noisy", "clean", "single"], default="noisy",
+                        help="with --photos: train Noise2Noise (noisy, default), the Noise2Clean control (clean), or "
+                             "Neighbor2Neighbor on the noisy inputs alone (single)")
+    parser.add_argument("--steps-per-epoch", type=int, default=500, help="with --photos or --single: optimiser steps per epoch (default 500)")
+    parser.add_argument("--val-photos", action="store_true",
+                        help="also score every epoch on the 6 whole validation photos (Gaussian sigma 25, short side 512) "
+                             "and keep the best epoch by that score")
+    parser.add_argument("--photo-scales", type=int, nargs="+", default=None, metavar="SIDE",
+                        help="with --photos: short sides (px) each photo is held at (default 256 384 512 768)")
     parser.add_argument("--val", type=Path, required=True, help="val_data.pkl-style file (noisy, clean)")
     parser.add_argument("--epochs", type=int, default=10, help="total epochs (default 10)")
     parser.add_argument("--out", type=Path, required=True, help="where to save the best weights (.pth)")

@@ -69,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "photos", None) is not None:
         raise ValueError("--photos (crops streamed from photos) trains with the torch engine; "
                          "for the scratch engine build pairs first with `n2n data build` and pass --data")
+    if getattr(args, "single", None) is not None or getattr(args, "single_from_pairs", False):
+        raise ValueError("single-image training (--single, --single-from-pairs: Neighbor2Neighbor) runs on the torch engine; "
+                         "drop --engine scratch")
     train_a, train_b = load_training_data(args)
     val_noisy, val_clean = load_val(args.val)
     device, multiple = default_device(), multiple_of(arch)

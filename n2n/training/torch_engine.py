@@ -33,7 +33,7 @@ from n2n.training.engines import companion_paths
 from n2n.fileio import atomic_torch_save, atomic_write, check_writable
 from n2n.metrics import psnr
 
-LOG_FIELDS = ["epoch", "loss", "val_psnr", "lr", "seconds"]
+LOG_FIELDS = ["epoch", "loss", "val_psnr", "val_photos_psnr", "lr", "seconds"]
 
 
 # Default peak rate of `n2n train`: Model.train's 2e-3 suits its one-epoch schedule, but held over
@@ -71,7 +71,7 @@ def write_log(history: list[dict], path: Path) -> None:
     """Rewrite the whole CSV log atomically from the history kept in the checkpoint."""
     def write(file) -> None:
         text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=LOG_FIELDS)
+        writer = csv.DictWriter(text, fieldnames=LOG_FIELDS, restval="")
         writer.writeheader()
         writer.writerows(history)
         file.write(text.getvalue().encode("utf-8"))
@@ -87,8 +87,22 @@ def stream_settings_from(args: argparse.Namespace) -> dict:
     if args.steps_per_epoch < 1:
         raise ValueError(f"--steps-per-epoch must be >= 1, got {args.steps_per_epoch}")
     parse_noise(args.noise)  # a bad spec fails here, before the photos load
+    from n2n.data.patches import PATCH_SHORT_SIDES
+
+    scales = sorted(set(args.photo_scales or PATCH_SHORT_SIDES))
+    if scales[0] < crop:
+        raise ValueError(f"--photo-scales must be at least --crop-size ({crop}), got {scales[0]}")
     return {"photos": str(args.photos), "noise": args.noise, "target": args.target, "crop": crop,
-            "steps_per_epoch": args.steps_per_epoch}
+            "steps_per_epoch": args.steps_per_epoch, "scales": scales}
+
+
+def whole_photo_psnr(network: UNet, device: torch.device, sigma: float = 25.0) -> float:
+    """Mean PSNR on the 6 whole validation photos (short side 512, Gaussian ``sigma``), as ``n2n evaluate --photos``."""
+    from n2n.evaluation.whole_photos import evaluate_photos, validation_photos
+
+    predict = lambda images: denoise(network, images, device, network.multiple)  # noqa: E731
+    result = evaluate_photos(validation_photos(), {"network": predict}, sigmas=(sigma,), baselines=(), progress=False)
+    return next(row["psnr"] for row in result["means"] if row["denoiser"] == "network")
 
 
 class PairSource:
@@ -101,6 +115,9 @@ class PairSource:
 
     def steps(self, world_size: int) -> int:
         return steps_per_epoch(self.a.shape[0], self.config, world_size)
+
+    def plan(self, total_steps: int) -> None:
+        """Nothing depends on the run's length here (single-image sources ramp a regulariser)."""
 
     def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp: "Distributed", on_step) -> float:
         return train_epoch(network, optimizer, scheduler, self.a, self.b, config, epoch, ddp.device,
@@ -116,12 +133,16 @@ class StreamSource:
 
         self.settings = settings
         photos = resolve_training_photos(settings["photos"])
-        self.stream = PatchStream.from_photos(photos, parse_noise(settings["noise"]), settings["crop"], settings["target"])
+        self.stream = PatchStream.from_photos(photos, parse_noise(settings["noise"]), settings["crop"], settings["target"],
+                                              settings.get("scales", (384, 512, 640, 800)))  # the first runs' scales
         print(f"streaming {settings['crop']} px crops from {len(photos)} photos ({len(self.stream.images)} scaled images, "
               f"{self.stream.pixels / 1e6:.1f} Mpx), noise {settings['noise']}, {settings['target']} targets")
 
     def steps(self, world_size: int) -> int:
         return int(self.settings["steps_per_epoch"])
+
+    def plan(self, total_steps: int) -> None:
+        """Nothing depends on the run's length here."""
 
     def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp: "Distributed", on_step) -> float:
         from n2n.training.stream import train_stream_epoch
@@ -184,7 +205,18 @@ def run(args: argparse.Namespace) -> int:
     arch = parse_arch(args.arch)
     if resume_state is not None:
         config, arch = TrainConfig(**resume_state["config"]), resume_state["arch"]
-    if args.photos is not None:
+        args.val_photos = resume_state.get("val_photos", False)  # the best epoch stays chosen by one measure
+    from n2n.training.single_source import KIND as SINGLE, SingleSource, is_single_run
+
+    if args.target != "noisy" and args.photos is None:
+        raise ValueError(f"--target {args.target} applies to --photos (crops with synthesised noise); "
+                         "fixed pairs and folders are always trained Noise2Noise")
+
+    if is_single_run(args):  # Neighbor2Neighbor on single noisy images (n2n/training/single_source.py)
+        source = SingleSource.for_run(args, resume_state, last_path, arch, config)
+    elif resume_state is not None and (resume_state.get("stream") or {}).get("kind") == SINGLE:
+        raise ValueError(f"{last_path} was trained on single images; resume it with the data options it was started with")
+    elif args.photos is not None:
         stream_settings = resume_state.get("stream") if resume_state is not None else stream_settings_from(args)
         if stream_settings is None:
             raise ValueError(f"{last_path} was trained on fixed pairs, not --photos; resume it with the same data options")
@@ -199,6 +231,7 @@ def run(args: argparse.Namespace) -> int:
         network = UNet(**arch).to(ddp.device, memory_format=torch.channels_last)
         optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
         total_steps = args.epochs * source.steps(ddp.world_size)
+        source.plan(total_steps)
         scheduler = make_scheduler(optimizer, total_steps, config)
         start_epoch, best, history = 0, float("-inf"), []
         if resume_state is not None:
@@ -223,7 +256,11 @@ def run(args: argparse.Namespace) -> int:
             losses.append(loss)
             if ddp.main:
                 val_psnr = psnr(denoise(network, val_noisy, ddp.device, network.multiple), val_clean)
-                history.append({"epoch": epoch + 1, "loss": loss, "val_psnr": val_psnr, "lr": lr, "seconds": seconds})
+                record = {"epoch": epoch + 1, "loss": loss, "val_psnr": val_psnr, "lr": lr, "seconds": seconds}
+                if args.val_photos:
+                    record["val_photos_psnr"] = whole_photo_psnr(network, ddp.device)
+                    val_psnr = record["val_photos_psnr"]  # what picks the best epoch
+                history.append(record)
                 weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
                 if val_psnr > best:
                     best = val_psnr
@@ -231,10 +268,11 @@ def run(args: argparse.Namespace) -> int:
                 atomic_torch_save({
                     "model": weights, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                     "epoch": epoch + 1, "best_psnr": best, "history": history, "arch": arch, "config": asdict(config),
-                    "stream": source.settings,
+                    "stream": source.settings, "val_photos": bool(args.val_photos),
                 }, last_path, overwrite=True)
                 write_log(history, log_path)
-                print(f"epoch {epoch + 1}: loss {loss:.5f}, val PSNR {val_psnr:.2f} dB (best {best:.2f})")
+                photos = f", whole photos {record['val_photos_psnr']:.2f} dB" if args.val_photos else ""
+                print(f"epoch {epoch + 1}: loss {loss:.5f}, val PSNR {record['val_psnr']:.2f} dB{photos} (best {best:.2f})")
             ddp.barrier()
     finally:
         ddp.close()

@@ -1,0 +1,126 @@
+"""Adapt a trained denoiser to one noisy photo before denoising it (``n2n denoise --adapt``).
+
+A *copy* of the network is fine-tuned on the photo itself with the Neighbor2Neighbor loss
+(:mod:`n2n.training.neighbor2neighbor`), then denoises it; the original network (and the file it
+came from) is never changed. This helps when the photo's noise is not what the network was trained
+on (another level, a level varying across the image, signal-dependent noise), as long as it is
+pixel-wise independent and zero-mean.
+
+Why Neighbor2Neighbor rather than zero-shot Noise2Noise (Mansour & Heckel, 2023): ZS-N2N's
+fixed downsampler *averages* two pixels per sub-image, so its training inputs carry noise with
+1/sqrt(2) of the photo's standard deviation, while the network then denoises the photo at full
+noise; a network trained from scratch per image (ZS-N2N's tiny two-layer one) does not mind, but
+fine-tuning a pretrained U-Net towards a weaker noise than the one it must remove works against the
+adaptation. Neighbor2Neighbor's sub-images take single pixels, so they carry exactly the photo's
+per-pixel noise, and it is the loss ``n2n train --single`` uses: one code path.
+
+Set-up (untuned; ``python -m n2n.experiments.single_image --part adapt`` measures it):
+Adam at :data:`ADAPT_LR` (= Miniproject_1's ``PRETRAINED_LR``, the rate measured not to undo the
+shipped weights when training continues) with Miniproject_1's warm-up + cosine schedule, batches of
+:data:`ADAPT_BATCH` crops of :data:`ADAPT_CROP` px drawn from the photo at native resolution, gamma =
+2 from the first step (the network's full-size output is meaningful from the start, so the paper's
+ramp from 0 is not needed). :data:`DEFAULT_STEPS` steps: the cost of a step does not depend on the
+photo's size; see its comment for the timing behind it.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Callable
+
+import torch
+from torch import nn
+
+from Miniproject_1.model import PRETRAINED_LR
+from Miniproject_1.others.inference import denoise
+from n2n.training.neighbor2neighbor import GAMMA
+from n2n.training.single import check_steps, largest_crop, train_single
+
+ADAPT_LR = PRETRAINED_LR
+ADAPT_BATCH = 4
+ADAPT_CROP = 128  # 64 px sub-images: the depth-3 U-Net sees 8x8 at its bottom level
+# Chosen so that adapting takes under 60 s on the 2-core development CPU at 2 threads, whatever the
+# photo's size (a step is ADAPT_BATCH crops; the photo only supplies them). An estimate, not a clean
+# measurement: the only timing possible was at 1 thread while two training jobs shared the 2 cores:
+# three runs of 20 steps of the shipped 32x3 U-Net (batch 4, 128 px crops drawn from 0.8-1 megapixel
+# images) took 0.23-0.36 s per step wall-clock and 0.22-0.23 s of CPU time. 150 steps then take 35-54 s even
+# at that pace; on an idle machine at 2 threads a step should cost at most its 0.23 s of CPU time
+# (35 s for 150 steps), likely less. Adapting does not include denoising the photo afterwards.
+DEFAULT_STEPS = 150
+
+
+class AdaptedDenoiser:
+    """``noisy (N, 3, H, W)`` uint8/float in [0, 255] -> float32 ``(N, 3, H, W)`` in [0, 255], with the adapted copy.
+
+    Attributes: ``network`` (the fine-tuned copy), ``losses`` (one per step), ``steps``, ``seconds``
+    (time spent adapting), ``crop``.
+    """
+
+    def __init__(self, network: nn.Module, device: torch.device, losses: list[float], seconds: float, crop: int) -> None:
+        self.network, self.device, self.losses, self.seconds, self.crop = network, device, losses, seconds, crop
+        self.steps = len(losses)
+
+    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        return denoise(self.network, images, self.device, self.network.multiple)
+
+
+def resolve_network(predict_or_network: nn.Module | Callable) -> nn.Module:
+    """The PyTorch network behind ``predict_or_network``: a U-Net itself, or a bound ``predict`` of an object
+    with a ``network`` attribute (Miniproject_1's ``Model``). ``ValueError`` for anything else (e.g. Miniproject_2)."""
+    if isinstance(predict_or_network, nn.Module):
+        network = predict_or_network
+    else:
+        network = getattr(getattr(predict_or_network, "__self__", None), "network", None)
+    if not isinstance(network, nn.Module) or not hasattr(network, "multiple"):
+        raise ValueError("adapting fine-tunes a PyTorch U-Net with autograd (Miniproject_1, or a checkpoint of "
+                         "`n2n train`); this denoiser is not one (Miniproject_2's framework has no autograd): "
+                         "use --model miniproject1 or a Miniproject_1 checkpoint, or leave out --adapt")
+    return network
+
+
+def adapt(
+    predict_or_network: nn.Module | Callable,
+    image: torch.Tensor,
+    steps: int = DEFAULT_STEPS,
+    *,
+    lr: float = ADAPT_LR,
+    batch_size: int = ADAPT_BATCH,
+    crop: int = ADAPT_CROP,
+    gamma: float = GAMMA,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    desc: str | None = "adapt",
+) -> AdaptedDenoiser:
+    """Fine-tune a copy of the network on the noisy ``image`` and return it as a denoiser.
+
+    Args:
+        predict_or_network: a Miniproject_1 U-Net or ``Model().predict`` (never modified).
+        image: the noisy photo, ``(1, 3, H, W)`` or ``(3, H, W)``, uint8 or float in [0, 255].
+        steps: optimiser steps (>= 1).
+        lr, batch_size, crop, gamma, seed: see the module docstring; ``crop`` is lowered to the largest
+            multiple of ``2 * 2 ** depth`` that fits a small image.
+        device: where to fine-tune (default: the network's device).
+        desc: label of the progress bar (``None``: no bar).
+
+    Returns an :class:`AdaptedDenoiser`; ``ValueError`` for an image too small for the network or bad ``steps``.
+    """
+    steps = check_steps(steps, "adapt steps (--adapt-steps)")
+    network = resolve_network(predict_or_network)
+    if not isinstance(image, torch.Tensor) or image.dim() not in (3, 4) or image.shape[-3] != 3 or (image.dim() == 4 and image.shape[0] != 1):
+        shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
+        raise ValueError(f"adapt expects one RGB image (1, 3, H, W) or (3, H, W), got {shape}")
+    flat = image[0] if image.dim() == 4 else image
+    if flat.is_floating_point():
+        flat = flat.detach().clamp(0, 255).round().to(torch.uint8)
+    try:
+        crop = largest_crop(int(flat.shape[1]), int(flat.shape[2]), network.multiple, crop)
+    except ValueError as error:
+        raise ValueError(f"{error}; denoise such a small image without --adapt") from None
+    device = torch.device(device) if device is not None else next(network.parameters()).device
+    copy_ = copy.deepcopy(network).to(device, memory_format=torch.channels_last)
+    started = time.perf_counter()
+    losses = train_single(copy_, [flat.cpu()], steps, lr=lr, batch_size=batch_size, crop=crop, gamma=gamma, ramp=False,
+                          seed=seed, device=device, desc=desc)
+    copy_.eval()
+    return AdaptedDenoiser(copy_, device, losses, time.perf_counter() - started, crop)

@@ -1,0 +1,140 @@
+"""Neighbor2Neighbor (Huang et al., CVPR 2021): Noise2Noise-style training from single noisy images.
+
+**Sub-sampler.** A noisy image ``y (N, C, H, W)`` (H, W even) is cut into 2x2 cells. In every cell
+two *different, adjacent* pixels are picked at random (one of the 8 ordered pairs of horizontal or
+vertical neighbours, as in the paper; never the diagonal pair): the first goes to the sub-image
+``g1(y)``, the second to ``g2(y)``, both ``(N, C, H/2, W/2)``. The two sub-images never share a
+pixel, so under pixel-wise independent zero-mean noise ``g2(y)`` is a noisy target for ``g1(y)``
+whose noise is independent of the input's: Noise2Noise from one shot. Their clean contents differ
+a little (neighbouring pixels), which the regulariser corrects.
+
+**Loss.** With ``f`` the network and ``f(y)`` computed without gradient (stop-gradient), sub-sampled
+with the *same* cell choices as ``y``::
+
+    L = mean((f(g1(y)) - g2(y))^2) + gamma * mean((f(g1(y)) - g2(y) - (g1(f(y)) - g2(f(y))))^2)
+
+**gamma.** :data:`GAMMA` = 2, the paper's value. ``n2n train`` ramps it linearly from 0 at the first
+step to 2 at the end of the run (:func:`gamma_at`), as the authors' code does per epoch: a network
+that starts from the identity first learns the reconstruction term, and the regulariser (which
+compares with the network's own full-size output) grows as that output becomes meaningful.
+Fine-tuning an already trained network (``n2n denoise --adapt``) uses gamma = 2 from the first step:
+its full-size output is meaningful from the start.
+
+Images are float in [0, 1]; every network call is channels-last and runs under bfloat16 autocast
+where :func:`Miniproject_1.others.training.use_bfloat16` says so (as ``train_step``); the loss is float32.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from Miniproject_1.others.training import use_bfloat16
+
+GAMMA = 2.0
+# Positions in a 2x2 cell are numbered 2 * row + column. The 8 ordered pairs of 4-connected neighbours:
+ADJACENT_PAIRS = torch.tensor([[0, 1], [1, 0], [2, 3], [3, 2], [0, 2], [2, 0], [1, 3], [3, 1]])
+
+
+@dataclass(frozen=True)
+class CellChoice:
+    """Which pixel of each 2x2 cell goes to each sub-image: int64 ``(N, H/2, W/2)`` tensors of
+    positions ``2 * row + column`` in 0..3; ``first != second`` everywhere."""
+
+    first: torch.Tensor
+    second: torch.Tensor
+
+
+def check_even(height: int, width: int) -> None:
+    """``ValueError`` unless both sides are even and at least 2 (the sub-sampler needs whole 2x2 cells)."""
+    if height < 2 or width < 2 or height % 2 or width % 2:
+        raise ValueError(f"the neighbour sub-sampler cuts images into 2x2 cells: height and width must be even "
+                         f"and at least 2, got {height}x{width}; crop the image to even sides")
+
+
+def random_cells(n: int, height: int, width: int, generator: torch.Generator | None = None,
+                 device: torch.device | str | None = None) -> CellChoice:
+    """Random cell choices for ``n`` images of ``height x width`` px: per cell one of :data:`ADJACENT_PAIRS`,
+    uniformly. Drawn on the CPU from ``generator`` (so a seed fixes them on any device), then moved to ``device``."""
+    check_even(height, width)
+    which = torch.randint(0, len(ADJACENT_PAIRS), (n, height // 2, width // 2), generator=generator)
+    pairs = ADJACENT_PAIRS[which]
+    return CellChoice(pairs[..., 0].to(device), pairs[..., 1].to(device))
+
+
+def subsample(images: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
+    """``images (N, C, H, W)`` -> ``(N, C, H/2, W/2)``: from each 2x2 cell the pixel ``cells (N, H/2, W/2)`` names."""
+    if images.dim() != 4:
+        raise ValueError(f"subsample expects (N, C, H, W) images, got shape {tuple(images.shape)}")
+    n, c, height, width = images.shape
+    check_even(height, width)
+    h, w = height // 2, width // 2
+    if tuple(cells.shape) != (n, h, w):
+        raise ValueError(f"cell choices of shape {tuple(cells.shape)} do not fit images of shape {tuple(images.shape)}")
+    blocks = images.reshape(n, c, h, 2, w, 2).permute(0, 1, 2, 4, 3, 5).reshape(n, c, h, w, 4)
+    index = cells.to(images.device).view(n, 1, h, w, 1).expand(n, c, h, w, 1)
+    return blocks.gather(4, index).squeeze(4)
+
+
+def gamma_at(step: int, total_steps: int, gamma: float = GAMMA, ramp: bool = True) -> float:
+    """The regulariser weight at (0-based) ``step`` of ``total_steps``: ``gamma * step / total_steps``
+    (a linear ramp from 0) when ``ramp``, else ``gamma``."""
+    if not ramp:
+        return float(gamma)
+    return float(gamma) * min(1.0, step / max(1, total_steps))
+
+
+def _autocast(device: torch.device, enabled: bool):
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16) if enabled else contextlib.nullcontext()
+
+
+def neighbor2neighbor_loss(network: nn.Module, noisy: torch.Tensor, cells: CellChoice, gamma: float,
+                           mixed: bool = False) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The loss on float ``noisy (N, C, H, W)``; returns ``(loss, {"reconstruction", "regulariser"})``.
+
+    ``f(g1(y))`` carries the gradient; ``f(y)`` is computed under ``torch.no_grad`` (with the inner
+    module of a DistributedDataParallel wrapper, whose weights are the same on every process).
+    ``mixed``: bfloat16 autocast around the network calls (the terms are float32 either way).
+    """
+    device = noisy.device
+    g1, g2 = subsample(noisy, cells.first), subsample(noisy, cells.second)
+    plain = network.module if isinstance(network, DistributedDataParallel) else network
+    with torch.no_grad(), _autocast(device, mixed):
+        full = plain(noisy.contiguous(memory_format=torch.channels_last)).float()
+    shift = subsample(full, cells.first) - subsample(full, cells.second)
+    with _autocast(device, mixed):
+        output = network(g1.contiguous(memory_format=torch.channels_last))
+    difference = output.float() - g2
+    reconstruction = difference.square().mean()
+    regulariser = (difference - shift).square().mean()
+    loss = reconstruction + gamma * regulariser
+    return loss, {"reconstruction": reconstruction.detach(), "regulariser": regulariser.detach()}
+
+
+def neighbor2neighbor_step(
+    network: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None,
+    noisy: torch.Tensor,
+    gamma: float,
+    generator: torch.Generator | None,
+    device: torch.device,
+) -> float:
+    """One optimiser step on the float ``noisy (N, C, H, W)`` batch in [0, 1] on ``device``; returns the loss.
+
+    H and W must be even and H/2, W/2 multiples of the network's ``multiple`` (so crops are
+    multiples of ``2 * 2 ** depth`` for the U-Net). Cell choices come from ``generator``.
+    """
+    n, _, height, width = noisy.shape
+    cells = random_cells(n, height, width, generator, device)
+    loss, _ = neighbor2neighbor_loss(network, noisy, cells, gamma, mixed=use_bfloat16(device))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    if scheduler is not None:
+        scheduler.step()
+    return float(loss.detach())

@@ -1,0 +1,172 @@
+"""The single-image data source of ``n2n train`` (Neighbor2Neighbor, :mod:`.neighbor2neighbor`).
+
+Three kinds of data, one noisy copy per scene each:
+
+- ``--single DIR``: every PNG/JPEG under ``DIR`` (recursively), noisy photos used at their native
+  resolution (held in memory, 3 bytes per pixel, never rescaled: that would change the noise); each step draws fresh random crops (:class:`n2n.training.single.NoisyCrops`), an epoch
+  is ``--steps-per-epoch`` steps;
+- ``--data PAIRS --single-from-pairs``: only the first copies ``a`` of a course pairs file, uint8
+  ``(N, 3, H, W)``; an epoch is one pass over them (``DistributedSampler`` order, as for pairs), each
+  batch turned by one random symmetry of the square unless ``--no-augment`` (as pairs are);
+- ``--photos [DIR] --target single``: the ``--photos`` stream (:class:`n2n.data.patches.PatchStream`,
+  same scales, noise synthesised per batch) but only its uint8 noisy *input* copy is used, so for the
+  same seed the network sees exactly the inputs a Noise2Noise or Noise2Clean run would; the control
+  experiment.
+
+Step ``k`` of process ``rank`` draws its crops and cell choices from ``batch_generator(seed, k, rank)``
+(global step numbers), so a resumed run continues with exactly the batches it would have seen. Under
+DDP each process draws ``batch_size // world_size`` crops of its own; DDP averages the gradients.
+The options are kept in the checkpoint (``"stream"``, with ``"kind": "single"``), so ``--resume``
+streams alike; gamma ramps over the run's total steps (:meth:`SingleSource.plan`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+from torch.utils.data import DistributedSampler
+
+from Miniproject_1.others.augment import random_symmetry
+from Miniproject_1.others.training import TrainConfig, steps_per_epoch
+from n2n.data.images import IMAGE_SUFFIXES, read_image
+from n2n.data.patches import batch_generator
+from n2n.progress import bar
+from n2n.training.neighbor2neighbor import GAMMA
+from n2n.training.single import NoisyCrops, check_crop, run_steps
+
+KIND = "single"
+DEFAULT_CROP = 96
+
+
+def is_single_run(args: argparse.Namespace) -> bool:
+    """Whether the options ask for single-image training (``--single``, ``--single-from-pairs``, ``--target single``)."""
+    return (getattr(args, "single", None) is not None or bool(getattr(args, "single_from_pairs", False))
+            or (getattr(args, "photos", None) is not None and getattr(args, "target", None) == KIND))
+
+
+def settings_from(args: argparse.Namespace, arch: dict) -> dict:
+    """The single-image options as plain data (kept in the checkpoint); clear errors for bad combinations."""
+    multiple = 2 ** int(arch.get("depth", 1))
+    if args.steps_per_epoch < 1:
+        raise ValueError(f"--steps-per-epoch must be >= 1, got {args.steps_per_epoch}")
+    base = {"kind": KIND, "gamma": GAMMA, "ramp": True}
+    if args.single_from_pairs:
+        if args.data is None:
+            raise ValueError("--single-from-pairs uses the first noisy copies of a pairs file: pass it with --data "
+                             "train_data.pkl (for a folder of single noisy images use --single DIR instead)")
+        return {**base, "data": "pairs", "path": str(args.data), "limit": args.limit}
+    crop = check_crop(args.crop_size or DEFAULT_CROP, multiple)
+    common = {**base, "crop": crop, "steps_per_epoch": args.steps_per_epoch}
+    if args.single is not None:
+        return {**common, "data": "folder", "path": str(args.single)}
+    from n2n.data.noise import parse_noise
+    from n2n.data.patches import PATCH_SHORT_SIDES
+
+    parse_noise(args.noise)  # a bad spec fails here, before the photos load
+    scales = sorted(set(getattr(args, "photo_scales", None) or PATCH_SHORT_SIDES))  # as the --photos stream holds them
+    if scales[0] < crop:
+        raise ValueError(f"--photo-scales must be at least --crop-size ({crop}), got {scales[0]}")
+    return {**common, "data": "photos", "photos": str(args.photos), "noise": args.noise, "scales": scales}
+
+
+def noisy_images(folder: str | Path) -> list[torch.Tensor]:
+    """Every PNG/JPEG under ``folder`` (recursively, sorted), as ``uint8 (3, H, W)``; clear errors if none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"--single {folder}: no such folder; pass a folder of noisy PNG/JPEG photos")
+    files = sorted(path for path in folder.rglob("*") if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(f"--single {folder}: no PNG/JPEG images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))} "
+                         "files, also in sub-folders); pass a folder that holds your noisy photos")
+    return [read_image(path)[0] for path in bar(files, desc="loading images", unit="image")]
+
+
+class SingleSource:
+    """Single noisy images for ``n2n train``: same interface as the engine's ``PairSource``/``StreamSource``
+    (``settings``, ``steps(world_size)``, ``epoch(...)``), plus ``plan(total_steps)`` for the gamma ramp."""
+
+    def __init__(self, settings: dict, arch: dict, config: TrainConfig) -> None:
+        self.settings, self.config = settings, config
+        self.total_steps = 1
+        multiple = 2 ** int(arch.get("depth", 1))
+        data = settings["data"]
+        if data == "pairs":
+            from n2n.data.course import load_train_pairs
+
+            first = load_train_pairs(settings["path"])[0]
+            self.first = first[: settings["limit"]] if settings.get("limit") is not None else first
+            height, width = self.first.shape[2:]
+            if height % (2 * multiple) or width % (2 * multiple):
+                raise ValueError(f"the crops of {settings['path']} are {width}x{height} px, but a depth-{arch['depth']} U-Net "
+                                 f"trained on half-size sub-images needs crops whose sides are multiples of {2 * multiple}; "
+                                 "pick a shallower --arch (e.g. 32x3 for 32x32 crops)")
+            print(f"single-image training on the first copies of {settings['path']}: {self.first.shape[0]} crops of "
+                  f"{width}x{height} px")
+        elif data == "folder":
+            self.crops = NoisyCrops(noisy_images(settings["path"]), check_crop(settings["crop"], multiple))
+            pixels = sum(int(image[0].numel()) for image in self.crops.images)
+            note = f" ({self.crops.skipped} smaller than the crop skipped)" if self.crops.skipped else ""
+            print(f"single-image training on {len(self.crops.images)} noisy images from {settings['path']} "
+                  f"({pixels / 1e6:.1f} Mpx){note}, {settings['crop']} px crops")
+        elif data == "photos":
+            from n2n.data.noise import parse_noise
+            from n2n.data.patches import PATCH_SHORT_SIDES, PatchStream, resolve_training_photos
+
+            photos = resolve_training_photos(settings["photos"])
+            self.stream = PatchStream.from_photos(photos, parse_noise(settings["noise"]), check_crop(settings["crop"], multiple),
+                                                  "noisy", settings.get("scales", PATCH_SHORT_SIDES))
+            print(f"single-image training on the noisy inputs of {settings['crop']} px crops from {len(photos)} photos, "
+                  f"noise {settings['noise']}")
+        else:
+            raise ValueError(f"unknown single-image data {data!r} in the checkpoint's settings")
+
+    @classmethod
+    def for_run(cls, args: argparse.Namespace, resume_state: dict | None, last_path: Path, arch: dict,
+                config: TrainConfig) -> "SingleSource":
+        """The source of a new run (from ``args``) or of a resumed one (from the checkpoint's settings)."""
+        if resume_state is None:
+            return cls(settings_from(args, arch), arch, config)
+        settings = resume_state.get("stream")
+        if not isinstance(settings, dict) or settings.get("kind") != KIND:
+            raise ValueError(f"{last_path} was not trained on single images; resume it with the data options it was started with")
+        return cls(settings, arch, config)
+
+    def plan(self, total_steps: int) -> None:
+        """The run's total number of steps (all epochs), over which gamma ramps up."""
+        self.total_steps = max(1, int(total_steps))
+
+    def steps(self, world_size: int) -> int:
+        if self.settings["data"] == "pairs":
+            return steps_per_epoch(self.first.shape[0], self.config, world_size)
+        return int(self.settings["steps_per_epoch"])
+
+    def _drawer(self, epoch: int, rank: int, world_size: int):
+        local_batch = max(1, self.config.batch_size // world_size)
+        seed = self.config.seed
+        if self.settings["data"] == "pairs":
+            sampler = DistributedSampler(range(self.first.shape[0]), num_replicas=world_size, rank=rank, shuffle=True, seed=seed)
+            sampler.set_epoch(epoch)
+            order = torch.tensor(list(sampler), dtype=torch.long)
+            first_step = epoch * self.steps(world_size)
+
+            def draw(k: int):
+                generator = batch_generator(seed, k, rank)
+                start = (k - first_step) * local_batch
+                batch = self.first[order[start : start + local_batch]]
+                return (random_symmetry(batch, batch, generator)[0] if self.config.augment else batch), generator
+        elif self.settings["data"] == "folder":
+            def draw(k: int):
+                generator = batch_generator(seed, k, rank)
+                return self.crops.batch(local_batch, generator), generator
+        else:
+            def draw(k: int):
+                generator = batch_generator(seed, k, rank)
+                return self.stream.batch(local_batch, generator)[0], generator
+        return draw
+
+    def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp, on_step) -> float:
+        steps = self.steps(ddp.world_size)
+        return run_steps(network, optimizer, scheduler, self._drawer(epoch, ddp.rank, ddp.world_size), epoch * steps, steps,
+                         self.total_steps, ddp.device, float(self.settings["gamma"]), bool(self.settings["ramp"]), on_step)

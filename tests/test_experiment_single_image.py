@@ -1,0 +1,48 @@
+"""``python -m n2n.experiments.single_image --quick`` on tiny photos: both parts write their JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from n2n.data.images import write_image
+from n2n.experiments import single_image
+from n2n.experiments.adapt_noise import CONDITIONS, noisy_photo
+from tests.mp1_helpers import smooth_images, write_course_files
+
+
+def test_noise_conditions_are_deterministic_and_distinct() -> None:
+    clean = (smooth_images(1, size=32, seed=0)).round().to(torch.uint8)
+    copies = {condition: noisy_photo(clean, "p", condition) for condition in CONDITIONS}
+    assert all(torch.equal(copies[c], noisy_photo(clean, "p", c)) for c in CONDITIONS)
+    assert len({bytes(copy.numpy()) for copy in copies.values()}) == len(CONDITIONS)
+    varying = (copies["varying5-50"].float() - clean.float())
+    assert varying[..., :4].std() < varying[..., -4:].std()  # sigma grows from left to right
+
+
+def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
+    photos, val_photos = tmp_path / "photos", tmp_path / "val_photos"
+    for i in range(2):
+        write_image(smooth_images(1, size=64, seed=i), photos / f"p{i}.png")
+        write_image(smooth_images(1, size=48, seed=10 + i), val_photos / f"v{i}.png")
+    _, val = write_course_files(tmp_path, pairs=4, val=4)
+    out = tmp_path / "results"
+    threads = torch.get_num_threads()
+    try:
+        assert single_image.main(["--quick", "--photos", str(photos), "--val-photos", str(val_photos), "--val", str(val),
+                                  "--noises", "gaussian:25", "--threads", "1", "--out-dir", str(out),
+                                  "--work", str(tmp_path / "work"), "--crop-limit", "4", "--quiet"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    training = json.loads((out / "training.json").read_text())
+    assert [run["target"] for run in training["runs"]] == ["clean", "noisy", "single"]
+    assert training["settings"]["steps"] == 4
+    names = {row["denoiser"] for row in training["whole_photos"]["rows"]}
+    assert "noisy input" in names and "Neighbor2Neighbor (single image), gaussian:25" in names
+    assert {row["val_set"] for row in training["crop_sets"]} >= {"mixed", "gaussian25"}
+    adapted = json.loads((out / "adapt.json").read_text())
+    assert {row["condition"] for row in adapted["rows"]} == set(CONDITIONS) and len(adapted["rows"]) == 2 * len(CONDITIONS)
+    assert all(row["steps"] == 2 and row["adapt_seconds"] > 0 for row in adapted["rows"])
+    assert len(adapted["means"]) == len(CONDITIONS)

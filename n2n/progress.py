@@ -19,6 +19,7 @@ def set_quiet(quiet: bool) -> None:
     _quiet = bool(quiet)
 
 
-def bar(iterable: Iterable | None = None, **options: Any) -> tqdm:
-    """``tqdm(iterable, **options)``, silent when quiet or when stderr is not a terminal."""
-    return tqdm(iterable, disable=True if _quiet else None, **options)
+def bar(iterable: Iterable | None = None, enabled: bool = True, **options: Any) -> tqdm:
+    """``tqdm(iterable, **options)``, silent when quiet, when stderr is not a terminal, or when not ``enabled``
+    (e.g. on the non-main processes of a distributed run)."""
+    return tqdm(iterable, disable=True if (_quiet or not enabled) else None, **options)

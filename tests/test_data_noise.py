@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from n2n.data.noise import NOISE_MODELS, GaussianNoise, MixedNoise, PixelateNoise, PoissonNoise, block_average, parse_noise
+from n2n.data.noise import (
+    NOISE_MODELS,
+    GaussianNoise,
+    MixedNoise,
+    PixelateNoise,
+    PoissonNoise,
+    block_average,
+    parse_noise,
+)
 
 
 def generator(seed: int = 0) -> torch.Generator:

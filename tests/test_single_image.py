@@ -17,7 +17,12 @@ from n2n.cli import main
 from n2n.data.images import write_image
 from n2n.inference.adapt import adapt
 from n2n.training.neighbor2neighbor import (
-    ADJACENT_PAIRS, CellChoice, gamma_at, neighbor2neighbor_loss, random_cells, subsample,
+    ADJACENT_PAIRS,
+    CellChoice,
+    gamma_at,
+    neighbor2neighbor_loss,
+    random_cells,
+    subsample,
 )
 from n2n.training.single import check_crop, train_single
 from tests.mp1_helpers import noisy, smooth_images, write_course_files

@@ -11,8 +11,8 @@ import torch
 import n2n.training.scratch_engine
 from Miniproject_2.model import Model
 from Miniproject_2.others.serialization import load_checkpoint
-from n2n.inference import denoisers
 from n2n.cli import main
+from n2n.inference import denoisers
 from tests.mp1_helpers import write_course_files
 
 FAST = ["--batch-size", "16", "--threads", "1"]

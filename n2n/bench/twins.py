@@ -3,7 +3,6 @@ benchmarks and parity runs that compare the from-scratch framework with PyTorch.
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from Miniproject_2.others.network import UPSAMPLING_KINDS

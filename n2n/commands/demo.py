@@ -13,10 +13,10 @@ import argparse
 import time
 from pathlib import Path
 
-from n2n.inference import denoisers
 from n2n.commands.denoise import compare_path, side_by_side
 from n2n.data.images import read_image, write_image
 from n2n.evaluation.evaluate import VAL_SETS, available_val_sets, evaluate, format_table
+from n2n.inference import denoisers
 from n2n.inference.tiling import denoise_tiled
 from n2n.metrics import psnr
 from n2n.paths import EXAMPLES, PACKAGE_VAL_CROPS, in_checkout

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import torch
 
-from n2n.inference import denoisers
-from n2n.inference.adapt import DEFAULT_STEPS
 from n2n.data.images import read_image, write_image
 from n2n.fileio import check_writable
+from n2n.inference import denoisers
+from n2n.inference.adapt import DEFAULT_STEPS
 from n2n.inference.tiling import denoise_tiled
 from n2n.progress import bar
 

@@ -12,9 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-from n2n.inference import denoisers
 from n2n.evaluation.evaluate import VAL_SETS, available_val_sets, evaluate, format_table
 from n2n.fileio import atomic_write_text, check_writable
+from n2n.inference import denoisers
 
 VALIDATION_PHOTOS = Path("<validation photos>")  # --photos without DIR: the 6 validation photographs
 PHOTO_OPTIONS = ("sigmas", "photo_size", "noise_seed", "no_baselines", "nl_means")  # only with --photos

@@ -23,7 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     extras.require("report", "n2n report")
-    from n2n.report.build import MAX_PAGES, build_reports  # matplotlib and typst load only here
+    from n2n.report.build import (  # matplotlib and typst load only here
+        MAX_PAGES,
+        build_reports,
+    )
 
     if args.samples < 0:
         raise ValueError(f"--samples must be >= 0, got {args.samples}")

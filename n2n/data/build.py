@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,14 +20,26 @@ from pathlib import Path
 import numpy as np
 import PIL
 import torch
-from tqdm import tqdm
 
 import n2n
 from n2n.data.course import save_course_file
-from n2n.data.crops import CROP_SIZE, FLAT_THRESHOLD, SHORT_SIDES, load_scaled, sample_crops
+from n2n.data.crops import (
+    CROP_SIZE,
+    FLAT_THRESHOLD,
+    SHORT_SIDES,
+    load_scaled,
+    sample_crops,
+)
 from n2n.data.noise import NoiseModel, parse_noise
-from n2n.data.photos import Photo, default_photos, folder_photos, is_default_pool, split_default_photos
+from n2n.data.photos import (
+    Photo,
+    default_photos,
+    folder_photos,
+    is_default_pool,
+    split_default_photos,
+)
 from n2n.fileio import atomic_torch_save, atomic_write_text, check_writable
+from n2n.progress import bar
 
 VAL_FRACTION = 0.15
 NOISE_CHUNK = 4096  # pairs corrupted per step; part of the determinism contract (fixes the draw order)
@@ -99,7 +110,7 @@ def _file_sha256(path: Path) -> str:
 
 def _load_levels(photos: list[Photo], label: str, progress: bool) -> list[torch.Tensor]:
     levels: list[torch.Tensor] = []
-    for photo in tqdm(photos, desc=f"loading {label} photos", unit="photo", disable=not progress):
+    for photo in bar(photos, enabled=progress, desc=f"loading {label} photos", unit="photo"):
         levels += load_scaled(photo)
     return levels
 
@@ -109,11 +120,11 @@ def _corrupt_pairs(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Corrupt ``clean (N, 3, H, W)`` chunk by chunk: two ``uint8 (N, 3, H, W)`` copies."""
     first, second = torch.empty_like(clean), torch.empty_like(clean)
-    with tqdm(total=clean.shape[0], desc="corrupting pairs", unit="pair", disable=not progress) as bar:
+    with bar(total=clean.shape[0], enabled=progress, desc="corrupting pairs", unit="pair") as progress_bar:
         for start in range(0, clean.shape[0], NOISE_CHUNK):
             stop = min(start + NOISE_CHUNK, clean.shape[0])
             first[start:stop], second[start:stop] = model.corrupt_pair(clean[start:stop], generator)
-            bar.update(stop - start)
+            progress_bar.update(stop - start)
     return first, second
 
 

@@ -12,13 +12,14 @@ from typing import Callable
 
 import numpy as np
 import torch
-from tqdm import tqdm
+
+from n2n.progress import bar
 
 
 def _per_image(images: torch.Tensor, fn: Callable[[np.ndarray], np.ndarray], desc: str) -> torch.Tensor:
     """Apply ``fn`` (HxWx3 float in [0, 1] -> same) to each image of ``(N, 3, H, W)`` in [0, 255]."""
     out = torch.empty(images.shape, dtype=torch.float32)
-    for i in tqdm(range(images.shape[0]), desc=desc, unit="image", disable=None, leave=False):
+    for i in bar(range(images.shape[0]), desc=desc, unit="image", leave=False):
         image = images[i].permute(1, 2, 0).to(torch.float64).numpy() / 255.0
         out[i] = torch.from_numpy(np.clip(fn(image), 0.0, 1.0) * 255.0).permute(2, 0, 1).float()
     return out

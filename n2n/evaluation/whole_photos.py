@@ -53,27 +53,15 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
-from tqdm import tqdm
 
 from n2n.data.images import IMAGE_SUFFIXES, to_rgb
 from n2n.data.noise import parse_noise
+from n2n.extras import MissingExtra
 from n2n.fileio import atomic_write_text
 from n2n.inference.tiling import denoise_tiled
 from n2n.metrics import psnr
 from n2n.paths import REPO_ROOT, work_root
-
-try:  # the CLI prints n2n.extras.MissingExtra as one line; plain ImportError where that module is absent
-    from n2n.extras import MissingExtra as _MissingBase
-except ImportError:  # pragma: no cover - depends on the installed version of n2n
-    _MissingBase = ImportError
-
-try:  # honours ``n2n ... --quiet`` where n2n.progress exists
-    from n2n.progress import bar as _bar
-except ImportError:  # pragma: no cover
-
-    def _bar(iterable=None, **options):
-        return tqdm(iterable, disable=None, **options)
-
+from n2n.progress import bar
 
 Denoiser = Callable[[torch.Tensor], torch.Tensor]
 
@@ -87,7 +75,7 @@ NOISY_INPUT = "noisy input"
 PREPARATION = "rgb/lanczos-short-side/centre-crop-8/gaussian-uint8/v1"
 
 
-class BaselineUnavailable(_MissingBase):
+class BaselineUnavailable(MissingExtra):
     """A baseline's optional package is not installed; the message says ``pip install 'n2n[baselines]'``."""
 
 
@@ -397,7 +385,7 @@ def evaluate_photos(
     runners = [(name, (lambda fn: (lambda noisy: run_network(fn, noisy)))(fn) if tiled else fn) for name, fn in denoisers.items()]
     rows, described = [], []
     total = len(photos) * len(sigmas) * (1 + len(usable) + len(runners))
-    progress_bar = _bar(total=total, desc="whole photos", unit="run") if progress else tqdm(total=total, disable=True)
+    progress_bar = bar(total=total, enabled=progress, desc="whole photos", unit="run")
     with progress_bar:
         for photo_file in photos:
             photo = prepare_photo(photo_file, size)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import torch
 
-from n2n.inference import denoisers
 from n2n.data.course import load_val
 from n2n.fileio import atomic_write_text
+from n2n.inference import denoisers
 from n2n.metrics import psnr
 
 OUT = Path("results/miniproject_1/gaussian25_clip_bias.json")

@@ -21,14 +21,14 @@ from pathlib import Path
 
 import torch
 
-from n2n.evaluation import baselines
-from n2n.inference import denoisers
+from n2n.bench.timing_mp1 import TRAINED_WEIGHTS
 from n2n.data.course import load_val
+from n2n.evaluation import baselines
 from n2n.evaluation.evaluate import available_val_sets
 from n2n.fileio import atomic_write_text
+from n2n.inference import denoisers
 from n2n.metrics import psnr
 from n2n.report.readme_blocks import replace_block
-from n2n.bench.timing_mp1 import TRAINED_WEIGHTS
 
 # Written by python -m n2n.experiments.mp1_gaussian --target noisy-raw / clean.
 GAUSSIAN_WEIGHTS = {"Noise2Noise (Gaussian-trained)": Path("cache/miniproject_1/gaussian25_n2n_raw.pth"),

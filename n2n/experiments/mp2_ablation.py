@@ -19,7 +19,12 @@ from pathlib import Path
 import torch
 
 from Miniproject_2.others.network import course_network
-from Miniproject_2.others.training import TrainConfig, fit, make_optimizer, predict_batches
+from Miniproject_2.others.training import (
+    TrainConfig,
+    fit,
+    make_optimizer,
+    predict_batches,
+)
 from n2n.data.course import load_train_pairs, load_val
 from n2n.evaluation.evaluate import VAL_SETS, available_val_sets
 from n2n.fileio import atomic_write_text

@@ -29,13 +29,18 @@ import torch
 
 from Miniproject_2.model import DEFAULT_ARCH, DEFAULT_CONFIG, MULTIPLE
 from Miniproject_2.others.network import course_network
-from Miniproject_2.others.training import TrainingRun, framework_step, make_optimizer, predict_batches
+from Miniproject_2.others.training import (
+    TrainingRun,
+    framework_step,
+    make_optimizer,
+    predict_batches,
+)
+from n2n.bench.twins import twin_of
 from n2n.data.course import load_train_pairs, load_val
 from n2n.evaluation.evaluate import available_val_sets
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
 from n2n.report.readme_blocks import replace_block
-from n2n.bench.twins import twin_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DTYPES = {"float32": torch.float32, "float64": torch.float64}

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import torch
 
-from n2n.inference import denoisers
 from n2n.data.course import load_val
 from n2n.evaluation.evaluate import available_val_sets
 from n2n.fileio import atomic_write_text
+from n2n.inference import denoisers
 from n2n.metrics import psnr
 from n2n.report.readme_blocks import replace_block
 

@@ -35,7 +35,13 @@ import torch
 from Miniproject_1.model import BEST_MODEL_PATH, DEFAULT_ARCH
 from Miniproject_1.others.unet import UNet as TorchUNet
 from Miniproject_2.others.loss import MSE
-from Miniproject_2.others.training import TrainConfig, TrainingRun, framework_step, make_optimizer, predict_batches
+from Miniproject_2.others.training import (
+    TrainConfig,
+    TrainingRun,
+    framework_step,
+    make_optimizer,
+    predict_batches,
+)
 from Miniproject_2.others.unet import UNet as ScratchUNet
 from n2n.data.course import load_train_pairs, load_val
 from n2n.evaluation.evaluate import available_val_sets

@@ -22,7 +22,14 @@ import torch
 from Miniproject_2.others.training import TrainingRun
 from n2n.data.course import load_train_pairs, load_val
 from n2n.evaluation.evaluate import available_val_sets
-from n2n.experiments.mp2_unet import DTYPE, ROOT, UNET_CONFIG, build_pair, evaluate, train_steps
+from n2n.experiments.mp2_unet import (
+    DTYPE,
+    ROOT,
+    UNET_CONFIG,
+    build_pair,
+    evaluate,
+    train_steps,
+)
 from n2n.fileio import atomic_write_text
 
 

@@ -17,20 +17,25 @@ import argparse
 import time
 
 import torch
-from tqdm import tqdm
 
 from Miniproject_2.model import DEFAULT_CONFIG, default_device
 from Miniproject_2.others.serialization import load_checkpoint, save_checkpoint
 from Miniproject_2.others.training import (
-    TrainConfig, TrainingRun, framework_step, learning_rate, make_optimizer, predict_batches,
+    TrainConfig,
+    TrainingRun,
+    framework_step,
+    learning_rate,
+    make_optimizer,
+    predict_batches,
 )
 from n2n.data.course import load_val
-from n2n.training.divergence import check_not_diverged
 from n2n.fileio import check_writable
 from n2n.metrics import psnr
+from n2n.progress import bar
+from n2n.training.divergence import check_not_diverged
+from n2n.training.engines import companion_paths
 from n2n.training.scratch_models import build_network, multiple_of, parse_arch
 from n2n.training.scratch_optimizer_state import load_optimizer_state, optimizer_state
-from n2n.training.engines import companion_paths
 from n2n.training.torch_engine import MULTI_EPOCH_LR, load_training_data, write_log
 
 DTYPE = torch.float32
@@ -92,10 +97,10 @@ def run(args: argparse.Namespace) -> int:
             start, best, history = int(meta["epoch"]), float(meta["best_psnr"]), list(meta["history"])
         run.skip(start)
         for epoch in range(start, args.epochs):
-            with tqdm(total=run.steps_per_epoch, desc=f"epoch {epoch + 1}/{args.epochs}", unit="step", disable=None) as bar:
+            with bar(total=run.steps_per_epoch, desc=f"epoch {epoch + 1}/{args.epochs}", unit="step") as progress:
                 def on_step(_, loss: float) -> None:
-                    bar.update()
-                    bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+                    progress.update()
+                    progress.set_postfix(loss=f"{loss:.4f}", refresh=False)
 
                 lr, started = learning_rate(config, run.step, run.total_steps), time.perf_counter()
                 network.train()

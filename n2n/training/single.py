@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from Miniproject_1.others.training import TrainConfig, make_scheduler, to_unit
 from n2n.data.patches import PatchStream, batch_generator
@@ -156,7 +155,7 @@ def train_single(
         return crops.batch(batch_size, generator), generator
 
     losses: list[float] = []
-    with (bar(total=steps, desc=desc, unit="step") if desc is not None else tqdm(total=steps, disable=True)) as progress:
+    with bar(total=steps, enabled=desc is not None, desc=desc, unit="step") as progress:
         def on_step(value: float) -> None:
             losses.append(value)
             progress.update()

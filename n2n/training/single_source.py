@@ -112,7 +112,11 @@ class SingleSource:
                   f"({pixels / 1e6:.1f} Mpx){note}, {settings['crop']} px crops")
         elif data == "photos":
             from n2n.data.noise import parse_noise
-            from n2n.data.patches import PATCH_SHORT_SIDES, PatchStream, resolve_training_photos
+            from n2n.data.patches import (
+                PATCH_SHORT_SIDES,
+                PatchStream,
+                resolve_training_photos,
+            )
 
             photos = resolve_training_photos(settings["photos"])
             self.stream = PatchStream.from_photos(photos, parse_noise(settings["noise"]), check_crop(settings["crop"], multiple),

@@ -20,18 +20,23 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
-from tqdm import tqdm
 
 from Miniproject_1.model import DEFAULT_ARCH
 from Miniproject_1.others.inference import denoise
-from Miniproject_1.others.training import TrainConfig, make_scheduler, steps_per_epoch, train_epoch
+from Miniproject_1.others.training import (
+    TrainConfig,
+    make_scheduler,
+    steps_per_epoch,
+    train_epoch,
+)
 from Miniproject_1.others.unet import UNet
 from n2n.data.course import load_train_pairs, load_val
 from n2n.data.noise import parse_noise
-from n2n.training.divergence import check_not_diverged
-from n2n.training.engines import companion_paths
 from n2n.fileio import atomic_torch_save, atomic_write, check_writable
 from n2n.metrics import psnr
+from n2n.progress import bar
+from n2n.training.divergence import check_not_diverged
+from n2n.training.engines import companion_paths
 
 LOG_FIELDS = ["epoch", "loss", "val_psnr", "val_photos_psnr", "lr", "seconds"]
 
@@ -128,8 +133,7 @@ class StreamSource:
     """Crops drawn afresh from photos at every step (``--photos``): an epoch is ``steps_per_epoch`` steps."""
 
     def __init__(self, settings: dict) -> None:
-        from n2n.data.patches import PatchStream
-        from n2n.data.patches import resolve_training_photos
+        from n2n.data.patches import PatchStream, resolve_training_photos
 
         self.settings = settings
         photos = resolve_training_photos(settings["photos"])
@@ -206,7 +210,8 @@ def run(args: argparse.Namespace) -> int:
     if resume_state is not None:
         config, arch = TrainConfig(**resume_state["config"]), resume_state["arch"]
         args.val_photos = resume_state.get("val_photos", False)  # the best epoch stays chosen by one measure
-    from n2n.training.single_source import KIND as SINGLE, SingleSource, is_single_run
+    from n2n.training.single_source import KIND as SINGLE
+    from n2n.training.single_source import SingleSource, is_single_run
 
     if args.target != "noisy" and args.photos is None:
         raise ValueError(f"--target {args.target} applies to --photos (crops with synthesised noise); "
@@ -243,10 +248,10 @@ def run(args: argparse.Namespace) -> int:
         losses = [h["loss"] for h in history]  # every rank keeps these: all must agree to stop
         for epoch in range(start_epoch, args.epochs):
             steps = source.steps(ddp.world_size)
-            with tqdm(total=steps, desc=f"epoch {epoch + 1}/{args.epochs}", unit="step", disable=None if ddp.main else True) as bar:
+            with bar(total=steps, enabled=ddp.main, desc=f"epoch {epoch + 1}/{args.epochs}", unit="step") as progress:
                 def on_step(loss: float) -> None:
-                    bar.update()
-                    bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+                    progress.update()
+                    progress.set_postfix(loss=f"{loss:.4f}", refresh=False)
 
                 lr, started = optimizer.param_groups[0]["lr"], time.perf_counter()
                 loss = source.epoch(trained, optimizer, scheduler, config, epoch, ddp, on_step)

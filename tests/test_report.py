@@ -58,6 +58,11 @@ def full_fixture(root: Path) -> Path:
         "predict": {"crops": {"shape": [1000, 3, 32, 32], "seconds": 1.2, "target_seconds": 5, "met": True},
                     "image_512": {"shape": [1, 3, 512, 512], "seconds": 0.8, "target_seconds": 2, "met": True}, "machine": machine},
         "denoise_4000x3000": {"seconds": 60.0, "peak_rss_gib": 1.5, "target_gib": 4, "met": True, "machine": machine}})
+    write_json(root / "whole_photos/quality.json", {
+        "settings": {"sigmas": [15.0, 25.0, 50.0], "size": 512}, "photos": [{"id": f"p{i}"} for i in range(6)], "date": "2026-11-24",
+        "means": [{"denoiser": name, "sigma": sigma, "psnr": value + sigma / 10}
+                  for name, value in (("noisy input", 20.0), ("BM3D (sigma given)", 30.0), ("Miniproject_1 shipped (U-Net)", 29.5))
+                  for sigma in (15.0, 25.0, 50.0)]})
     write_json(root / "framework/step_benchmark.json", {
         "batch": 64, "runs": 20, "median_ms": {"framework": 30.0, "torch": 25.0}, "ratio_framework_over_torch": 1.2,
         "peak_step_memory_mib": {"framework": 20.0, "torch": 25.0}, "machine": {"threads": 2, "cpus": 2}})

@@ -25,7 +25,7 @@ from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "results" / "bench" / "precision.json"
-SETUPS = ((32, 3, 32, 32), (48, 4, 16, 64), (48, 4, 8, 128), (64, 4, 8, 128))
+SETUPS = {"32x3/b32/32px": (32, 3, 32, 32), "48x4/b16/64px": (48, 4, 16, 64), "40x5/b8/96px": (40, 5, 8, 96)}
 
 
 class TrainStep:
@@ -72,11 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="timed runs per precision (median reported)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--setups", nargs="+", choices=sorted(SETUPS), default=list(SETUPS),
+                        help="U-Net width x depth / batch / crop set-ups to time (default: all)")
     parser.add_argument("--out", default=str(RESULTS), help="results JSON (overwritten)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     rows = []
-    for width, depth, batch, size in SETUPS:
+    for width, depth, batch, size in (SETUPS[name] for name in args.setups):
         train = medians([TrainStep(width, depth, batch, size, b) for b in (False, True)], args.runs, 2)
         predict = medians([PredictStep(width, depth, b) for b in (False, True)], args.runs, 2)
         row = {"width": width, "depth": depth, "batch": batch, "crop": size,

@@ -71,6 +71,19 @@ def ablation(reader: ResultsReader, arch: dict) -> dict | None:
     return {"rows": kept, "best": best["label"], "best_val_psnr": best["val_psnr"], "dominated": dominated}
 
 
+def whole_photos(reader: ResultsReader) -> dict | None:
+    """Mean whole-photo PSNR per denoiser and sigma (``results/whole_photos/quality.json``), with its settings."""
+    found = reader.json("whole_photos/quality.json")
+    if not found:
+        return None
+    sigmas = [f"σ = {sigma:g}" for sigma in found["settings"]["sigmas"]]
+    table: dict[str, dict[str, str]] = {}
+    for mean in found["means"]:
+        table.setdefault(mean["denoiser"], {})[f"σ = {mean['sigma']:g}"] = f"{mean['psnr']:.2f}"
+    return {"sigmas": sigmas, "rows": [[name, values] for name, values in table.items()], "photos": len(found["photos"]),
+            "size": found["settings"]["size"], "date": found.get("date", "")[:10]}
+
+
 def timing(reader: ResultsReader) -> dict | None:
     found = reader.json("miniproject_1/timing.json")
     if not found:
@@ -105,6 +118,7 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "finetune": reader.json("miniproject_1/finetune.json"),
         "ablation": ablation(reader, arch_setup["arch"]),
         "timing": timing(reader),
+        "whole_photos": whole_photos(reader),
     }
     data["inputs"] = reader.inputs()
     return data

@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
+
+from n2n.data.images import write_image
 
 pytest.importorskip("typst")
 pytest.importorskip("matplotlib")
@@ -63,6 +66,11 @@ def full_fixture(root: Path) -> Path:
         "means": [{"denoiser": name, "sigma": sigma, "psnr": value + sigma / 10}
                   for name, value in (("noisy input", 20.0), ("BM3D (sigma given)", 30.0), ("Miniproject_1 shipped (U-Net)", 29.5))
                   for sigma in (15.0, 25.0, 50.0)]})
+    write_json(root / "whole_photos/figure.json", {
+        "photo": "p0", "sigma": 25.0, "size": [512, 768], "window": {"top": 0, "left": 0, "size": 128, "zoom": 2},
+        "panels": ["noisy input", "BM3D (σ given)", "Miniproject_1 shipped", "clean"],
+        "psnr": {"noisy input": 20.8, "BM3D (σ given)": 30.0, "Miniproject_1 shipped": 29.8}, "model_sha256": "0" * 64})
+    write_image(torch.full((1, 3, 64, 262), 128, dtype=torch.uint8), root / "whole_photos/figure.png")
     write_json(root / "framework/step_benchmark.json", {
         "batch": 64, "runs": 20, "median_ms": {"framework": 30.0, "torch": 25.0}, "ratio_framework_over_torch": 1.2,
         "peak_step_memory_mib": {"framework": 20.0, "torch": 25.0}, "machine": {"threads": 2, "cpus": 2}})

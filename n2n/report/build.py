@@ -31,7 +31,7 @@ MAX_PAGES = 3  # the course's limit
 class ReportSpec:
     number: int
     collect: Callable[[Path, Path], dict]
-    draw: Callable[[dict, Path], dict]  # report data, figures folder -> {figure name: file name or None}
+    draw: Callable[[dict, Path, Path], dict]  # report data, figures folder, results folder -> {figure name: file name or None}
 
     @property
     def folder(self) -> str:
@@ -42,14 +42,24 @@ class ReportSpec:
         return f"Report_{self.number}.pdf"
 
 
-def draw_mp1(data: dict, folder: Path) -> dict:
+def draw_mp1(data: dict, folder: Path, results: Path) -> dict:
     drawn = {"n2n_vs_n2c": figures.n2n_vs_n2c(data["gaussian"], folder / "n2n_vs_n2c.png"),
              "ablation": figures.mp1_ablation(data["ablation"], folder / "ablation.png"),
-             "timing": figures.mp1_timing(data["timing"], folder / "timing.png")}
+             "timing": figures.mp1_timing(data["timing"], folder / "timing.png"),
+             "whole_photo": copy_result_figure(results / "whole_photos" / "figure.png", folder / "whole_photo.png")}
     return {name: f"figures/{name}.png" if ok else None for name, ok in drawn.items()}
 
 
-def draw_mp2(data: dict, folder: Path) -> dict:
+def copy_result_figure(source: Path, target: Path) -> bool:
+    """Figures that need hours of computing (BM3D on a whole photo) are made by an experiment script into
+    ``results/``; the build only copies them. False when ``source`` is missing."""
+    if not source.is_file():
+        return False
+    shutil.copyfile(source, target)
+    return True
+
+
+def draw_mp2(data: dict, folder: Path, results: Path) -> dict:
     drawn = {"parity": figures.mp2_parity(data["parity"], data["parity_steps"], folder / "parity.png"),
              "ablation": figures.mp2_ablation(data["ablation"], folder / "ablation.png"),
              "speed": figures.mp2_speed(data["bench"], data["unet"], folder / "speed.png")}
@@ -104,7 +114,7 @@ def build_report(number: int, results: Path, out_dir: Path, build_dir: Path, sam
     figure_folder = work / "figures"
     figure_folder.mkdir(parents=True, exist_ok=True)
     data = spec.collect(results, repo)
-    build = {"figures": spec.draw(data, figure_folder), "samples": qualitative(number, repo, figure_folder, sample_count, denoiser)}
+    build = {"figures": spec.draw(data, figure_folder, results), "samples": qualitative(number, repo, figure_folder, sample_count, denoiser)}
     document = {"results": data, "build": build}
     atomic_write_text(json.dumps(document, indent=1) + "\n", work / "data.json", overwrite=True)
     for source in TEMPLATES.glob("*.typ"):

@@ -80,8 +80,9 @@ def whole_photos(reader: ResultsReader) -> dict | None:
     table: dict[str, dict[str, str]] = {}
     for mean in found["means"]:
         table.setdefault(mean["denoiser"], {})[f"σ = {mean['sigma']:g}"] = f"{mean['psnr']:.2f}"
+    figure = reader.json("whole_photos/figure.json", optional=True)
     return {"sigmas": sigmas, "rows": [[name, values] for name, values in table.items()], "photos": len(found["photos"]),
-            "size": found["settings"]["size"], "date": found.get("date", "")[:10]}
+            "size": found["settings"]["size"], "date": found.get("date", "")[:10], "figure": figure}
 
 
 def timing(reader: ResultsReader) -> dict | None:

@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from n2n.report.common import CONTEXT, SET_NAMES, data_counts, noisy_psnr, quality, training_log
+from n2n.report.common import (
+    CONTEXT,
+    SET_NAMES,
+    data_counts,
+    noisy_psnr,
+    quality,
+    training_log,
+)
 from n2n.report.inputs import ResultsReader
 
 CURVE_POINTS = 200  # the per-step loss curves are stored as this many bin means (enough for a plot)

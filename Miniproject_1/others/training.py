@@ -147,7 +147,13 @@ def train_step(
     x, y = inputs.contiguous(memory_format=torch.channels_last), targets.contiguous(memory_format=torch.channels_last)
     with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bfloat16(device)):
         output = network(x)
-    loss = F.mse_loss(output.float(), y)
+    return apply_loss(optimizer, scheduler, F.mse_loss(output.float(), y))
+
+
+def apply_loss(
+    optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LRScheduler | None, loss: torch.Tensor
+) -> float:
+    """Back-propagate the scalar ``loss``, take the optimiser (and schedule) step; returns the loss value."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()

@@ -49,18 +49,24 @@ def to_rgb(image: Image.Image, source: str | os.PathLike = "image") -> Image.Ima
     raise ValueError(f"{source}: unsupported image mode {mode!r}; expected an 8-bit RGB, greyscale or 16-bit greyscale image")
 
 
-def read_image(path: str | os.PathLike) -> torch.Tensor:
-    """Read a PNG/JPEG (or any Pillow-readable) image as ``uint8 (1, 3, H, W)``."""
+def open_rgb(path: str | os.PathLike) -> Image.Image:
+    """A PNG/JPEG (or any Pillow-readable) image as a loaded Pillow RGB image, EXIF orientation applied;
+    ``FileNotFoundError``/``ValueError`` naming the file when it is missing or unreadable."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such image file")
     try:
         with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)
-            rgb = to_rgb(image, path)
-            array = np.asarray(rgb, dtype=np.uint8)
+            rgb = to_rgb(ImageOps.exif_transpose(image), path)
+            rgb.load()
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValueError(f"{path}: not a readable image (expected PNG or JPEG): {error}") from error
+    return rgb
+
+
+def read_image(path: str | os.PathLike) -> torch.Tensor:
+    """Read a PNG/JPEG (or any Pillow-readable) image as ``uint8 (1, 3, H, W)``."""
+    array = np.asarray(open_rgb(path), dtype=np.uint8)
     return torch.from_numpy(array.copy()).permute(2, 0, 1).unsqueeze(0).contiguous()
 
 

@@ -52,9 +52,9 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from n2n.data.images import IMAGE_SUFFIXES, to_rgb
+from n2n.data.images import IMAGE_SUFFIXES, open_rgb
 from n2n.data.noise import parse_noise
 from n2n.extras import MissingExtra
 from n2n.fileio import atomic_write_text
@@ -198,15 +198,7 @@ def prepare_photo(photo: PhotoFile, size: int = DEFAULT_SIZE) -> PreparedPhoto:
     """Read, convert to RGB, downscale (short side ``size``) and centre-crop to multiples of 8 (see the module doc)."""
     check_size(size)
     path = Path(photo.path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such image file")
-    try:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)
-            rgb = to_rgb(image, path)
-            rgb.load()
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValueError(f"{path}: not a readable image (expected PNG or JPEG): {error}") from error
+    rgb = open_rgb(path)
     native = rgb.size
     resized = _resized(rgb, size)
     width, height = resized.size

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from Miniproject_1.others.training import use_bfloat16
+from Miniproject_1.others.training import apply_loss, use_bfloat16
 
 GAMMA = 2.0
 # Positions in a 2x2 cell are numbered 2 * row + column. The 8 ordered pairs of 4-connected neighbours:
@@ -132,9 +132,4 @@ def neighbor2neighbor_step(
     n, _, height, width = noisy.shape
     cells = random_cells(n, height, width, generator, device)
     loss, _ = neighbor2neighbor_loss(network, noisy, cells, gamma, mixed=use_bfloat16(device))
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
-    if scheduler is not None:
-        scheduler.step()
-    return float(loss.detach())
+    return apply_loss(optimizer, scheduler, loss)

@@ -62,7 +62,7 @@ def steps_per_epoch(num_pairs: int, config: TrainConfig, world_size: int = 1) ->
 def cpu_has_native_bfloat16() -> bool:
     """True when this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX, read from /proc/cpuinfo on Linux).
 
-    Without it oneDNN emulates bfloat16, and autocast made an Adam step of the U-Net 3.5x *slower*
+    Without it oneDNN emulates bfloat16, and autocast made an Adam step of the U-Net about 10x *slower*
     on an AVX2-only EPYC (results/bench/precision.json), so it is used only where the hardware has it.
     """
     try:

@@ -32,8 +32,8 @@ from urllib.parse import unquote
 
 from n2n.data.edje import extract_largest_jpeg
 from n2n.data.images import IMAGE_SUFFIXES
+from n2n.paths import work_root
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PHOTO_CACHE_ENV = "N2N_PHOTO_CACHE"
 
 _LOMIRI = "usr/share/backgrounds"
@@ -142,7 +142,7 @@ def _photo_name(file: str) -> str:
 
 def default_photo_cache() -> Path:
     """``$N2N_PHOTO_CACHE`` if set, else ``cache/photos`` under the repository root."""
-    return Path(os.environ.get(PHOTO_CACHE_ENV) or REPO_ROOT / "cache" / "photos")
+    return Path(os.environ.get(PHOTO_CACHE_ENV) or work_root() / "cache" / "photos")
 
 
 def _fetch_package(package: str, cache: Path) -> None:

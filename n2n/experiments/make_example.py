@@ -2,14 +2,13 @@
 
 Takes the first validation photograph of the stand-in data set (split by :func:`n2n.data.build.split_photos`,
 so no training crop comes from it), scaled to a short side of 256, a centred 256x192 crop, and
-corrupts it with Gaussian noise (sigma = 25). Writes ``examples/example_noisy.png`` and the clean
-``examples/example_clean.png`` (for the demo's PSNR).
+corrupts it with Gaussian noise (sigma = 25). Writes ``n2n/package_data/examples/example_noisy.png`` and the clean
+``example_clean.png`` beside it (for the demo's PSNR).
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import torch
 
@@ -18,8 +17,9 @@ from n2n.data.crops import load_scaled
 from n2n.data.images import write_image
 from n2n.data.noise import parse_noise
 from n2n.data.photos import default_photos
+from n2n.paths import EXAMPLES
 
-FOLDER = Path("examples")
+FOLDER = EXAMPLES  # shipped inside the package, so `n2n demo` works from any install
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -141,7 +141,7 @@ def _photo_name(file: str) -> str:
 
 
 def default_photo_cache() -> Path:
-    """``$N2N_PHOTO_CACHE`` if set, else ``cache/photos`` under the repository root."""
+    """``$N2N_PHOTO_CACHE`` if set, else ``cache/photos`` under :func:`n2n.paths.work_root` (the checkout, else the current folder)."""
     return Path(os.environ.get(PHOTO_CACHE_ENV) or work_root() / "cache" / "photos")
 
 

@@ -37,7 +37,8 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
     finally:
         torch.set_num_threads(threads)
     training = json.loads((out / "training.json").read_text())
-    assert [run["target"] for run in training["runs"]] == ["clean", "noisy", "single"]
+    assert [run["target"] for run in training["runs"]] == ["clean", "noisy", "single", "single"]
+    assert [run["crop_size"] for run in training["runs"]] == [32, 32, 32, 64]
     assert training["settings"]["steps"] == 4
     names = {row["denoiser"] for row in training["whole_photos"]["rows"]}
     assert "noisy input" in names and "Neighbor2Neighbor (single image), gaussian:25" in names
@@ -46,3 +47,20 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
     assert {row["condition"] for row in adapted["rows"]} == set(CONDITIONS) and len(adapted["rows"]) == 2 * len(CONDITIONS)
     assert all(row["steps"] == 2 and row["adapt_seconds"] > 0 for row in adapted["rows"])
     assert len(adapted["means"]) == len(CONDITIONS)
+    for row in adapted["rows"]:  # --adapt's output is the copy where the self-check kept it, else the shipped network
+        assert row["score_before"] > 0 and row["score_after"] > 0
+        assert row["kept"] == (row["score_after"] < row["score_before"])
+        expected = row["copy_psnr"] if row["kept"] else row["shipped_psnr"]
+        assert abs(row["adapted_psnr"] - expected) < 1e-6
+    assert adapted["timing_1mp"] is None  # --quick skips the 1-megapixel timing
+    summary = single_image.summarise_training(training)
+    assert [row["denoiser"] for row in summary] == ["Noise2Clean", "Noise2Noise", "Neighbor2Neighbor (single image)",
+                                                     "Neighbor2Neighbor (single image), 2x crops", single_image.BM3D_ROW,
+                                                     "noisy input"]
+    crops = {(row["denoiser"], row["val_set"]): row["psnr"] for row in training["crop_sets"]}
+    assert summary[1]["crops"] == crops[("Noise2Noise, gaussian:25", "gaussian25")]
+    assert summary[4]["crops"] is None and summary[4]["photos"] == {}  # --quick runs no BM3D
+    noisy_means = {m["sigma"]: m["psnr"] for m in training["whole_photos"]["means"] if m["denoiser"] == "noisy input"}
+    assert summary[5]["photos"] == noisy_means and set(noisy_means) == {25.0}
+    table = single_image.training_table(training)
+    assert "| gaussian:25 | Neighbor2Neighbor (single image) |" in table and "whole photos σ = 25" in table

@@ -250,6 +250,24 @@ def test_adapt_fine_tunes_a_copy() -> None:
     assert out.shape == image.shape and out.dtype == torch.float32
 
 
+def test_adapt_keeps_the_copy_only_when_the_self_check_prefers_it(monkeypatch) -> None:
+    import n2n.inference.adapt as adapt_module
+
+    torch.manual_seed(0)
+    network = UNet(width=8, depth=2)
+    image = noisy(smooth_images(1, size=40, seed=5), sigma=30)
+    scores = iter([10.0, 12.0])  # original first, then the copy: the copy scores worse
+    monkeypatch.setattr(adapt_module, "masked_score", lambda predict, noisy_image: next(scores))
+    worse = adapt(network, image, steps=1, batch_size=2, crop=32, desc=None)
+    assert not worse.kept and worse.network is network and (worse.score_before, worse.score_after) == (10.0, 12.0)
+    assert "original network denoises" in worse.summary()
+    scores = iter([10.0, 9.0])
+    better = adapt(network, image, steps=1, batch_size=2, crop=32, desc=None)
+    assert better.kept and better.network is not network and "using the adapted copy" in better.summary()
+    unchecked = adapt(network, image, steps=1, batch_size=2, crop=32, check=False, desc=None)
+    assert unchecked.kept and unchecked.score_before is None and unchecked.network is not network
+
+
 def test_adapt_errors_are_clear() -> None:
     network = UNet(width=8, depth=2)
     with pytest.raises(ValueError, match="too small"):

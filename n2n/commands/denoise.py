@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         used = predict
         if steps is not None:
             used = adapt(predict, noisy, steps, desc=f"adapt {source.name}")
-            print(f"{source}: adapted in {used.steps} steps, {used.seconds:.1f} s")
+            print(f"{source}: {used.summary()}")
         denoised = denoise_tiled(used, noisy, tile=args.tile, overlap=args.overlap, desc=source.name)
         result = denoised.round_().clamp_(0, 255).to(torch.uint8)
         del denoised

@@ -1,9 +1,10 @@
 """Denoising without pairs (issue #11): ``python -m n2n.experiments.single_image [--part training|adapt|all]``.
 
 **(a) training** -- same photos, same network, same number of optimiser steps, for each ``--noises``
-spec (default Gaussian sigma = 25 and ``mixed``): three ``n2n train --photos`` runs that differ only in
+spec (default Gaussian sigma = 25 and ``mixed``): ``n2n train --photos`` runs that differ only in
 ``--target``: ``clean`` (Noise2Clean), ``noisy`` (Noise2Noise) and ``single`` (Neighbor2Neighbor on the
-noisy input copies alone; for the same seed the very inputs the other two see). Each network (its
+noisy input copies alone; for the same seed the very inputs the other two see), plus ``single`` on crops
+twice as large (its sub-images as large as the others' crops; see :data:`METHODS`). Each network (its
 *last* weights: no selection on clean validation data) is scored on the committed 32x32 crop sets
 (:func:`n2n.evaluation.evaluate.available_val_sets`, beside the noisy input and BM3D on the first
 ``--bm3d-crops`` crops) and on the whole validation photos (:func:`n2n.evaluation.whole_photos.evaluate_photos`:
@@ -47,8 +48,12 @@ from n2n.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "results" / "single_image"
 WORK = REPO_ROOT / "cache" / "single_image"
-METHODS = {"clean": "Noise2Clean", "noisy": "Noise2Noise", "single": "Neighbor2Neighbor (single image)"}
-QUICK = {"steps": 4, "epochs": 2, "arch": "8x2", "batch_size": 2, "crop_size": 32, "size": 64, "adapt_steps": [2],
+# (--target of n2n train, label, crop size as a multiple of --crop-size). Neighbor2Neighbor's loss sees its
+# half-resolution sub-images, a quarter of the crop's pixels; the 2x run gives it sub-images as large as the
+# other runs' crops (the same number of loss pixels per step) at about twice the seconds per step.
+METHODS = (("clean", "Noise2Clean", 1), ("noisy", "Noise2Noise", 1),
+           ("single", "Neighbor2Neighbor (single image)", 1), ("single", "Neighbor2Neighbor (single image), 2x crops", 2))
+QUICK = {"steps": 4, "epochs": 2, "arch": "8x2", "batch_size": 2, "crop_size": 32, "size": 64, "adapt_steps": [2], "timing_size": 0,
          "bm3d_crops": 0, "crop_limit": 16, "sigmas": [25.0]}
 
 
@@ -69,11 +74,12 @@ def tag(noise: str) -> str:
 # ------------------------------------------------------------------------------------------ (a) training
 
 
-def train_one(args: argparse.Namespace, noise: str, target: str, epochs: int, steps_per_epoch: int) -> Path:
+def train_one(args: argparse.Namespace, noise: str, target: str, epochs: int, steps_per_epoch: int,
+              crop_scale: int = 1) -> Path:
     """One ``n2n train --photos`` run (resumed if cut short, skipped if complete); returns its ``--out``."""
     from n2n.cli import main as n2n_main
 
-    out = args.work / f"{tag(noise)}_{target}.pth"
+    out = args.work / (f"{tag(noise)}_{target}.pth" if crop_scale == 1 else f"{tag(noise)}_{target}_crop{crop_scale}x.pth")
     last = out.with_name(out.stem + ".last.pth")
     if last.is_file() and not args.force:
         if torch.load(last, map_location="cpu", weights_only=True)["epoch"] >= epochs:
@@ -83,7 +89,7 @@ def train_one(args: argparse.Namespace, noise: str, target: str, epochs: int, st
         resume = ["--force"]
     command = ["train", "--photos", args.photos, "--target", target, "--noise", noise, "--arch", args.arch,
                "--epochs", str(epochs), "--steps-per-epoch", str(steps_per_epoch), "--batch-size", str(args.batch_size),
-               "--crop-size", str(args.crop_size), "--lr", str(args.lr), "--seed", str(args.seed), "--val", str(args.val),
+               "--crop-size", str(args.crop_size * crop_scale), "--lr", str(args.lr), "--seed", str(args.seed), "--val", str(args.val),
                "--out", str(out), "--threads", str(args.threads), "--quiet", *resume]
     if n2n_main(command) != 0:
         raise SystemExit(f"training failed: n2n {' '.join(command)}")
@@ -128,14 +134,15 @@ def run_training(args: argparse.Namespace) -> dict:
     steps_per_epoch = math.ceil(args.steps / epochs)
     runs, networks = [], {}
     for noise in args.noises:
-        for target, method in METHODS.items():
+        for target, method, crop_scale in METHODS:
             started = time.perf_counter()
-            out = train_one(args, noise, target, epochs, steps_per_epoch)
+            out = train_one(args, noise, target, epochs, steps_per_epoch, crop_scale)
             with out.with_suffix(".csv").open(newline="") as file:
                 log = list(csv.DictReader(file))
             label = f"{method}, {noise}"
             networks[label] = last_network(out)
             runs.append({"label": label, "method": method, "target": target, "noise": noise, "checkpoint": str(out),
+                         "crop_size": args.crop_size * crop_scale,
                          "train_seconds": round(sum(float(row["seconds"]) for row in log), 1),
                          "wall_seconds": round(time.perf_counter() - started, 1)})
             print(f"trained {label}", flush=True)
@@ -144,11 +151,52 @@ def run_training(args: argparse.Namespace) -> dict:
     photos = whole_photos.evaluate_photos(args.val_photo_files, predictors, sigmas=args.sigmas, size=args.size,
                                           baselines=[] if args.no_bm3d else [whole_photos.BM3D],
                                           missing="skip", progress=not args.quiet)
-    settings = {"photos": args.photos, "noises": args.noises, "arch": args.arch, "epochs": epochs,
+    settings = {"photos": args.photos, "noises": args.noises, "arch": args.arch, "epochs": epochs, "sigmas": args.sigmas,
                 "steps_per_epoch": steps_per_epoch, "steps": epochs * steps_per_epoch, "batch_size": args.batch_size,
                 "crop_size": args.crop_size, "lr": args.lr, "seed": args.seed, "val": str(args.val),
                 "scored": "last weights of each run (no selection on clean data)", "quick": args.quick}
     return {"settings": settings, "runs": runs, "crop_sets": crops, "whole_photos": photos}
+
+
+BM3D_ROW = "BM3D (crops: first 100 only)"
+CROP_SET_OF_NOISE = {"gaussian:25": "gaussian25", "mixed": "mixed"}  # the committed crop set each training noise matches
+
+
+def summarise_training(result: dict) -> list[dict]:
+    """One row per training noise and denoiser of ``training.json``: ``noise``, ``denoiser``, ``crops`` (mean PSNR
+    on the crop set of that noise, ``None`` if none matches or it was not scored), ``photos`` ({sigma: whole-photo
+    mean PSNR}); Noise2Clean, Noise2Noise, single image, then BM3D and the noisy input (the same for every noise)."""
+    crops = {(row["denoiser"], row["val_set"]): row["psnr"] for row in result["crop_sets"]}
+    photos: dict[str, dict[float, float]] = {}
+    for mean in result["whole_photos"]["means"]:
+        photos.setdefault(mean["denoiser"], {})[mean["sigma"]] = mean["psnr"]
+    rows = []
+    for noise in result["settings"]["noises"]:
+        crop_set = CROP_SET_OF_NOISE.get(noise)
+        for run in (run for run in result["runs"] if run["noise"] == noise):
+            rows.append({"noise": noise, "denoiser": run["method"], "crops": crops.get((run["label"], crop_set)),
+                         "photos": photos.get(run["label"], {})})
+        bm3d = next((psnr for (name, val_set), psnr in crops.items() if name.startswith("BM3D") and val_set == crop_set), None)
+        rows.append({"noise": noise, "denoiser": BM3D_ROW, "crops": bm3d,
+                     "photos": next((values for name, values in photos.items() if name.startswith("BM3D")), {})})
+        rows.append({"noise": noise, "denoiser": "noisy input", "crops": crops.get(("noisy input", crop_set)),
+                     "photos": photos.get(whole_photos.NOISY_INPUT, {})})
+    return rows
+
+
+def training_table(result: dict) -> str:
+    """Markdown of :func:`summarise_training` (PSNR, dB)."""
+    sigmas = list(result["settings"].get("sigmas") or sorted({s for row in summarise_training(result) for s in row["photos"]}))
+    header = "| trained on | denoiser | crops of that noise | " + " | ".join(f"whole photos σ = {s:g}" for s in sigmas) + " |"
+    lines = [header, "|---" * (3 + len(sigmas)) + "|"]
+
+    def cell(value: float | None) -> str:
+        return "–" if value is None else f"{value:.2f}"
+
+    for row in summarise_training(result):
+        lines.append(f"| {row['noise']} | {row['denoiser']} | {cell(row['crops'])} | "
+                     + " | ".join(cell(row["photos"].get(s)) for s in sigmas) + " |")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------- (b) adapt
@@ -175,11 +223,16 @@ def run_adapt(args: argparse.Namespace) -> dict:
                                 desc=None if args.quiet else f"adapt {photo.id} {condition}")
                 started = time.perf_counter()
                 result = whole_photos.quantize(denoise_tiled(adapted, noisy))
+                denoise_seconds = time.perf_counter() - started
+                copy_psnr = (psnr(result, photo.clean) if adapted.kept else
+                             psnr(whole_photos.quantize(denoise_tiled(predictor(adapted.copy), noisy)), photo.clean))
                 rows.append({**base, "steps": steps, "adapt_seconds": adapted.seconds, "crop": adapted.crop,
-                             "adapted_psnr": psnr(result, photo.clean), "denoise_seconds": time.perf_counter() - started,
-                             "final_loss": adapted.losses[-1]})
+                             "adapted_psnr": psnr(result, photo.clean), "copy_psnr": copy_psnr, "kept": adapted.kept,
+                             "score_before": adapted.score_before, "score_after": adapted.score_after,
+                             "denoise_seconds": denoise_seconds, "final_loss": adapted.losses[-1]})
                 print(f"{photo.id} {condition}: noisy {base['noisy_psnr']:.2f}, shipped {base['shipped_psnr']:.2f}, "
-                      f"adapted ({steps} steps, {adapted.seconds:.1f} s) {rows[-1]['adapted_psnr']:.2f} dB", flush=True)
+                      f"adapted ({steps} steps, {adapted.seconds:.1f} s) {copy_psnr:.2f} dB, "
+                      f"{'kept' if adapted.kept else 'not kept'} -> {rows[-1]['adapted_psnr']:.2f} dB", flush=True)
     means = []
     for condition in args.conditions:
         for steps in args.adapt_steps:
@@ -187,19 +240,35 @@ def run_adapt(args: argparse.Namespace) -> dict:
             if group:
                 means.append({"condition": condition, "steps": steps, "photos": len(group), **{
                     key: sum(row[key] for row in group) / len(group)
-                    for key in ("noisy_psnr", "shipped_psnr", "adapted_psnr", "adapt_seconds")}})
+                    for key in ("noisy_psnr", "shipped_psnr", "copy_psnr", "adapted_psnr", "adapt_seconds")},
+                    "kept": sum(row["kept"] for row in group)})
+    timing = None
+    if args.timing_size:  # the 60 s target is for a 1-megapixel photo: time the default set-up on one
+        photo = whole_photos.prepare_photo(args.val_photo_files[0], args.timing_size)
+        noisy = noisy_photo(photo.clean, photo.id, "gaussian25", args.seed)
+        adapted = adapt(predict, noisy, args.adapt_steps[0], lr=args.adapt_lr, seed=args.seed, desc=None)
+        timing = {"photo": photo.id, "height": int(noisy.shape[2]), "width": int(noisy.shape[3]),
+                  "megapixels": noisy.shape[2] * noisy.shape[3] / 1e6, "steps": adapted.steps,
+                  "seconds": adapted.seconds, "target_seconds": 60.0, "met": adapted.seconds < 60.0,
+                  "threads": torch.get_num_threads()}
+        print(f"timing: {timing['megapixels']:.2f} MP adapted in {adapted.seconds:.1f} s ({adapted.steps} steps)", flush=True)
     settings = {"model": str(args.checkpoint) if args.checkpoint else "Miniproject_1 shipped (bestmodel.pth)",
                 "conditions": args.conditions, "adapt_steps": args.adapt_steps, "adapt_lr": args.adapt_lr,
                 "batch_size": ADAPT_BATCH, "crop": ADAPT_CROP, "size": args.size, "seed": args.seed, "quick": args.quick,
-                "psnr": "whole image on [0, 1]; outputs rounded and clipped to uint8 first (what n2n denoise writes)"}
-    return {"settings": settings, "rows": rows, "means": means}
+                "psnr": "whole image on [0, 1]; outputs rounded and clipped to uint8 first (what n2n denoise writes)",
+                "adapted_psnr": "n2n denoise --adapt: the adapted copy where the self-check kept it, else the shipped network",
+                "copy_psnr": "the adapted copy on every photo (no check)"}
+    return {"settings": settings, "rows": rows, "means": means, "timing_1mp": timing}
 
 
 def adapt_table(result: dict) -> str:
-    lines = ["| noise | steps | noisy (dB) | shipped (dB) | adapted (dB) | s adapting |", "|---|---|---|---|---|---|"]
+    lines = ["| noise | steps | noisy (dB) | shipped (dB) | adapted copy (dB) | --adapt, checked (dB) | copy kept | s adapting |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in result["means"]:
+        gain = row["adapted_psnr"] - row["shipped_psnr"]
         lines.append(f"| {row['condition']} | {row['steps']} | {row['noisy_psnr']:.2f} | {row['shipped_psnr']:.2f} | "
-                     f"{row['adapted_psnr']:.2f} | {row['adapt_seconds']:.1f} |")
+                     f"{row['copy_psnr']:.2f} | {row['adapted_psnr']:.2f} ({gain:+.2f}) | {row['kept']}/{row['photos']} | "
+                     f"{row['adapt_seconds']:.1f} |")
     return "\n".join(lines)
 
 
@@ -233,13 +302,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--adapt-steps", type=int, nargs="+", default=None, help=f"default {DEFAULT_STEPS}")
     parser.add_argument("--adapt-lr", type=float, default=ADAPT_LR)
     parser.add_argument("--checkpoint", type=Path, help="model to adapt instead of the shipped Miniproject_1 one")
+    parser.add_argument("--timing-size", type=int, default=None,
+                        help="also time --adapt on the first photo at this short side (default 832: about 1 megapixel; 0: skip)")
     parser.add_argument("--out-dir", type=Path, default=None, help="default results/single_image (--quick: cache/single_image/quick)")
     parser.add_argument("--work", type=Path, default=None, help="checkpoints (default cache/single_image[/quick])")
     parser.add_argument("--force", action="store_true", help="retrain even where a checkpoint exists")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--readme-only", action="store_true", help="only refresh the README tables from --out-dir's JSON")
     args = parser.parse_args(argv)
     defaults = {"steps": 5000, "epochs": 5, "arch": "{width}x{depth}".format(**DEFAULT_ARCH), "batch_size": 8, "crop_size": 96,
-                "size": whole_photos.DEFAULT_SIZE, "adapt_steps": [DEFAULT_STEPS], "bm3d_crops": 100, "crop_limit": None,
+                "size": whole_photos.DEFAULT_SIZE, "adapt_steps": [DEFAULT_STEPS], "timing_size": 832, "bm3d_crops": 100, "crop_limit": None,
                 "sigmas": list(whole_photos.DEFAULT_SIGMAS)}
     for key, value in (QUICK if args.quick else defaults).items():
         if getattr(args, key) is None:
@@ -254,8 +326,46 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def training_block(result: dict) -> str:
+    """The README block ``single_image:training``: :func:`training_table` and its set-up."""
+    settings = result["settings"]
+    return (f"{training_table(result)}\n\nPSNR (dB). U-Net {settings['arch']}, {settings['steps']} Adam steps (peak rate "
+            f"{settings['lr']:g}) of {settings['batch_size']} crops of {settings['crop_size']} px from the 51 training photos "
+            "(2x crops: twice that side), seed "
+            f"{settings['seed']}, last weights. Crops: the committed 32x32 set of the training noise; BM3D on its first 100 "
+            "crops only (true sigma on `gaussian25`, estimated on `mixed`). Whole photos: the 6 validation photos, short "
+            f"side 512 px, BM3D given sigma. Measured {result['date'][:10]} by "
+            "`python -m n2n.experiments.single_image --part training --steps 1000 --epochs 4 --crop-size 64` "
+            "(`results/single_image/training.json`).")
+
+
+def adapt_block(result: dict) -> str:
+    """The README block ``single_image:adapt``: :func:`adapt_table`, the 1-megapixel timing and its set-up."""
+    settings, timing = result["settings"], result.get("timing_1mp")
+    text = (f"{adapt_table(result)}\n\nMean whole-image PSNR (dB) over the 6 validation photos (short side {settings['size']} px); "
+            f"Adam at {settings['adapt_lr']:g}, batches of {settings['batch_size']} crops of {settings['crop']} px. \"Copy kept\": "
+            "photos on which the self-check used the adapted copy. Seconds: adapting and the check, 2 threads.")
+    if timing:
+        text += (f" A {timing['width']}x{timing['height']} photo ({timing['megapixels']:.2f} MP) adapted in "
+                 f"{timing['seconds']:.1f} s ({timing['steps']} steps; target < 60 s: {'met' if timing['met'] else 'not met'}).")
+    return text + f" Measured {result['date'][:10]} (`results/single_image/adapt.json`)."
+
+
+def update_readme(out_dir: Path) -> None:
+    """Refresh both README blocks from the JSON files in ``out_dir`` (those that exist)."""
+    from n2n.report.readme_blocks import replace_block
+
+    for name, block in (("training", training_block), ("adapt", adapt_block)):
+        path = out_dir / f"{name}.json"
+        if path.is_file():
+            replace_block(f"single_image:{name}", block(json.loads(path.read_text())))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.readme_only:
+        update_readme(args.out_dir)
+        return 0
     from n2n import progress
 
     progress.set_quiet(args.quiet)
@@ -265,11 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.part in ("training", "all"):
         result = run_training(args)
         write_json(result, args.out_dir / "training.json")
-        print(whole_photos.format_table(result["whole_photos"]))
+        print(training_table(result))
     if args.part in ("adapt", "all"):
         result = run_adapt(args)
         write_json(result, args.out_dir / "adapt.json")
         print(adapt_table(result))
+    if args.out_dir == RESULTS:
+        update_readme(args.out_dir)
     return 0
 
 

@@ -14,13 +14,19 @@ fine-tuning a pretrained U-Net towards a weaker noise than the one it must remov
 adaptation. Neighbor2Neighbor's sub-images take single pixels, so they carry exactly the photo's
 per-pixel noise, and it is the loss ``n2n train --single`` uses: one code path.
 
-Set-up (untuned; ``python -m n2n.experiments.single_image --part adapt`` measures it):
-Adam at :data:`ADAPT_LR` (= Miniproject_1's ``PRETRAINED_LR``, the rate measured not to undo the
-shipped weights when training continues) with Miniproject_1's warm-up + cosine schedule, batches of
+Set-up: Adam at :data:`ADAPT_LR` with Miniproject_1's warm-up + cosine schedule, batches of
 :data:`ADAPT_BATCH` crops of :data:`ADAPT_CROP` px drawn from the photo at native resolution, gamma =
 2 from the first step (the network's full-size output is meaningful from the start, so the paper's
 ramp from 0 is not needed). :data:`DEFAULT_STEPS` steps: the cost of a step does not depend on the
-photo's size; see its comment for the timing behind it.
+photo's size; see its comment for the timing behind it. Rate and steps were tuned on three *training*
+photos (never the validation photos the results are reported on).
+
+**The check.** The sub-images are half-resolution views of the photo, so the copy learns to denoise a
+slightly different image than the one it then denoises; on some photos (fine, regular texture) that
+makes it worse than the network it started from, also when the noise is one the network knows. So
+after fine-tuning both networks are scored on the photo itself with a clean-image-free Noise2Self
+score (:func:`n2n.inference.self_check.masked_score`), and the adapted copy is used only if it scores
+lower (``check=False`` skips this and always uses the copy).
 """
 
 from __future__ import annotations
@@ -32,37 +38,52 @@ from typing import Callable
 import torch
 from torch import nn
 
-from Miniproject_1.model import PRETRAINED_LR
 from Miniproject_1.others.inference import denoise
+from n2n.inference.self_check import masked_score
 from n2n.training.neighbor2neighbor import GAMMA
 from n2n.training.single import check_steps, largest_crop, train_single
 
-ADAPT_LR = PRETRAINED_LR
+ADAPT_LR = 5e-4  # 2.5x Miniproject_1's PRETRAINED_LR: at 2e-4, 150 steps gained under 0.3 dB on unseen noise
 ADAPT_BATCH = 4
 ADAPT_CROP = 128  # 64 px sub-images: the depth-3 U-Net sees 8x8 at its bottom level
-# Chosen so that adapting takes under 60 s on the 2-core development CPU at 2 threads, whatever the
-# photo's size (a step is ADAPT_BATCH crops; the photo only supplies them). An estimate, not a clean
-# measurement: the only timing possible was at 1 thread while two training jobs shared the 2 cores:
-# three runs of 20 steps of the shipped 32x3 U-Net (batch 4, 128 px crops drawn from 0.8-1 megapixel
-# images) took 0.23-0.36 s per step wall-clock and 0.22-0.23 s of CPU time. 150 steps then take 35-54 s even
-# at that pace; on an idle machine at 2 threads a step should cost at most its 0.23 s of CPU time
-# (35 s for 150 steps), likely less. Adapting does not include denoising the photo afterwards.
-DEFAULT_STEPS = 150
+# Chosen so that adapting a 1-megapixel photo takes under 60 s on the 2-core development CPU at 2
+# threads: a step (ADAPT_BATCH crops) costs the same whatever the photo's size, about 0.15 s of the
+# shipped 32x3 U-Net on an idle machine (400 steps took 53-71 s on 0.4-megapixel photos in the tuning
+# run), and the check adds 8 tiled passes over the photo. results/single_image/adapt.json has the
+# measured seconds of every run.
+DEFAULT_STEPS = 300
 
 
 class AdaptedDenoiser:
-    """``noisy (N, 3, H, W)`` uint8/float in [0, 255] -> float32 ``(N, 3, H, W)`` in [0, 255], with the adapted copy.
+    """``noisy (N, 3, H, W)`` uint8/float in [0, 255] -> float32 ``(N, 3, H, W)`` in [0, 255], with the chosen network.
 
-    Attributes: ``network`` (the fine-tuned copy), ``losses`` (one per step), ``steps``, ``seconds``
-    (time spent adapting), ``crop``.
+    Attributes: ``network`` (the fine-tuned copy if ``kept``, else the network it started from),
+    ``copy`` (the fine-tuned copy, used or not), ``kept`` (whether it is used), ``score_before`` /
+    ``score_after`` (the self-check scores, 0-255 scale, ``None`` without the check), ``losses`` (one per
+    step), ``steps``, ``seconds`` (time spent adapting, the check included), ``crop``.
     """
 
-    def __init__(self, network: nn.Module, device: torch.device, losses: list[float], seconds: float, crop: int) -> None:
-        self.network, self.device, self.losses, self.seconds, self.crop = network, device, losses, seconds, crop
+    def __init__(self, copy: nn.Module, device: torch.device, losses: list[float], seconds: float, crop: int,
+                 original: nn.Module | None = None, score_before: float | None = None,
+                 score_after: float | None = None) -> None:
+        """``original``: the network ``copy`` started from, used instead when the check says so (``None``: no check)."""
+        self.copy, self.device, self.losses, self.seconds, self.crop = copy, device, losses, seconds, crop
+        self.kept = original is None or score_after < score_before
+        self.network = copy if self.kept else original
+        self.score_before, self.score_after = score_before, score_after
         self.steps = len(losses)
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         return denoise(self.network, images, self.device, self.network.multiple)
+
+    def summary(self) -> str:
+        """One line for the user: steps, seconds, and which network denoises."""
+        text = f"adapted in {self.steps} steps, {self.seconds:.1f} s"
+        if self.score_before is None:
+            return text
+        verdict = ("using the adapted copy" if self.kept else
+                   "the adapted copy did not score better, so the original network denoises")
+        return f"{text}; self-check {self.score_before:.2f} -> {self.score_after:.2f}: {verdict}"
 
 
 def resolve_network(predict_or_network: nn.Module | Callable) -> nn.Module:
@@ -90,6 +111,7 @@ def adapt(
     gamma: float = GAMMA,
     seed: int = 0,
     device: torch.device | str | None = None,
+    check: bool = True,
     desc: str | None = "adapt",
 ) -> AdaptedDenoiser:
     """Fine-tune a copy of the network on the noisy ``image`` and return it as a denoiser.
@@ -101,6 +123,8 @@ def adapt(
         lr, batch_size, crop, gamma, seed: see the module docstring; ``crop`` is lowered to the largest
             multiple of ``2 * 2 ** depth`` that fits a small image.
         device: where to fine-tune (default: the network's device).
+        check: score both networks on ``image`` (:func:`n2n.inference.self_check.masked_score`) and keep the
+            adapted copy only if it scores lower; ``False``: always the copy.
         desc: label of the progress bar (``None``: no bar).
 
     Returns an :class:`AdaptedDenoiser`; ``ValueError`` for an image too small for the network or bad ``steps``.
@@ -123,4 +147,9 @@ def adapt(
     losses = train_single(copy_, [flat.cpu()], steps, lr=lr, batch_size=batch_size, crop=crop, gamma=gamma, ramp=False,
                           seed=seed, device=device, desc=desc)
     copy_.eval()
-    return AdaptedDenoiser(copy_, device, losses, time.perf_counter() - started, crop)
+    if not check:
+        return AdaptedDenoiser(copy_, device, losses, time.perf_counter() - started, crop)
+    before = masked_score(lambda batch: denoise(network, batch, device, network.multiple), flat[None])
+    after = masked_score(lambda batch: denoise(copy_, batch, device, copy_.multiple), flat[None])
+    return AdaptedDenoiser(copy_, device, losses, time.perf_counter() - started, crop,
+                           original=network, score_before=before, score_after=after)

@@ -85,6 +85,30 @@ def whole_photos(reader: ResultsReader) -> dict | None:
             "size": found["settings"]["size"], "date": found.get("date", "")[:10], "figure": figure}
 
 
+def single_image(reader: ResultsReader) -> dict | None:
+    """Issue #11: training without pairs (``results/single_image/training.json``) and ``--adapt`` (``adapt.json``)."""
+    from n2n.experiments.single_image import summarise_training
+
+    training = reader.json("single_image/training.json", optional=True)
+    adapt = reader.json("single_image/adapt.json", optional=True)
+    if training is None and adapt is None:
+        return None
+    result: dict = {"training": None, "adapt": None}
+    if training is not None:
+        sigmas = training["settings"].get("sigmas") or [25.0]
+        columns = ["crops"] + [f"σ = {sigma:g}" for sigma in sigmas]
+        rows = [[f"{row['denoiser']} ({row['noise']})",
+                 {"crops": "–" if row["crops"] is None else f"{row['crops']:.2f}",
+                  **{f"σ = {sigma:g}": f"{row['photos'][sigma]:.2f}" for sigma in sigmas if sigma in row["photos"]}}]
+                for row in summarise_training(training)]
+        settings = training["settings"]
+        result["training"] = {"columns": columns, "rows": rows, "steps": settings["steps"], "arch": settings["arch"],
+                              "batch_size": settings["batch_size"], "crop_size": settings["crop_size"]}
+    if adapt is not None:
+        result["adapt"] = {"means": adapt["means"], "lr": adapt["settings"]["adapt_lr"]}
+    return result
+
+
 def timing(reader: ResultsReader) -> dict | None:
     found = reader.json("miniproject_1/timing.json")
     if not found:
@@ -120,6 +144,7 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "ablation": ablation(reader, arch_setup["arch"]),
         "timing": timing(reader),
         "whole_photos": whole_photos(reader),
+        "single_image": single_image(reader),
     }
     data["inputs"] = reader.inputs()
     return data

@@ -14,7 +14,7 @@ network it started from (:func:`n2n.inference.adapt.adapt`).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F

@@ -102,8 +102,16 @@ def single_image(reader: ResultsReader) -> dict | None:
                   **{f"σ = {sigma:g}": f"{row['photos'][sigma]:.2f}" for sigma in sigmas if sigma in row["photos"]}}]
                 for row in summarise_training(training)]
         settings = training["settings"]
+        summary = summarise_training(training)
+        gaps = []  # single image (same crops) minus Noise2Noise, per training noise
+        for noise in settings["noises"]:
+            by_name = {row["denoiser"]: row for row in summary if row["noise"] == noise}
+            single, pairs = by_name.get("Neighbor2Neighbor (single image)"), by_name.get("Noise2Noise")
+            if single and pairs and single["crops"] is not None and pairs["crops"] is not None and 25.0 in single["photos"]:
+                gaps.append({"noise": noise, "crops": single["crops"] - pairs["crops"],
+                             "photos_25": single["photos"][25.0] - pairs["photos"][25.0]})
         result["training"] = {"columns": columns, "rows": rows, "steps": settings["steps"], "arch": settings["arch"],
-                              "batch_size": settings["batch_size"], "crop_size": settings["crop_size"]}
+                              "batch_size": settings["batch_size"], "crop_size": settings["crop_size"], "gaps": gaps}
     if adapt is not None:
         result["adapt"] = {"means": adapt["means"], "lr": adapt["settings"]["adapt_lr"]}
     return result

@@ -1,7 +1,8 @@
 """``n2n denoise IN [IN ...] -o OUT``: denoise PNG/JPEG photos of any size with a shipped model.
 
 With ``--adapt``, a copy of the model is first fine-tuned on each photo itself (Neighbor2Neighbor,
-``--adapt-steps`` optimiser steps, :mod:`n2n.inference.adapt`); the model file is never changed.
+``--adapt-steps`` optimiser steps, :mod:`n2n.inference.adapt`) and used only where a clean-image-free
+self-check scores it better than the model (:mod:`n2n.inference.self_check`); the model file is never changed.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--force", action="store_true", help="replace earlier outputs (never an input file)")
     parser.add_argument("--adapt", action="store_true",
                         help="first fine-tune a copy of the model on each photo itself (self-supervised, Neighbor2Neighbor): "
-                             "for noise the model was not trained on; the model file is never changed")
+                             "for noise the model was not trained on; the copy is used only if a self-check (no clean image "
+                             "needed) scores it better; the model file is never changed")
     parser.add_argument("--adapt-steps", type=int, default=None, metavar="N",
                         help=f"optimiser steps of --adapt (default {DEFAULT_STEPS}: under a minute on a 2-core CPU)")
     parser.set_defaults(func=run)

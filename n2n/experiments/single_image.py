@@ -330,12 +330,13 @@ def training_block(result: dict) -> str:
     """The README block ``single_image:training``: :func:`training_table` and its set-up."""
     settings = result["settings"]
     return (f"{training_table(result)}\n\nPSNR (dB). U-Net {settings['arch']}, {settings['steps']} Adam steps (peak rate "
-            f"{settings['lr']:g}) of {settings['batch_size']} crops of {settings['crop_size']} px from the 51 training photos "
+            f"{settings['lr']:g}) of {settings['batch_size']} crops of {settings['crop_size']} px from the training photos "
             "(2x crops: twice that side), seed "
             f"{settings['seed']}, last weights. Crops: the committed 32x32 set of the training noise; BM3D on its first 100 "
             "crops only (true sigma on `gaussian25`, estimated on `mixed`). Whole photos: the 6 validation photos, short "
             f"side 512 px, BM3D given sigma. Measured {result['date'][:10]} by "
-            "`python -m n2n.experiments.single_image --part training --steps 1000 --epochs 4 --crop-size 64` "
+            f"`python -m n2n.experiments.single_image --part training --steps {settings['steps']} --epochs {settings['epochs']} "
+            f"--crop-size {settings['crop_size']}` "
             "(`results/single_image/training.json`).")
 
 

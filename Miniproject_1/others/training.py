@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -138,16 +138,43 @@ def train_step(
     inputs: torch.Tensor,
     targets: torch.Tensor,
     device: torch.device,
+    weights: torch.Tensor | None = None,
 ) -> float:
     """One optimiser step on float ``(N, C, H, W)`` batches in [0, 1] on ``device``; returns the loss.
 
     Channels-last; the forward pass under bfloat16 autocast where :func:`use_bfloat16` says so, the
-    loss (mean squared error) always in float32.
+    loss (mean squared error) always in float32. ``weights`` ``(N,)``, if given, weight each
+    sample's mean squared error (see :func:`noise_normalised_weights`).
     """
     x, y = inputs.contiguous(memory_format=torch.channels_last), targets.contiguous(memory_format=torch.channels_last)
     with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bfloat16(device)):
         output = network(x)
-    return apply_loss(optimizer, scheduler, F.mse_loss(output.float(), y))
+    if weights is None:
+        return apply_loss(optimizer, scheduler, F.mse_loss(output.float(), y))
+    per_sample = (output.float() - y).square().flatten(1).mean(dim=1)
+    return apply_loss(optimizer, scheduler, (weights.to(per_sample) * per_sample).mean())
+
+
+# Noise floor (on [0, 1]) of :func:`noise_normalised_weights`: crops with less noise than this weigh
+# as if they had this much, so that near-clean crops do not dominate.
+NOISE_FLOOR = 5.0 / 255.0
+
+
+def noise_normalised_weights(inputs: torch.Tensor, targets: torch.Tensor, floor: float = NOISE_FLOOR,
+                             noisy_targets: bool = True) -> torch.Tensor:
+    """Per-sample loss weights ``(N,)`` proportional to ``1 / (noise variance + floor**2)``, mean 1.
+
+    ``inputs``/``targets``: ``(N, C, H, W)`` on [0, 1], two independently noisy copies. Half the mean
+    squared difference of the two copies estimates one copy's noise variance, without a clean image
+    (``noisy_targets=False``: the targets are clean, and the whole difference is the noise).
+    With plain MSE a blind network's loss (and its gradient noise, as the Noise2Noise target is
+    noisy too) is dominated by the noisiest crops; these weights give every noise level a similar
+    say. Each weight depends on one target pixel only through a mean over the whole crop, so the
+    estimator stays (to that order) the Noise2Noise one.
+    """
+    variance = (inputs.float() - targets.float()).square().flatten(1).mean(dim=1) / (2 if noisy_targets else 1)
+    weights = 1.0 / (variance + floor**2)
+    return weights / weights.mean()
 
 
 def apply_loss(

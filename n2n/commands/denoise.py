@@ -16,6 +16,7 @@ from n2n.data.images import read_image, write_image
 from n2n.fileio import check_writable
 from n2n.inference import denoisers
 from n2n.inference.adapt import DEFAULT_STEPS
+from n2n.inference.ensemble import self_ensemble
 from n2n.inference.tiling import denoise_tiled
 from n2n.progress import bar
 
@@ -41,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "needed) scores it better; the model file is never changed")
     parser.add_argument("--adapt-steps", type=int, default=None, metavar="N",
                         help=f"optimiser steps of --adapt (default {DEFAULT_STEPS}: under a minute on a 2-core CPU)")
+    parser.add_argument("--ensemble", action="store_true",
+                        help="average the model over the 8 flips and quarter turns of each tile: a little better "
+                             "(see the README), 8 times slower")
     parser.set_defaults(func=run)
 
 
@@ -107,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         if steps is not None:
             used = adapt(predict, noisy, steps, desc=f"adapt {source.name}")
             print(f"{source}: {used.summary()}")
+        if getattr(args, "ensemble", False):
+            used = self_ensemble(used)
         denoised = denoise_tiled(used, noisy, tile=args.tile, overlap=args.overlap, desc=source.name)
         result = denoised.round_().clamp_(0, 255).to(torch.uint8)
         del denoised

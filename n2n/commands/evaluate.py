@@ -17,6 +17,7 @@ from n2n.fileio import atomic_write_text, check_writable
 from n2n.inference import denoisers
 
 VALIDATION_PHOTOS = Path("<validation photos>")  # --photos without DIR: the 6 validation photographs
+ENSEMBLE_SUFFIX = "(x8 ensemble)"  # the name of a denoiser's --ensemble row: "NAME (x8 ensemble)"
 PHOTO_OPTIONS = ("sigmas", "photo_size", "noise_seed", "no_baselines", "nl_means")  # only with --photos
 
 
@@ -31,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int, help="only the first LIMIT images of each set")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument("--force", action="store_true", help="overwrite an existing --json file")
+    parser.add_argument("--ensemble", action="store_true",
+                        help="also score each network averaged over the 8 flips and quarter turns (`n2n denoise --ensemble`)")
     photos = parser.add_argument_group("whole photos", "score whole photographs instead of the 32x32 validation crops")
     photos.add_argument("--photos", nargs="?", const=VALIDATION_PHOTOS, type=Path, metavar="DIR",
                         help="evaluate on whole photos: the PNG/JPEG images in DIR, or without DIR the 6 validation "
@@ -78,6 +81,10 @@ def chosen_denoisers(args: argparse.Namespace) -> dict:
             print(f"skipping {name}: {error}", file=sys.stderr)
     for path in args.checkpoint:
         chosen[str(path)] = denoisers.from_checkpoint(path)
+    if getattr(args, "ensemble", False):
+        from n2n.inference.ensemble import self_ensemble
+
+        chosen.update({f"{name} {ENSEMBLE_SUFFIX}": self_ensemble(predict) for name, predict in list(chosen.items())})
     return chosen
 
 

@@ -49,9 +49,14 @@ def load_scaled(photo: Photo, short_sides: Sequence[int] = SHORT_SIDES) -> list[
     return scaled
 
 
+def luminance(crops: torch.Tensor) -> torch.Tensor:
+    """``(N, 3, H, W)`` RGB (any dtype, [0, 255]) -> float32 ``(N, H, W)`` luma, ITU-R BT.601 weights."""
+    return (crops.float() * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(dim=1)
+
+
 def flatness(crops: torch.Tensor) -> torch.Tensor:
     """Mean absolute neighbour difference of the luminance of ``crops (N, 3, H, W)``; returns ``(N,)``."""
-    luma = (crops.float() * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(dim=1)
+    luma = luminance(crops)
     dx = (luma[:, :, 1:] - luma[:, :, :-1]).abs().flatten(1).mean(dim=1)
     dy = (luma[:, 1:, :] - luma[:, :-1, :]).abs().flatten(1).mean(dim=1)
     return (dx + dy) / 2

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import torch
 from PIL import Image
 
-from n2n.data.crops import load_scaled
+from n2n.data.crops import load_scaled, luminance
 from n2n.data.noise import NoiseModel
 from n2n.data.photos import Photo, default_photos, folder_photos
 from n2n.progress import bar
@@ -63,6 +63,11 @@ def _working_scales(photo: Photo, short_sides: Sequence[int]) -> list[torch.Tens
     return load_scaled(photo, [side for side in short_sides if side <= native] or [native])
 
 
+def to_gray(crops: torch.Tensor) -> torch.Tensor:
+    """``uint8 (N, 3, H, W)`` -> the same shape, each channel the rounded luma (ITU-R BT.601 weights)."""
+    return luminance(crops).unsqueeze(1).round().clamp(0, 255).to(torch.uint8).expand(-1, 3, -1, -1).contiguous()
+
+
 class PatchStream:
     """Endless Noise2Noise (or Noise2Clean) batches from whole photographs.
 
@@ -71,28 +76,34 @@ class PatchStream:
         noise: the noise model of both copies.
         crop: side of the square crops, pixels.
         target: ``"noisy"`` (Noise2Noise) or ``"clean"`` (Noise2Clean control).
+        gray_fraction: share of crops turned grey (luma in all three channels) before the noise: a
+            blind network trained on colour photos alone leaves colour noise on grey photos.
     """
 
-    def __init__(self, images: Sequence[torch.Tensor], noise: NoiseModel, crop: int = 96, target: str = "noisy") -> None:
+    def __init__(self, images: Sequence[torch.Tensor], noise: NoiseModel, crop: int = 96, target: str = "noisy",
+                 gray_fraction: float = 0.0) -> None:
         if crop < 8:
             raise ValueError(f"crop size must be at least 8 px, got {crop}")
         if target not in TARGETS:
             raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+        if not 0.0 <= gray_fraction <= 1.0:
+            raise ValueError(f"gray fraction must be in [0, 1], got {gray_fraction}")
         usable = [image for image in images if min(image.shape[1:]) >= crop]
         if not usable:
             raise ValueError(f"no training photo is at least {crop} px on its short side; use a smaller --crop-size")
         self.images, self.noise, self.crop, self.target = usable, noise, crop, target
+        self.gray_fraction = float(gray_fraction)
         # Positions are uniform over all pixels: a (photo, scale) is drawn with weight = its number of crop positions.
         self.weights = torch.tensor([float((im.shape[1] - crop + 1) * (im.shape[2] - crop + 1)) for im in usable], dtype=torch.float64)
 
     @classmethod
     def from_photos(cls, photos: Sequence[Photo], noise: NoiseModel, crop: int = 96, target: str = "noisy",
-                    short_sides: Sequence[int] = PATCH_SHORT_SIDES) -> "PatchStream":
+                    short_sides: Sequence[int] = PATCH_SHORT_SIDES, gray_fraction: float = 0.0) -> PatchStream:
         """Load ``photos`` at each of ``short_sides`` (never upscaled) and stream crops from them."""
         if not photos:
             raise ValueError("no training photos given")
         images = [image for photo in bar(photos, desc="loading photos", unit="photo") for image in _working_scales(photo, short_sides)]
-        return cls(images, noise, crop, target)
+        return cls(images, noise, crop, target, gray_fraction)
 
     @property
     def pixels(self) -> int:
@@ -107,7 +118,11 @@ class PatchStream:
             top = int(torch.randint(0, image.shape[1] - self.crop + 1, (1,), generator=generator))
             left = int(torch.randint(0, image.shape[2] - self.crop + 1, (1,), generator=generator))
             crops[i] = image[:, top : top + self.crop, left : left + self.crop]
-        return random_symmetries(crops, generator)
+        crops = random_symmetries(crops, generator)
+        if self.gray_fraction > 0:  # drawn only then, so that streams without grey crops stay as they were
+            gray = torch.rand(batch, generator=generator) < self.gray_fraction
+            crops[gray] = to_gray(crops[gray])
+        return crops
 
     def batch(self, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """``(inputs uint8, targets float32)``, each ``(batch, 3, crop, crop)`` in [0, 255] (targets unclipped)."""

@@ -34,6 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "and keep the best epoch by that score")
     parser.add_argument("--photo-scales", type=int, nargs="+", default=None, metavar="SIDE",
                         help="with --photos: short sides (px) each photo is held at (default 256 384 512 768)")
+    parser.add_argument("--loss", choices=["mse", "noise-normalised"], default=None,
+                        help="with --photos: plain MSE (default), or each crop's MSE divided by its noise variance "
+                             "(estimated from the two noisy copies), so that low noise levels weigh as much as high ones")
+    parser.add_argument("--gray-fraction", type=float, default=None, metavar="F",
+                        help="with --photos: share of crops turned grey before the noise (default 0)")
+    parser.add_argument("--init", type=Path, metavar="WEIGHTS",
+                        help="torch engine: start from these Miniproject_1 weights (fine-tuning; architecture read "
+                             "from them) with a fresh optimiser and schedule; not with --resume")
     parser.add_argument("--val", type=Path, required=True, help="val_data.pkl-style file (noisy, clean)")
     parser.add_argument("--epochs", type=int, default=10, help="total epochs (default 10)")
     parser.add_argument("--out", type=Path, required=True, help="where to save the best weights (.pth)")

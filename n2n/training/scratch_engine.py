@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         default = DEFAULT_CONFIG if arch["kind"] == "course" else UNET_DEFAULT_CONFIG
         config = TrainConfig(batch_size=args.batch_size or default.batch_size, optimizer=default.optimizer,
                              lr=args.lr or default.lr, augment=not args.no_augment, seed=args.seed)
+    if getattr(args, "init", None) is not None:
+        raise ValueError("--init (fine-tuning from Miniproject_1 weights) runs on the torch engine; drop --engine scratch")
     if getattr(args, "photos", None) is not None:
         raise ValueError("--photos (crops streamed from photos) trains with the torch engine; "
                          "for the scratch engine build pairs first with `n2n data build` and pass --data")

@@ -7,13 +7,15 @@ resumed run continues with exactly the batches it would have seen.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
-from Miniproject_1.others.training import to_unit, train_step
+from Miniproject_1.others.training import noise_normalised_weights, to_unit, train_step
 from n2n.data.patches import PatchStream, batch_generator
+
+LOSSES = ("mse", "noise-normalised")
 
 
 def train_stream_epoch(
@@ -29,14 +31,23 @@ def train_stream_epoch(
     rank: int = 0,
     world_size: int = 1,
     on_step: Callable[[float], None] | None = None,
+    loss: str = "mse",
 ) -> float:
-    """``steps`` steps of global batch ``batch_size`` (``batch_size // world_size`` per process); the mean loss."""
+    """``steps`` steps of global batch ``batch_size`` (``batch_size // world_size`` per process); the mean loss.
+
+    ``loss``: ``"mse"``, or ``"noise-normalised"`` (each crop's MSE weighted by
+    :func:`Miniproject_1.others.training.noise_normalised_weights`, estimated from the two noisy copies).
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     network.train()
     local_batch = max(1, batch_size // world_size)
     total = 0.0
     for k in range(steps):
         inputs, targets = stream.batch(local_batch, batch_generator(seed, epoch * steps + k, rank))
-        value = train_step(network, optimizer, scheduler, to_unit(inputs, device), to_unit(targets, device), device)
+        x, y = to_unit(inputs, device), to_unit(targets, device)
+        weights = noise_normalised_weights(x, y, noisy_targets=stream.target == "noisy") if loss == "noise-normalised" else None
+        value = train_step(network, optimizer, scheduler, x, y, device, weights)
         total += value
         if on_step is not None:
             on_step(value)

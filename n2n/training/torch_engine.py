@@ -22,6 +22,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from Miniproject_1.model import DEFAULT_ARCH
+from Miniproject_1.others.checkpoint import load_state_dict
 from Miniproject_1.others.inference import denoise
 from Miniproject_1.others.training import (
     TrainConfig,
@@ -29,7 +30,7 @@ from Miniproject_1.others.training import (
     steps_per_epoch,
     train_epoch,
 )
-from Miniproject_1.others.unet import UNet
+from Miniproject_1.others.unet import UNet, arch_from_state_dict
 from n2n.data.course import load_train_pairs, load_val
 from n2n.data.noise import parse_noise
 from n2n.fileio import atomic_torch_save, atomic_write, check_writable
@@ -97,15 +98,41 @@ def stream_settings_from(args: argparse.Namespace) -> dict:
     scales = sorted(set(args.photo_scales or PATCH_SHORT_SIDES))
     if scales[0] < crop:
         raise ValueError(f"--photo-scales must be at least --crop-size ({crop}), got {scales[0]}")
+    gray = args.gray_fraction or 0.0
+    if not 0.0 <= gray <= 1.0:
+        raise ValueError(f"--gray-fraction must be between 0 and 1, got {gray}")
     return {"photos": str(args.photos), "noise": args.noise, "target": args.target, "crop": crop,
-            "steps_per_epoch": args.steps_per_epoch, "scales": scales}
+            "steps_per_epoch": args.steps_per_epoch, "scales": scales, "loss": args.loss or "mse", "gray_fraction": gray}
+
+
+def check_photo_only_options(args: argparse.Namespace, photo_stream: bool) -> None:
+    """``--loss``/``--gray-fraction`` shape the ``--photos`` stream; elsewhere they would be silently ignored."""
+    given = [flag for flag, value in (("--loss", args.loss), ("--gray-fraction", args.gray_fraction)) if value is not None]
+    if given and not photo_stream:
+        raise ValueError(f"{' and '.join(given)} apply to Noise2Noise training on --photos only; drop them here")
+
+
+def initial_weights(args: argparse.Namespace) -> tuple[dict | None, dict | None]:
+    """``(state_dict, arch)`` of ``--init`` (``(None, None)`` without it); clear errors on conflicts."""
+    if args.init is None:
+        return None, None
+    if args.resume:
+        raise ValueError("--init starts a new run from given weights and --resume continues one: use one of them")
+    state = load_state_dict(args.init)
+    arch = arch_from_state_dict(state)
+    if args.arch is not None:
+        asked = parse_arch(args.arch)
+        if (asked["width"], asked["depth"]) != (arch["width"], arch["depth"]):
+            raise ValueError(f"--arch {args.arch} does not match --init {args.init} "
+                             f"({arch['width']}x{arch['depth']}); drop --arch")
+    return state, arch
 
 
 def whole_photo_psnr(network: UNet, device: torch.device, sigma: float = 25.0) -> float:
     """Mean PSNR on the 6 whole validation photos (short side 512, Gaussian ``sigma``), as ``n2n evaluate --photos``."""
     from n2n.evaluation.whole_photos import evaluate_photos, validation_photos
 
-    predict = lambda images: denoise(network, images, device, network.multiple)  # noqa: E731
+    predict = lambda images: denoise(network, images, device, network.multiple)
     result = evaluate_photos(validation_photos(), {"network": predict}, sigmas=(sigma,), baselines=(), progress=False)
     return next(row["psnr"] for row in result["means"] if row["denoiser"] == "network")
 
@@ -124,7 +151,7 @@ class PairSource:
     def plan(self, total_steps: int) -> None:
         """Nothing depends on the run's length here (single-image sources ramp a regulariser)."""
 
-    def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp: "Distributed", on_step) -> float:
+    def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp: Distributed, on_step) -> float:
         return train_epoch(network, optimizer, scheduler, self.a, self.b, config, epoch, ddp.device,
                            rank=ddp.rank, world_size=ddp.world_size, on_step=on_step)
 
@@ -138,9 +165,12 @@ class StreamSource:
         self.settings = settings
         photos = resolve_training_photos(settings["photos"])
         self.stream = PatchStream.from_photos(photos, parse_noise(settings["noise"]), settings["crop"], settings["target"],
-                                              settings.get("scales", (384, 512, 640, 800)))  # the first runs' scales
+                                              settings.get("scales", (384, 512, 640, 800)),  # the first runs' scales
+                                              settings.get("gray_fraction", 0.0))
+        self.loss = settings.get("loss", "mse")
         print(f"streaming {settings['crop']} px crops from {len(photos)} photos ({len(self.stream.images)} scaled images, "
-              f"{self.stream.pixels / 1e6:.1f} Mpx), noise {settings['noise']}, {settings['target']} targets")
+              f"{self.stream.pixels / 1e6:.1f} Mpx), noise {settings['noise']}, {settings['target']} targets, "
+              f"loss {self.loss}, grey fraction {self.stream.gray_fraction:g}")
 
     def steps(self, world_size: int) -> int:
         return int(self.settings["steps_per_epoch"])
@@ -148,11 +178,11 @@ class StreamSource:
     def plan(self, total_steps: int) -> None:
         """Nothing depends on the run's length here."""
 
-    def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp: "Distributed", on_step) -> float:
+    def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp: Distributed, on_step) -> float:
         from n2n.training.stream import train_stream_epoch
 
         return train_stream_epoch(network, optimizer, scheduler, self.stream, self.steps(ddp.world_size), config.batch_size,
-                                  config.seed, epoch, ddp.device, ddp.rank, ddp.world_size, on_step)
+                                  config.seed, epoch, ddp.device, ddp.rank, ddp.world_size, on_step, self.loss)
 
 
 class Distributed:
@@ -192,6 +222,7 @@ class Distributed:
 
 def run(args: argparse.Namespace) -> int:
     last_path, log_path = companion_paths(args.out)
+    init_state, init_arch = initial_weights(args)
     resume_state = None
     if args.resume:
         if not last_path.is_file():
@@ -206,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
         augment=not args.no_augment,
         seed=args.seed,
     )
-    arch = parse_arch(args.arch)
+    arch = init_arch or parse_arch(args.arch)
     if resume_state is not None:
         config, arch = TrainConfig(**resume_state["config"]), resume_state["arch"]
         args.val_photos = resume_state.get("val_photos", False)  # the best epoch stays chosen by one measure
@@ -217,6 +248,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--target {args.target} applies to --photos (crops with synthesised noise); "
                          "fixed pairs and folders are always trained Noise2Noise")
 
+    check_photo_only_options(args, args.photos is not None and not is_single_run(args))
     if is_single_run(args):  # Neighbor2Neighbor on single noisy images (n2n/training/single_source.py)
         source = SingleSource.for_run(args, resume_state, last_path, arch, config)
     elif resume_state is not None and (resume_state.get("stream") or {}).get("kind") == SINGLE:
@@ -239,6 +271,8 @@ def run(args: argparse.Namespace) -> int:
         source.plan(total_steps)
         scheduler = make_scheduler(optimizer, total_steps, config)
         start_epoch, best, history = 0, float("-inf"), []
+        if init_state is not None:
+            network.load_state_dict(init_state)
         if resume_state is not None:
             network.load_state_dict(resume_state["model"])
             optimizer.load_state_dict(resume_state["optimizer"])

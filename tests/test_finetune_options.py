@@ -1,0 +1,124 @@
+"""Fine-tuning options of ``n2n train --photos``: noise-normalised loss, grey crops, ``--init``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from Miniproject_1.others.training import NOISE_FLOOR, noise_normalised_weights
+from n2n.cli import main
+from n2n.data.images import write_image
+from n2n.data.noise import parse_noise
+from n2n.data.patches import PatchStream, batch_generator, to_gray
+from n2n.training.stream import train_stream_epoch
+from tests.test_data_patches import ramp_images
+
+
+def test_noise_normalised_weights_by_hand() -> None:
+    inputs = torch.zeros(2, 1, 2, 2)
+    # Copy differences 0.2 and 0.0: estimated one-copy variances 0.2**2 / 2 = 0.02 and 0.
+    targets = torch.cat([torch.full((1, 1, 2, 2), 0.2), torch.zeros(1, 1, 2, 2)])
+    raw = torch.tensor([1 / (0.02 + NOISE_FLOOR**2), 1 / NOISE_FLOOR**2])
+    assert torch.allclose(noise_normalised_weights(inputs, targets), raw / raw.mean())
+    # Clean targets: the whole difference is the noise.
+    raw_clean = torch.tensor([1 / (0.04 + NOISE_FLOOR**2), 1 / NOISE_FLOOR**2])
+    assert torch.allclose(noise_normalised_weights(inputs, targets, noisy_targets=False), raw_clean / raw_clean.mean())
+
+
+def test_noisier_crops_weigh_less_and_weights_average_one() -> None:
+    generator = torch.Generator().manual_seed(0)
+    clean = torch.rand(3, 3, 16, 16, generator=generator)
+    sigmas = torch.tensor([5.0, 25.0, 50.0]).view(3, 1, 1, 1) / 255
+    a = clean + sigmas * torch.randn(clean.shape, generator=generator)
+    b = clean + sigmas * torch.randn(clean.shape, generator=generator)
+    weights = noise_normalised_weights(a, b)
+    assert weights[0] > weights[1] > weights[2]
+    assert abs(float(weights.mean()) - 1.0) < 1e-6
+
+
+def test_to_gray_puts_the_luma_in_every_channel() -> None:
+    crops = torch.tensor([255, 0, 0, 0, 255, 0, 0, 0, 255], dtype=torch.uint8).view(3, 3, 1, 1).permute(1, 0, 2, 3)
+    gray = to_gray(crops.contiguous())
+    assert gray.dtype == torch.uint8 and gray.shape == (3, 3, 1, 1)
+    assert gray[:, :, 0, 0].tolist() == [[76, 76, 76], [150, 150, 150], [29, 29, 29]]
+
+
+def test_grey_fraction_greys_crops_and_zero_keeps_the_stream_as_it_was() -> None:
+    colour = [torch.stack([image[0], 255 - image[1], image[2] // 2]) for image in ramp_images()]
+    plain = PatchStream(colour, parse_noise("gaussian:5"), crop=8).clean_batch(6, batch_generator(3, 0))
+    zero = PatchStream(colour, parse_noise("gaussian:5"), crop=8, gray_fraction=0.0).clean_batch(6, batch_generator(3, 0))
+    assert torch.equal(plain, zero)
+    grey = PatchStream(colour, parse_noise("gaussian:5"), crop=8, gray_fraction=1.0).clean_batch(6, batch_generator(3, 0))
+    assert torch.equal(grey[:, 0], grey[:, 1]) and torch.equal(grey[:, 1], grey[:, 2])
+    assert torch.equal(grey, to_gray(plain))  # the same crops, greyed
+    with pytest.raises(ValueError, match="gray fraction"):
+        PatchStream(colour, parse_noise("gaussian:5"), crop=8, gray_fraction=1.5)
+
+
+def test_noise_normalised_epoch_trains_and_bad_loss_is_refused() -> None:
+    from Miniproject_1.others.unet import UNet
+
+    torch.manual_seed(0)
+    network = UNet(width=8, depth=2)
+    optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
+    stream = PatchStream(ramp_images(), parse_noise("gaussian:0-50"), crop=16)
+    before = [p.detach().clone() for p in network.parameters()]
+    loss = train_stream_epoch(network, optimizer, None, stream, 2, 4, 0, 0, torch.device("cpu"), loss="noise-normalised")
+    assert loss > 0 and any(not torch.equal(a, b) for a, b in zip(before, network.parameters()))
+    with pytest.raises(ValueError, match="loss must be one of"):
+        train_stream_epoch(network, optimizer, None, stream, 1, 4, 0, 0, torch.device("cpu"), loss="l1")
+
+
+@pytest.fixture
+def photo_run(tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    from tests.mp1_helpers import smooth_images, write_course_files
+
+    photos = tmp_path / "photos"
+    for i in range(2):
+        write_image(smooth_images(1, size=48, seed=i), photos / f"p{i}.png")
+    _, val = write_course_files(tmp_path, pairs=4, val=4)
+    common = ["train", "--photos", str(photos), "--val", str(val), "--crop-size", "16", "--steps-per-epoch", "2",
+              "--batch-size", "2", "--threads", "1", "--quiet", "--epochs", "1"]
+    return tmp_path, val, common
+
+
+def test_init_starts_from_the_given_weights_and_records_the_stream_options(photo_run) -> None:
+    from Miniproject_1.others.checkpoint import load_network, save_atomically
+    from Miniproject_1.others.unet import UNet
+
+    tmp_path, _, common = photo_run
+    torch.manual_seed(5)
+    start = UNet(width=8, depth=2)
+    torch.nn.init.normal_(start.tail.weight, std=0.01)  # a start that differs from a fresh network
+    save_atomically(start.state_dict(), tmp_path / "start.pth")
+    out = tmp_path / "tuned.pth"
+    assert main([*common, "--init", str(tmp_path / "start.pth"), "--lr", "1e-12", "--loss", "noise-normalised",
+                 "--gray-fraction", "0.25", "--out", str(out)]) == 0
+    tuned = load_network(out)
+    assert tuned.arch() == start.arch()  # read from the weights, no --arch needed
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(tuned.state_dict().values(), start.state_dict().values()))
+    last = torch.load(tmp_path / "tuned.last.pth", weights_only=True)
+    assert last["stream"]["loss"] == "noise-normalised" and last["stream"]["gray_fraction"] == 0.25
+
+
+def test_fine_tuning_options_in_the_wrong_place_are_clear_errors(photo_run, capsys) -> None:
+    from Miniproject_1.others.checkpoint import save_atomically
+    from Miniproject_1.others.unet import UNet
+
+    tmp_path, val, common = photo_run
+    save_atomically(UNet(width=8, depth=2).state_dict(), tmp_path / "start.pth")
+    out = ["--out", str(tmp_path / "m.pth")]
+    cases = [
+        ([*common, "--init", str(tmp_path / "start.pth"), "--resume", *out], "use one of them"),
+        ([*common, "--init", str(tmp_path / "start.pth"), "--arch", "16x2", *out], "does not match"),
+        ([*common, "--init", str(tmp_path / "missing.pth"), *out], "not found"),
+        ([*common, "--gray-fraction", "2", *out], "between 0 and 1"),
+        (["train", "--data", str(val), "--val", str(val), "--loss", "noise-normalised", *out], "--photos only"),
+        (["train", "--engine", "scratch", "--data", str(val), "--val", str(val), "--init", str(tmp_path / "start.pth"), *out],
+         "torch engine"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        assert message in capsys.readouterr().err

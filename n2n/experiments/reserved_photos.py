@@ -13,8 +13,6 @@ to ``results/whole_photos/reserved.json`` and the README block ``whole_photos:re
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import json
 import os
 from pathlib import Path
@@ -22,8 +20,8 @@ from pathlib import Path
 import torch
 
 from n2n.evaluation import whole_photos
+from n2n.experiments.whole_photo_quality import results_parser, save_results
 from n2n.extras import MissingExtra
-from n2n.fileio import atomic_write_text
 from n2n.inference import denoisers
 from n2n.inference.ensemble import self_ensemble
 from n2n.paths import REPO_ROOT
@@ -70,27 +68,17 @@ def readme_table(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--no-readme", action="store_true", help="do not touch README.md")
-    parser.add_argument("--readme-only", action="store_true", help="only refresh the README table from --out")
-    args = parser.parse_args(argv)
+    args = results_parser(__doc__, RESULTS).parse_args(argv)
     if args.readme_only:
         replace_block(BLOCK, readme_table(json.loads(args.out.read_text())))
         return 0
     torch.set_num_threads(args.threads)
+    load_start = list(os.getloadavg())
     shipped = denoisers.get("miniproject1")
     chosen = {"Miniproject_1 shipped": shipped, "Miniproject_1 shipped (x8 ensemble)": self_ensemble(shipped),
               "Miniproject_2 shipped": denoisers.get("miniproject2")}
     results = whole_photos.evaluate_photos(export_photos(), chosen, baselines=[whole_photos.BM3D])
-    results["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    results["machine"] = {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                          "load_average_end": list(os.getloadavg())}
-    atomic_write_text(json.dumps(results, indent=2) + "\n", args.out, overwrite=True)
-    print(whole_photos.format_table(results))
-    if not args.no_readme:
-        replace_block(BLOCK, readme_table(results))
+    save_results(results, args, load_start, BLOCK, readme_table)
     return 0
 
 

@@ -47,15 +47,39 @@ def readme_table(results: dict) -> str:
               f"`python -m n2n.experiments.whole_photo_quality` (`results/whole_photos/quality.json`, {results['date'][:10]}).")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def results_parser(description: str, out: Path) -> argparse.ArgumentParser:
+    """The options every whole-photo experiment shares: threads, results file, README handling."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--out", type=Path, default=out)
+    parser.add_argument("--no-readme", action="store_true", help="do not touch README.md")
+    parser.add_argument("--readme-only", action="store_true", help="only refresh the README table from --out")
+    return parser
+
+
+def machine_info(load_start: list[float]) -> dict:
+    """Where and how a timing was taken: processor, cores, threads, versions, load before and after."""
+    return {"processor": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(), "torch": torch.__version__, "python": platform.python_version(),
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+            "load_average_start": load_start, "load_average_end": list(os.getloadavg())}
+
+
+def save_results(results: dict, args: argparse.Namespace, load_start: list[float], block: str, table) -> None:
+    """Stamp ``results`` with the date and machine, write ``args.out``, print the table, refresh README ``block``."""
+    results["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    results["machine"] = machine_info(load_start)
+    atomic_write_text(json.dumps(results, indent=2) + "\n", args.out, overwrite=True)
+    print(whole_photos.format_table(results))
+    if not args.no_readme:
+        replace_block(block, table(results))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = results_parser(__doc__, RESULTS)
     parser.add_argument("--sigmas", nargs="+", type=float, default=list(whole_photos.DEFAULT_SIGMAS))
     parser.add_argument("--size", type=int, default=whole_photos.DEFAULT_SIZE, help="short side in px (0: native)")
     parser.add_argument("--seed", type=int, default=0, help="noise seed")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--no-readme", action="store_true", help="do not touch README.md")
-    parser.add_argument("--readme-only", action="store_true", help="only refresh the README table from --out")
     args = parser.parse_args(argv)
     if args.readme_only:
         replace_block(BLOCK, readme_table(json.loads(args.out.read_text())))
@@ -66,18 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     chosen = {label: denoisers.get(name) for label, name in MODELS.items()}
     results = whole_photos.evaluate_photos(photos, chosen, sigmas=args.sigmas, size=args.size, seed=args.seed,
                                            baselines=[whole_photos.BM3D])
-    results["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    results["machine"] = {"processor": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
-                          "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
-                          "python": platform.python_version(),
-                          "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-                          "load_average_start": load_start, "load_average_end": list(os.getloadavg())}
     results["models"] = MODELS
     results["settings"]["photo_set"] = "validation photographs of the default pool (data/manifest.json splits/val)"
-    atomic_write_text(json.dumps(results, indent=2) + "\n", args.out, overwrite=True)
-    print(whole_photos.format_table(results))
-    if not args.no_readme:
-        replace_block(BLOCK, readme_table(results))
+    save_results(results, args, load_start, BLOCK, readme_table)
     return 0
 
 

@@ -26,7 +26,7 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
     photos, val_photos = tmp_path / "photos", tmp_path / "val_photos"
     for i in range(2):
         write_image(smooth_images(1, size=64, seed=i), photos / f"p{i}.png")
-        write_image(smooth_images(1, size=48, seed=10 + i), val_photos / f"v{i}.png")
+        write_image(smooth_images(1, size=64, seed=10 + i), val_photos / f"v{i}.png")
     _, val = write_course_files(tmp_path, pairs=4, val=4)
     out = tmp_path / "results"
     threads = torch.get_num_threads()

@@ -36,6 +36,9 @@ GAUSSIAN_WEIGHTS = {"Noise2Noise (Gaussian-trained)": Path("cache/miniproject_1/
 # What one course-style `Model().train(..., num_epochs=1)` on the 50 000 mixed pairs gives (the time-limited
 # budget, saved by n2n.bench.timing_mp1): the like-for-like reference for one-epoch runs elsewhere.
 ONE_EPOCH = ("Miniproject_1, Model.train 1 epoch (mixed noise)", TRAINED_WEIGHTS)
+SHIPPED = "Miniproject_1 shipped (U-Net 40×5, N2N on whole photos)"
+# The network shipped before the whole-photo one: Model()'s default 32x3, 10 epochs on the 50 000 course pairs.
+PREVIOUS = ("Miniproject_1 32×3 on course pairs (shipped before)", Path("training_runs/mp1_course_32x3/model.pth"))
 
 
 def score(name: str, fn, noisy: torch.Tensor, clean: torch.Tensor, subset: int, full: bool) -> dict:
@@ -97,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
             methods += [("noisy input", lambda x: x.float(), True), ("NL-means (sigma estimated)", baselines.nl_means(), True),
                         ("BM3D (true sigma 25)" if sigma else "BM3D (sigma estimated)", baselines.bm3d(sigma), False)]
         if args.only != "baselines":
-            methods.append(("Miniproject_1 shipped (N2N, mixed noise)", shipped, True))
+            methods.append((SHIPPED, shipped, True))
+            if PREVIOUS[1].is_file():
+                methods.append((PREVIOUS[0], denoisers.miniproject1(PREVIOUS[1]), True))
             if ONE_EPOCH[1].is_file():
                 methods.append((ONE_EPOCH[0], denoisers.miniproject1(ONE_EPOCH[1]), True))
             if set_name == "gaussian25":

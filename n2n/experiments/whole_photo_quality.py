@@ -25,15 +25,18 @@ import torch
 from n2n.evaluation import whole_photos
 from n2n.fileio import atomic_write_text
 from n2n.inference import denoisers
+from n2n.inference.ensemble import self_ensemble
 from n2n.paths import REPO_ROOT
 from n2n.report.readme_blocks import replace_block
 
 RESULTS = REPO_ROOT / "results" / "whole_photos" / "quality.json"
 BLOCK = "whole_photos:quality"
 MODELS = {
-    "Miniproject_1 shipped (U-Net, N2N, mixed noise)": "miniproject1",
+    "Miniproject_1 shipped (U-Net 40×5, N2N on whole photos, blind noise)": "miniproject1",
     "Miniproject_2 shipped (course network, N2N, mixed noise)": "miniproject2",
 }
+# The same network averaged over the 8 symmetries of the square (`n2n denoise --ensemble`).
+ENSEMBLES = {"Miniproject_1 shipped, x8 ensemble (`--ensemble`)": "miniproject1"}
 
 
 def readme_table(results: dict) -> str:
@@ -88,9 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     load_start = list(os.getloadavg())
     photos = whole_photos.validation_photos()
     chosen = {label: denoisers.get(name) for label, name in MODELS.items()}
+    for label, name in ENSEMBLES.items():
+        chosen[label] = self_ensemble(denoisers.get(name))
     results = whole_photos.evaluate_photos(photos, chosen, sigmas=args.sigmas, size=args.size, seed=args.seed,
                                            baselines=[whole_photos.BM3D])
-    results["models"] = MODELS
+    results["models"] = {**MODELS, **{label: f"{name} (x8 ensemble)" for label, name in ENSEMBLES.items()}}
     results["settings"]["photo_set"] = "validation photographs of the default pool (data/manifest.json splits/val)"
     save_results(results, args, load_start, BLOCK, readme_table)
     return 0

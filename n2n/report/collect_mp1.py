@@ -25,7 +25,29 @@ def setup() -> dict:
 
     network = UNet(**DEFAULT_ARCH)
     return {"arch": dict(DEFAULT_ARCH), "params": sum(p.numel() for p in network.parameters()),
-            "config": asdict(TrainConfig()), "pretrained_lr": PRETRAINED_LR}
+            "config": asdict(TrainConfig()), "pretrained_lr": PRETRAINED_LR, "shipped": shipped_arch()}
+
+
+def shipped_arch() -> dict | None:
+    """Width, depth and parameter count of ``Miniproject_1/bestmodel.pth`` (read from its tensor shapes)."""
+    from Miniproject_1.model import BEST_MODEL_PATH
+    from Miniproject_1.others.checkpoint import load_network
+
+    if not BEST_MODEL_PATH.is_file():
+        return None
+    network = load_network(BEST_MODEL_PATH)
+    return {"width": network.width, "depth": network.depth, "params": sum(p.numel() for p in network.parameters())}
+
+
+def photo_training_log(reader: ResultsReader, relative: str) -> dict | None:
+    """Summary of an ``n2n train --photos --val-photos`` log: epochs, the best whole-photo PSNR (sigma 25,
+    what picked the kept epoch) and its epoch, that epoch's ``val_data`` PSNR, total seconds."""
+    rows = [row for row in reader.csv(relative) or [] if row.get("val_photos_psnr") not in (None, "")]
+    if not rows:
+        return None
+    best = max(rows, key=lambda row: row["val_photos_psnr"])
+    return {"epochs": len(rows), "best_epoch": best["epoch"], "val_photos_psnr": best["val_photos_psnr"],
+            "val_psnr": best["val_psnr"], "seconds": sum(row["seconds"] for row in rows)}
 
 
 def gaussian(reader: ResultsReader) -> dict | None:
@@ -81,8 +103,14 @@ def whole_photos(reader: ResultsReader) -> dict | None:
     for mean in found["means"]:
         table.setdefault(mean["denoiser"], {})[f"σ = {mean['sigma']:g}"] = f"{mean['psnr']:.2f}"
     figure = reader.json("whole_photos/figure.json", optional=True)
+    means = {(mean["denoiser"], mean["sigma"]): mean["psnr"] for mean in found["means"]}
+    bm3d = next((name for name, _ in means if name.startswith("BM3D")), None)
+    # Each shipped Miniproject_1 row minus BM3D, per sigma: the issue's "beat BM3D" measure.
+    margins = [{"denoiser": name, "margins": {f"σ = {sigma:g}": means[name, sigma] - means[bm3d, sigma]
+                                              for sigma in found["settings"]["sigmas"] if (name, sigma) in means and (bm3d, sigma) in means}}
+               for name in table if bm3d is not None and name.startswith("Miniproject_1 shipped")]
     return {"sigmas": sigmas, "rows": [[name, values] for name, values in table.items()], "photos": len(found["photos"]),
-            "size": found["settings"]["size"], "date": found.get("date", "")[:10], "figure": figure}
+            "size": found["settings"]["size"], "date": found.get("date", "")[:10], "figure": figure, "margins": margins}
 
 
 def single_image(reader: ResultsReader) -> dict | None:
@@ -147,7 +175,8 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "noisy_psnr": noisy_psnr(reader),
         "quality": quality(reader, "miniproject_1/quality.json"),
         "gaussian": gaussian(reader),
-        "shipped_training": training_log(reader, "miniproject_1/bestmodel_training.csv"),
+        "shipped_training": photo_training_log(reader, "miniproject_1/shipped_training.csv"),
+        "course_training": training_log(reader, "miniproject_1/bestmodel_training.csv"),
         "finetune": reader.json("miniproject_1/finetune.json"),
         "ablation": ablation(reader, arch_setup["arch"]),
         "timing": timing(reader),

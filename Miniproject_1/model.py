@@ -19,9 +19,11 @@ from .others.validation import check_epochs, check_images, check_pair
 
 BEST_MODEL_PATH = Path(__file__).resolve().parent / "bestmodel.pth"
 DEFAULT_ARCH = {"width": 32, "depth": 3}
-# Fine-tuning loaded weights with the from-scratch peak rate would first undo part of their training
-# (one epoch from bestmodel.pth: 29.09 -> 29.02 dB at 2e-3, 29.11 at 5e-4, 29.12 at 2e-4;
-# results/miniproject_1/finetune.json).
+# Peak rate of `train` after loading weights. Chosen for the 32x3 course-pair model shipped before
+# (one epoch from it: 29.09 -> 29.02 dB on val_data at 2e-3, 29.11 at 5e-4, 29.12 at 2e-4). From the
+# whole-photo 40x5 shipped now, one epoch on the course pairs lowers val_data at every rate tried
+# (29.33 -> 29.06 at 2e-3, 29.00 at 2e-4, 28.97 at 8e-5; results/miniproject_1/finetune.json): those
+# pairs' clipped uint8 targets and 32x32 crops are not what it learnt from.
 PRETRAINED_LR = 2e-4
 
 

@@ -39,6 +39,7 @@ import torch
 from Miniproject_1.model import DEFAULT_ARCH
 from Miniproject_1.others.inference import denoise
 from Miniproject_1.others.unet import UNet
+from n2n.commands.denoise import ADAPTABLE_CHECKPOINT
 from n2n.evaluation import whole_photos
 from n2n.evaluation.evaluate import available_val_sets, evaluate
 from n2n.experiments.adapt_noise import CONDITIONS, SEEN, noisy_photo
@@ -262,7 +263,7 @@ def run_adapt(args: argparse.Namespace) -> dict:
 
 
 def adapt_table(result: dict) -> str:
-    lines = ["| noise | steps | noisy (dB) | shipped (dB) | adapted copy (dB) | --adapt, checked (dB) | copy kept | s adapting |",
+    lines = ["| noise | steps | noisy (dB) | not adapted (dB) | adapted copy (dB) | --adapt, checked (dB) | copy kept | s adapting |",
              "|---|---|---|---|---|---|---|---|"]
     for row in result["means"]:
         gain = row["adapted_psnr"] - row["shipped_psnr"]
@@ -301,7 +302,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS))
     parser.add_argument("--adapt-steps", type=int, nargs="+", default=None, help=f"default {DEFAULT_STEPS}")
     parser.add_argument("--adapt-lr", type=float, default=ADAPT_LR)
-    parser.add_argument("--checkpoint", type=Path, help="model to adapt instead of the shipped Miniproject_1 one")
+    parser.add_argument("--checkpoint", type=Path, default=REPO_ROOT / ADAPTABLE_CHECKPOINT,
+                        help=f"model to adapt (default {ADAPTABLE_CHECKPOINT}, the 32x3 shipped before the whole-photo "
+                             "40x5: `n2n denoise --adapt` refuses the 40x5, which adapting made worse)")
     parser.add_argument("--timing-size", type=int, default=None,
                         help="also time --adapt on the first photo at this short side (default 832: about 1 megapixel; 0: skip)")
     parser.add_argument("--out-dir", type=Path, default=None, help="default results/single_image (--quick: cache/single_image/quick)")

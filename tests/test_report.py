@@ -105,6 +105,12 @@ def full_fixture(root: Path) -> Path:
     write_json(root / "miniproject_2/finetune.json", finetune)
     write_csv(root / "miniproject_1/bestmodel_training.csv", [{"epoch": e, "loss": 0.01, "val_psnr": 28.0 + 0.1 * e, "lr": 0.001, "seconds": 80.0}
                                                               for e in (1, 2, 3)])
+    write_csv(root / "miniproject_1/shipped_training.csv", [{"epoch": e, "loss": 0.01, "val_psnr": 29.0, "val_photos_psnr": 33.0 + 0.1 * e,
+                                                             "lr": 0.0005, "seconds": 220.0} for e in (1, 2, 3)])
+    write_json(root / "whole_photos/reserved.json", {
+        "photos": [{"id": "skimage/astronaut"}], "settings": {"sigmas": [25.0]},
+        "means": [{"denoiser": name, "sigma": 25.0, "psnr": value}
+                  for name, value in (("BM3D (sigma given)", 30.0), ("Miniproject_1 shipped", 29.6))]})
     for name in ("full_runs/b32_lr2e-3", "full_runs/b32_lr4e-3", "full_runs/b32_lr6e-3", "full_runs/b16_lr4e-3", "bestmodel_training"):
         write_csv(root / f"miniproject_2/{name}.csv", [{"epoch": e, "loss": 0.011, "val_psnr": 26.0 + 0.2 * e, "lr": 0.004, "seconds": 90.0}
                                                        for e in (1, 2, 3)])

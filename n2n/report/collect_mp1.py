@@ -103,14 +103,21 @@ def whole_photos(reader: ResultsReader) -> dict | None:
     for mean in found["means"]:
         table.setdefault(mean["denoiser"], {})[f"σ = {mean['sigma']:g}"] = f"{mean['psnr']:.2f}"
     figure = reader.json("whole_photos/figure.json", optional=True)
+    reserved = reader.json("whole_photos/reserved.json", optional=True)
+    return {"sigmas": sigmas, "rows": [[name, values] for name, values in table.items()], "photos": len(found["photos"]),
+            "size": found["settings"]["size"], "date": found.get("date", "")[:10], "figure": figure,
+            "margins": margins_over_bm3d(found),
+            "reserved": None if reserved is None else {"photos": len(reserved["photos"]), "margins": margins_over_bm3d(reserved)}}
+
+
+def margins_over_bm3d(found: dict) -> list[dict]:
+    """Each shipped Miniproject_1 row of a whole-photo result minus BM3D, per sigma: issue #10's "beat BM3D" measure."""
     means = {(mean["denoiser"], mean["sigma"]): mean["psnr"] for mean in found["means"]}
     bm3d = next((name for name, _ in means if name.startswith("BM3D")), None)
-    # Each shipped Miniproject_1 row minus BM3D, per sigma: the issue's "beat BM3D" measure.
-    margins = [{"denoiser": name, "margins": {f"σ = {sigma:g}": means[name, sigma] - means[bm3d, sigma]
-                                              for sigma in found["settings"]["sigmas"] if (name, sigma) in means and (bm3d, sigma) in means}}
-               for name in table if bm3d is not None and name.startswith("Miniproject_1 shipped")]
-    return {"sigmas": sigmas, "rows": [[name, values] for name, values in table.items()], "photos": len(found["photos"]),
-            "size": found["settings"]["size"], "date": found.get("date", "")[:10], "figure": figure, "margins": margins}
+    names = dict.fromkeys(name for name, _ in means if name.startswith("Miniproject_1 shipped"))
+    return [{"denoiser": name, "margins": {f"σ = {sigma:g}": means[name, sigma] - means[bm3d, sigma]
+                                           for sigma in found["settings"]["sigmas"] if (name, sigma) in means and (bm3d, sigma) in means}}
+            for name in names if bm3d is not None]
 
 
 def single_image(reader: ResultsReader) -> dict | None:

@@ -208,7 +208,7 @@ def run_adapt(args: argparse.Namespace) -> dict:
     from n2n.inference.adapt import ADAPT_BATCH, ADAPT_CROP, adapt
     from n2n.inference.tiling import denoise_tiled
 
-    predict = denoisers.from_checkpoint(args.checkpoint, "miniproject1") if args.checkpoint else denoisers.get("miniproject1")
+    predict = denoisers.from_checkpoint(args.checkpoint, "miniproject1")
     rows = []
     for photo_file in args.val_photo_files:
         photo = whole_photos.prepare_photo(photo_file, args.size)
@@ -253,7 +253,7 @@ def run_adapt(args: argparse.Namespace) -> dict:
                   "seconds": adapted.seconds, "target_seconds": 60.0, "met": adapted.seconds < 60.0,
                   "threads": torch.get_num_threads()}
         print(f"timing: {timing['megapixels']:.2f} MP adapted in {adapted.seconds:.1f} s ({adapted.steps} steps)", flush=True)
-    settings = {"model": str(args.checkpoint) if args.checkpoint else "Miniproject_1 shipped (bestmodel.pth)",
+    settings = {"model": str(args.checkpoint),
                 "conditions": args.conditions, "adapt_steps": args.adapt_steps, "adapt_lr": args.adapt_lr,
                 "batch_size": ADAPT_BATCH, "crop": ADAPT_CROP, "size": args.size, "seed": args.seed, "quick": args.quick,
                 "psnr": "whole image on [0, 1]; outputs rounded and clipped to uint8 first (what n2n denoise writes)",

@@ -48,7 +48,7 @@ ADAPT_BATCH = 4
 ADAPT_CROP = 128  # 64 px sub-images: the depth-3 U-Net sees 8x8 at its bottom level
 # Chosen so that adapting a 1-megapixel photo takes under 60 s on the 2-core development CPU at 2
 # threads: a step (ADAPT_BATCH crops) costs the same whatever the photo's size, about 0.15 s of the
-# shipped 32x3 U-Net on an idle machine (400 steps took 53-71 s on 0.4-megapixel photos in the tuning
+# 32x3 U-Net (n2n.commands.denoise.ADAPTABLE_CHECKPOINT) on an idle machine (400 steps took 53-71 s on 0.4-megapixel photos in the tuning
 # run), and the check adds 8 tiled passes over the photo. results/single_image/adapt.json has the
 # measured seconds of every run.
 DEFAULT_STEPS = 300

@@ -71,6 +71,15 @@ def test_raw_second_copy_is_the_unclipped_zero_mean_draw():
     assert b.float().mean().item() < 245  # the clipped copy's mean is not the clean value
 
 
+def test_unclipped_copy_is_the_first_copy_of_a_pair_before_clipping():
+    clean = flat(250, n=200)
+    a, _ = GaussianNoise(sigma=(25, 25)).corrupt_pair(clean, generator(3))
+    noisy, unclipped = GaussianNoise(sigma=(25, 25)).corrupt_unclipped(clean, generator(3))
+    assert torch.equal(noisy, a) and unclipped.dtype == torch.float32
+    assert torch.equal(unclipped.clamp(0, 255).round().to(torch.uint8), noisy)
+    assert unclipped.mean().item() == pytest.approx(250, abs=0.2) and noisy.float().mean().item() < 245
+
+
 def test_gaussian_range_per_image_sigma_shared_by_the_pair():
     a, b = GaussianNoise().corrupt_pair(flat(128, n=300), generator())
     sigma_a = (a.float() - 128).flatten(1).std(dim=1)

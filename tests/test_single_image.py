@@ -111,6 +111,17 @@ def test_loss_terms_and_stop_gradient_of_a_linear_network() -> None:
     assert float(network.w.grad) == pytest.approx(164.0)
 
 
+def test_loss_takes_the_targets_from_the_unclipped_image() -> None:
+    # Same cells as above, g2 taken from T instead of Y: g2 = [20, 40]; the identity gives f(g1) = [1, 8].
+    targets = Y * 10
+    loss, terms = neighbor2neighbor_loss(nn.Identity(), Y, CELLS, gamma=2.0, targets=targets)
+    assert float(terms["reconstruction"]) == pytest.approx(((1 - 20) ** 2 + (8 - 40) ** 2) / 2)
+    # f(g1) - g2 = [-19, -32]; g1(f(y)) - g2(f(y)) = [1 - 2, 8 - 4] = [-1, 4]; difference [-18, -36].
+    assert float(terms["regulariser"]) == pytest.approx((18 ** 2 + 36 ** 2) / 2)
+    with pytest.raises(ValueError, match="do not match"):
+        neighbor2neighbor_loss(nn.Identity(), Y, CELLS, gamma=2.0, targets=Y[..., :2])
+
+
 def test_gamma_ramps_linearly_from_zero() -> None:
     assert [gamma_at(k, 10) for k in (0, 5, 10)] == [0.0, 1.0, 2.0]
     assert gamma_at(0, 10, ramp=False) == 2.0
@@ -196,7 +207,12 @@ def test_train_on_photos_with_single_target(tmp_path: Path, noisy_folder: Path) 
     assert main(["train", "--photos", str(noisy_folder), "--target", "single", "--noise", "gaussian:25", "--val", str(val),
                  "--crop-size", "16", "--steps-per-epoch", "2", "--epochs", "1", "--out", str(out), *TINY]) == 0
     stream = torch.load(out.with_name("nb2nb.last.pth"), weights_only=True)["stream"]
-    assert stream["data"] == "photos" and stream["noise"] == "gaussian:25"
+    assert stream["data"] == "photos" and stream["noise"] == "gaussian:25" and stream["targets"] == "unclipped"
+    clipped = tmp_path / "clipped.pth"
+    assert main(["train", "--photos", str(noisy_folder), "--target", "single", "--single-targets", "clipped", "--noise",
+                 "gaussian:25", "--val", str(val), "--crop-size", "16", "--steps-per-epoch", "2", "--epochs", "1",
+                 "--out", str(clipped), *TINY]) == 0
+    assert torch.load(clipped.with_name("clipped.last.pth"), weights_only=True)["stream"]["targets"] == "clipped"
 
 
 def test_train_single_reports_bad_inputs(tmp_path: Path, capsys, noisy_folder: Path) -> None:
@@ -214,6 +230,9 @@ def test_train_single_reports_bad_inputs(tmp_path: Path, capsys, noisy_folder: P
         (["--single", str(noisy_folder), "--single-from-pairs"], "--data"),
         (["--data", str(train), "--single-from-pairs", "--arch", "8x5"], "shallower --arch"),
         (["--single", str(noisy_folder), "--engine", "scratch", "--arch", "course"], "torch engine"),
+        (["--single", str(noisy_folder), "--single-targets", "unclipped"], "already clipped photo files"),
+        (["--data", str(train), "--single-from-pairs", "--single-targets", "unclipped"], "already clipped"),
+        (["--photos", str(noisy_folder), "--single-targets", "clipped"], "add --target single"),
     ]
     for options, message in cases:
         assert main(["train", *out, *options]) == 2, options
@@ -372,3 +391,10 @@ def test_single_target_sees_the_noise2noise_inputs(tmp_path: Path, noisy_folder:
     draw = source._drawer(epoch=1, rank=0, world_size=1)
     for k in (2, 3):
         assert torch.equal(draw(k)[0], stream.batch(2, batch_generator(4, k, 0))[0])
+    # Unclipped targets: the same inputs, plus the noisy copy they were rounded and clipped from.
+    unclipped = SingleSource({**settings, "targets": "unclipped"}, {"width": 8, "depth": 2}, TrainConfig(batch_size=2, seed=4))
+    for k in (2, 3):
+        inputs, _, targets = unclipped._drawer(epoch=1, rank=0, world_size=1)(k)
+        assert torch.equal(inputs, stream.batch(2, batch_generator(4, k, 0))[0])
+        assert targets.dtype == torch.float32 and torch.equal(targets.clamp(0, 255).round().to(torch.uint8), inputs)
+        assert (targets < 0).any() or (targets > 255).any() or not torch.equal(targets, inputs.float())

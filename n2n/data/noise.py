@@ -66,6 +66,14 @@ class NoiseModel(ABC):
         params = self.sample_params(clean.shape[0], generator)
         return _to_uint8(self.apply(clean, params, generator))
 
+    def corrupt_unclipped(self, clean: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """One noisy copy twice: ``uint8 (N, C, H, W)`` (clipped, rounded: what a photo file holds) and the
+        same draw as float32 before clipping and rounding. Draws as the first copy of :meth:`corrupt_pair`."""
+        clean = _check_clean(clean)
+        params = self.sample_params(clean.shape[0], generator)
+        noisy = self.apply(clean, params, generator)
+        return _to_uint8(noisy), noisy
+
     def corrupt_pair(
         self, clean: torch.Tensor, generator: torch.Generator, raw_second: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:

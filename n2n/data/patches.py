@@ -129,3 +129,8 @@ class PatchStream:
         clean = self.clean_batch(batch, generator)
         noisy, second = self.noise.corrupt_pair(clean, generator, raw_second=True)
         return noisy, (second if self.target == "noisy" else clean.float())
+
+    def single_batch(self, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """One noisy copy per crop, ``(uint8, float32 unclipped)`` each ``(batch, 3, crop, crop)``: the uint8
+        inputs are those :meth:`batch` gives for the same generator (the second copy is never drawn)."""
+        return self.noise.corrupt_unclipped(self.clean_batch(batch, generator), generator)

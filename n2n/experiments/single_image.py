@@ -4,7 +4,9 @@
 spec (default Gaussian sigma = 25 and ``mixed``): ``n2n train --photos`` runs that differ only in
 ``--target``: ``clean`` (Noise2Clean), ``noisy`` (Noise2Noise) and ``single`` (Neighbor2Neighbor on the
 noisy input copies alone; for the same seed the very inputs the other two see), plus ``single`` on crops
-twice as large (its sub-images as large as the others' crops; see :data:`METHODS`). Each network (its
+twice as large (its sub-images as large as the others' crops), each with its sub-image targets taken
+before clipping (as the Noise2Noise targets are) and after (``--single-targets clipped``: what a photo
+file holds); see :data:`METHODS`. Each network (its
 *last* weights: no selection on clean validation data) is scored on the committed 32x32 crop sets
 (:func:`n2n.evaluation.evaluate.available_val_sets`, beside the noisy input and BM3D on the first
 ``--bm3d-crops`` crops) and on the whole validation photos (:func:`n2n.evaluation.whole_photos.evaluate_photos`:
@@ -49,11 +51,15 @@ from n2n.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "results" / "single_image"
 WORK = REPO_ROOT / "cache" / "single_image"
-# (--target of n2n train, label, crop size as a multiple of --crop-size). Neighbor2Neighbor's loss sees its
-# half-resolution sub-images, a quarter of the crop's pixels; the 2x run gives it sub-images as large as the
-# other runs' crops (the same number of loss pixels per step) at about twice the seconds per step.
-METHODS = (("clean", "Noise2Clean", 1), ("noisy", "Noise2Noise", 1),
-           ("single", "Neighbor2Neighbor (single image)", 1), ("single", "Neighbor2Neighbor (single image), 2x crops", 2))
+# (--target of n2n train, label, crop size as a multiple of --crop-size, --single-targets). Neighbor2Neighbor's
+# loss sees its half-resolution sub-images, a quarter of the crop's pixels; the 2x runs give it sub-images as
+# large as the other runs' crops (the same number of loss pixels per step) at about twice the seconds per step.
+# Its "clipped" runs take the targets from the uint8 noisy copy, like a real photo (the others' targets are unclipped).
+METHODS = (("clean", "Noise2Clean", 1, None), ("noisy", "Noise2Noise", 1, None),
+           ("single", "Neighbor2Neighbor (single image)", 1, "unclipped"),
+           ("single", "Neighbor2Neighbor (single image), 2x crops", 2, "unclipped"),
+           ("single", "Neighbor2Neighbor (single image), clipped targets", 1, "clipped"),
+           ("single", "Neighbor2Neighbor (single image), 2x crops, clipped targets", 2, "clipped"))
 QUICK = {"steps": 4, "epochs": 2, "arch": "8x2", "batch_size": 2, "crop_size": 32, "size": 64, "adapt_steps": [2], "timing_size": 0,
          "bm3d_crops": 0, "crop_limit": 16, "sigmas": [25.0]}
 
@@ -76,11 +82,13 @@ def tag(noise: str) -> str:
 
 
 def train_one(args: argparse.Namespace, noise: str, target: str, epochs: int, steps_per_epoch: int,
-              crop_scale: int = 1) -> Path:
+              crop_scale: int = 1, single_targets: str | None = None) -> Path:
     """One ``n2n train --photos`` run (resumed if cut short, skipped if complete); returns its ``--out``."""
     from n2n.cli import main as n2n_main
 
-    out = args.work / (f"{tag(noise)}_{target}.pth" if crop_scale == 1 else f"{tag(noise)}_{target}_crop{crop_scale}x.pth")
+    # Clipped single-image runs keep the names they had before unclipped targets existed (their checkpoints stand).
+    stem = f"{tag(noise)}_{target}" + ("_unclipped" if single_targets == "unclipped" else "")
+    out = args.work / (f"{stem}.pth" if crop_scale == 1 else f"{stem}_crop{crop_scale}x.pth")
     last = out.with_name(out.stem + ".last.pth")
     if last.is_file() and not args.force:
         if torch.load(last, map_location="cpu", weights_only=True)["epoch"] >= epochs:
@@ -92,6 +100,8 @@ def train_one(args: argparse.Namespace, noise: str, target: str, epochs: int, st
                "--epochs", str(epochs), "--steps-per-epoch", str(steps_per_epoch), "--batch-size", str(args.batch_size),
                "--crop-size", str(args.crop_size * crop_scale), "--lr", str(args.lr), "--seed", str(args.seed), "--val", str(args.val),
                "--out", str(out), "--threads", str(args.threads), "--quiet", *resume]
+    if single_targets is not None:
+        command += ["--single-targets", single_targets]
     if n2n_main(command) != 0:
         raise SystemExit(f"training failed: n2n {' '.join(command)}")
     return out
@@ -135,14 +145,15 @@ def run_training(args: argparse.Namespace) -> dict:
     steps_per_epoch = math.ceil(args.steps / epochs)
     runs, networks = [], {}
     for noise in args.noises:
-        for target, method, crop_scale in METHODS:
+        for target, method, crop_scale, single_targets in METHODS:
             started = time.perf_counter()
-            out = train_one(args, noise, target, epochs, steps_per_epoch, crop_scale)
+            out = train_one(args, noise, target, epochs, steps_per_epoch, crop_scale, single_targets)
             with out.with_suffix(".csv").open(newline="") as file:
                 log = list(csv.DictReader(file))
             label = f"{method}, {noise}"
             networks[label] = last_network(out)
             runs.append({"label": label, "method": method, "target": target, "noise": noise, "checkpoint": str(out),
+                         "single_targets": single_targets,
                          "crop_size": args.crop_size * crop_scale,
                          "train_seconds": round(sum(float(row["seconds"]) for row in log), 1),
                          "wall_seconds": round(time.perf_counter() - started, 1)})

@@ -93,15 +93,23 @@ def _autocast(device: torch.device, enabled: bool):
 
 
 def neighbor2neighbor_loss(network: nn.Module, noisy: torch.Tensor, cells: CellChoice, gamma: float,
-                           mixed: bool = False) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+                           mixed: bool = False, targets: torch.Tensor | None = None
+                           ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The loss on float ``noisy (N, C, H, W)``; returns ``(loss, {"reconstruction", "regulariser"})``.
+
+    ``targets``: the same noisy image before it was clipped and rounded (same shape, synthetic noise
+    only), from which ``g2`` is then taken; ``None`` (a real photo): ``noisy`` itself. Clipping makes
+    zero-mean noise biased near black and white, so the network would learn the clipped mean (as
+    Noise2Noise does with clipped targets, see ``n2n.experiments.mp1_clip_bias``).
 
     ``f(g1(y))`` carries the gradient; ``f(y)`` is computed under ``torch.no_grad`` (with the inner
     module of a DistributedDataParallel wrapper, whose weights are the same on every process).
     ``mixed``: bfloat16 autocast around the network calls (the terms are float32 either way).
     """
     device = noisy.device
-    g1, g2 = subsample(noisy, cells.first), subsample(noisy, cells.second)
+    if targets is not None and tuple(targets.shape) != tuple(noisy.shape):
+        raise ValueError(f"targets of shape {tuple(targets.shape)} do not match the noisy images {tuple(noisy.shape)}")
+    g1, g2 = subsample(noisy, cells.first), subsample(noisy if targets is None else targets, cells.second)
     plain = network.module if isinstance(network, DistributedDataParallel) else network
     with torch.no_grad(), _autocast(device, mixed):
         full = plain(noisy.contiguous(memory_format=torch.channels_last)).float()
@@ -123,13 +131,15 @@ def neighbor2neighbor_step(
     gamma: float,
     generator: torch.Generator | None,
     device: torch.device,
+    targets: torch.Tensor | None = None,
 ) -> float:
     """One optimiser step on the float ``noisy (N, C, H, W)`` batch in [0, 1] on ``device``; returns the loss.
+    ``targets``: its unclipped version, see :func:`neighbor2neighbor_loss`.
 
     H and W must be even and H/2, W/2 multiples of the network's ``multiple`` (so crops are
     multiples of ``2 * 2 ** depth`` for the U-Net). Cell choices come from ``generator``.
     """
     n, _, height, width = noisy.shape
     cells = random_cells(n, height, width, generator, device)
-    loss, _ = neighbor2neighbor_loss(network, noisy, cells, gamma, mixed=use_bfloat16(device))
+    loss, _ = neighbor2neighbor_loss(network, noisy, cells, gamma, mixed=use_bfloat16(device), targets=targets)
     return apply_loss(optimizer, scheduler, loss)

@@ -28,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", choices=["noisy", "clean", "single"], default="noisy",
                         help="with --photos: train Noise2Noise (noisy, default), the Noise2Clean control (clean), or "
                              "Neighbor2Neighbor on the noisy inputs alone (single)")
+    parser.add_argument("--single-targets", choices=["unclipped", "clipped"], default=None,
+                        help="with --photos --target single: take the sub-image targets from the synthetic noisy copy "
+                             "before clipping to [0, 255] (unclipped, default, like the Noise2Noise targets) or after "
+                             "(clipped, what a real photo file holds)")
     parser.add_argument("--steps-per-epoch", type=int, default=500, help="with --photos or --single: optimiser steps per epoch (default 500)")
     parser.add_argument("--val-photos", action="store_true",
                         help="also score every epoch on the 6 whole validation photos (Gaussian sigma 25, short side 512) "

@@ -21,8 +21,9 @@ from n2n.data.patches import PatchStream, batch_generator
 from n2n.progress import bar
 from n2n.training.neighbor2neighbor import GAMMA, gamma_at, neighbor2neighbor_step
 
-# A batch of uint8 (N, 3, crop, crop) noisy crops and the generator that drew it, for global step k.
-DrawBatch = Callable[[int], tuple[torch.Tensor, torch.Generator]]
+# Step k's batch: uint8 (N, 3, crop, crop) noisy crops, the generator that drew them, and optionally
+# (a third item) the same crops before clipping and rounding, float32 in [0, 255] (synthetic noise only).
+DrawBatch = Callable[[int], tuple]
 
 
 def check_steps(steps: int, what: str = "steps") -> int:
@@ -103,14 +104,16 @@ def run_steps(
     on_step: Callable[[float], None] | None = None,
 ) -> float:
     """Neighbor2Neighbor steps ``first_step .. first_step + steps - 1`` (global step numbers) of a run of
-    ``total_steps``; ``draw(k)`` gives step ``k``'s uint8 ``(N, 3, crop, crop)`` batch and a generator for
-    its cell choices. gamma follows :func:`gamma_at`. Returns the mean loss."""
+    ``total_steps``; ``draw(k)`` gives step ``k``'s uint8 ``(N, 3, crop, crop)`` batch, a generator for
+    its cell choices and optionally the batch unclipped (the targets, see :func:`neighbor2neighbor_loss`).
+    gamma follows :func:`gamma_at`. Returns the mean loss."""
     network.train()
     total = 0.0
     for k in range(first_step, first_step + steps):
-        noisy, generator = draw(k)
+        noisy, generator, *unclipped = draw(k)
+        targets = to_unit(unclipped[0], device) if unclipped else None
         value = neighbor2neighbor_step(network, optimizer, scheduler, to_unit(noisy, device),
-                                       gamma_at(k, total_steps, gamma, ramp), generator, device)
+                                       gamma_at(k, total_steps, gamma, ramp), generator, device, targets)
         total += value
         if on_step is not None:
             on_step(value)

@@ -11,7 +11,9 @@ Three kinds of data, one noisy copy per scene each:
 - ``--photos [DIR] --target single``: the ``--photos`` stream (:class:`n2n.data.patches.PatchStream`,
   same scales, noise synthesised per batch) but only its uint8 noisy *input* copy is used, so for the
   same seed the network sees exactly the inputs a Noise2Noise or Noise2Clean run would; the control
-  experiment.
+  experiment. Its sub-image targets are taken from that copy *before* clipping and rounding
+  (``--single-targets unclipped``, the default, as the Noise2Noise targets of the stream are), or from
+  the uint8 copy (``clipped``: what a real photo holds, biased near black and white).
 
 Step ``k`` of process ``rank`` draws its crops and cell choices from ``batch_generator(seed, k, rank)``
 (global step numbers), so a resumed run continues with exactly the batches it would have seen. Under
@@ -53,13 +55,20 @@ def settings_from(args: argparse.Namespace, arch: dict) -> dict:
         raise ValueError(f"--steps-per-epoch must be >= 1, got {args.steps_per_epoch}")
     base = {"kind": KIND, "gamma": GAMMA, "ramp": True}
     if args.single_from_pairs:
+        if getattr(args, "single_targets", None) == "unclipped":
+            raise ValueError("--single-targets unclipped needs synthetic noise (--photos --target single): the copies of "
+                             "a pairs file are already clipped")
         if args.data is None:
             raise ValueError("--single-from-pairs uses the first noisy copies of a pairs file: pass it with --data "
                              "train_data.pkl (for a folder of single noisy images use --single DIR instead)")
         return {**base, "data": "pairs", "path": str(args.data), "limit": args.limit}
     crop = check_crop(args.crop_size or DEFAULT_CROP, multiple)
     common = {**base, "crop": crop, "steps_per_epoch": args.steps_per_epoch}
+    targets = getattr(args, "single_targets", None)
     if args.single is not None:
+        if targets == "unclipped":
+            raise ValueError("--single-targets unclipped needs synthetic noise (--photos --target single): the images of "
+                             "--single are already clipped photo files")
         return {**common, "data": "folder", "path": str(args.single)}
     from n2n.data.noise import parse_noise
     from n2n.data.patches import PATCH_SHORT_SIDES
@@ -68,7 +77,8 @@ def settings_from(args: argparse.Namespace, arch: dict) -> dict:
     scales = sorted(set(getattr(args, "photo_scales", None) or PATCH_SHORT_SIDES))  # as the --photos stream holds them
     if scales[0] < crop:
         raise ValueError(f"--photo-scales must be at least --crop-size ({crop}), got {scales[0]}")
-    return {**common, "data": "photos", "photos": str(args.photos), "noise": args.noise, "scales": scales}
+    return {**common, "data": "photos", "photos": str(args.photos), "noise": args.noise, "scales": scales,
+            "targets": targets or "unclipped"}
 
 
 def noisy_images(folder: str | Path) -> list[torch.Tensor]:
@@ -164,6 +174,11 @@ class SingleSource:
             def draw(k: int):
                 generator = batch_generator(seed, k, rank)
                 return self.crops.batch(local_batch, generator), generator
+        elif self.settings.get("targets", "clipped") == "unclipped":  # runs from before the option: clipped
+            def draw(k: int):
+                generator = batch_generator(seed, k, rank)
+                noisy, unclipped = self.stream.single_batch(local_batch, generator)
+                return noisy, generator, unclipped
         else:
             def draw(k: int):
                 generator = batch_generator(seed, k, rank)

@@ -248,6 +248,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--target {args.target} applies to --photos (crops with synthesised noise); "
                          "fixed pairs and folders are always trained Noise2Noise")
 
+    if getattr(args, "single_targets", None) is not None and not is_single_run(args):
+        raise ValueError("--single-targets applies to single-image training (--photos --target single); "
+                         "drop it or add --target single")
     check_photo_only_options(args, args.photos is not None and not is_single_run(args))
     if is_single_run(args):  # Neighbor2Neighbor on single noisy images (n2n/training/single_source.py)
         source = SingleSource.for_run(args, resume_state, last_path, arch, config)

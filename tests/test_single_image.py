@@ -118,6 +118,7 @@ def test_loss_takes_the_targets_from_the_unclipped_image() -> None:
     assert float(terms["reconstruction"]) == pytest.approx(((1 - 20) ** 2 + (8 - 40) ** 2) / 2)
     # f(g1) - g2 = [-19, -32]; g1(f(y)) - g2(f(y)) = [1 - 2, 8 - 4] = [-1, 4]; difference [-18, -36].
     assert float(terms["regulariser"]) == pytest.approx((18 ** 2 + 36 ** 2) / 2)
+    assert float(loss) == pytest.approx(float(terms["reconstruction"]) + 2.0 * float(terms["regulariser"]))
     with pytest.raises(ValueError, match="do not match"):
         neighbor2neighbor_loss(nn.Identity(), Y, CELLS, gamma=2.0, targets=Y[..., :2])
 

@@ -32,7 +32,9 @@ photographs. This module scores whole photos (``n2n evaluate --photos [DIR]``):
   the true sigma, run on the whole image (not tiled). BM3D takes tens of seconds per photo, so each
   baseline score is cached as one small JSON file under ``cache/whole_photos/`` keyed by
   (baseline, photo id, SHA-256 of the source file, size, sigma, noise seed, package version), and
-  a second run reuses it. The optional packages are imported only when a baseline is used; a
+  a second run reuses it. Scores recorded with the same key in the committed ``results/`` files count
+  as cached too (:mod:`n2n.evaluation.recorded_scores`), so a fresh checkout does not re-run BM3D.
+  The optional packages are imported only when a baseline is used; a
   missing one raises :class:`BaselineUnavailable` (``... pip install 'n2n[baselines]'``) or, with
   ``missing="skip"``, is reported in one line and left out.
 """
@@ -59,6 +61,7 @@ from n2n.data.noise import parse_noise
 from n2n.extras import MissingExtra
 from n2n.fileio import atomic_write_text
 from n2n.inference.tiling import denoise_tiled
+from n2n.evaluation.recorded_scores import canonical, recorded_scores, score_key
 from n2n.metrics import psnr
 from n2n.paths import REPO_ROOT, work_root
 from n2n.progress import bar
@@ -280,8 +283,10 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(baseline: Baseline, version: str, photo: PreparedPhoto, sigma: float, seed: int) -> dict:
-    return {"baseline": baseline.key, "version": version, "photo": photo.id, "sha256": photo.sha256,
-            "size": photo.size, "sigma": float(sigma), "noise_seed": int(seed), "preparation": PREPARATION}
+    return score_key(baseline.key, version, photo.id, photo.sha256, photo.size, sigma, seed, PREPARATION)
+
+
+RESULTS_DIR = REPO_ROOT / "results"
 
 
 def _cache_file(cache_dir: Path, key: dict) -> Path:
@@ -341,6 +346,7 @@ def evaluate_photos(
     seed: int = 0,
     baselines: Sequence[Baseline] = (BM3D,),
     cache_dir: str | os.PathLike | None = "default",
+    recorded: str | os.PathLike | None = "default",
     missing: str = "raise",
     progress: bool = True,
     tiled: bool = True,
@@ -351,7 +357,9 @@ def evaluate_photos(
     (denoiser, photo, sigma) ``{"denoiser", "kind", "photo", "sigma", "psnr", "seconds", "height",
     "width"}`` (``kind``: ``input``, ``baseline`` (with ``cached``) or ``network``), starting with the
     noisy input; ``means`` averages them over photos (:func:`mean_rows`). ``cache_dir``: where baseline
-    scores are cached (``"default"``: ``cache/whole_photos``; ``None``: no cache). ``missing``:
+    scores are cached (``"default"``: ``cache/whole_photos``; ``None``: no cache). ``recorded``: a folder of
+    earlier results files whose baseline scores with the same key are reused (``"default"``: the checkout's
+    ``results/``; ``None``: none); such rows have ``cached`` true and ``recorded`` naming the file. ``missing``:
     ``"raise"`` (default) or ``"skip"`` (one line on stderr, listed in ``skipped``) when a baseline's
     package is not installed.
     """
@@ -366,6 +374,8 @@ def evaluate_photos(
         raise ValueError("two photos share an id; give each photo a distinct file name")
     cache = default_cache_dir() if cache_dir == "default" else (Path(cache_dir) if cache_dir is not None else None)
     usable, skipped = [], []
+    known = recorded_scores(RESULTS_DIR if recorded == "default" else (Path(recorded) if recorded is not None else None),
+                            {baseline.name: baseline.key for baseline in baselines})
     for baseline in baselines:  # check the packages before any work
         try:
             usable.append((baseline, baseline.version()))
@@ -392,13 +402,14 @@ def evaluate_photos(
                 for baseline, version in usable:
                     progress_bar.set_postfix_str(f"{photo.id} sigma={sigma:g} {baseline.name}")
                     key = cache_key(baseline, version, photo, sigma, seed)
-                    entry = _cached(cache, key)
+                    entry = _cached(cache, key) or known.get(canonical(key))
                     if entry is None:
                         value, seconds = _score(baseline.make(sigma), noisy, clean, baseline.name)
                         _store(cache, key, value, seconds)
                         entry = {"psnr": value, "seconds": seconds, "cached": False}
                     else:
-                        entry = {"psnr": float(entry["psnr"]), "seconds": float(entry["seconds"]), "cached": True}
+                        entry = {"psnr": float(entry["psnr"]), "seconds": float(entry["seconds"]), "cached": True,
+                                 **({"recorded": entry["recorded"]} if "recorded" in entry else {})}
                     rows.append({"denoiser": baseline.name, "kind": "baseline", "sigma": sigma, **entry, **base})
                     progress_bar.update()
                 for name, denoise in runners:

@@ -138,13 +138,16 @@ def single_image(reader: ResultsReader) -> dict | None:
                 for row in summarise_training(training)]
         settings = training["settings"]
         summary = summarise_training(training)
-        gaps = []  # single image (same crops) minus Noise2Noise, per training noise
+        gaps = []  # single image (same crops, then 2x crops; unbiased targets) minus Noise2Noise, per training noise
         for noise in settings["noises"]:
             by_name = {row["denoiser"]: row for row in summary if row["noise"] == noise}
-            single, pairs = by_name.get("Neighbor2Neighbor (single image)"), by_name.get("Noise2Noise")
-            if single and pairs and single["crops"] is not None and pairs["crops"] is not None and 25.0 in single["photos"]:
-                gaps.append({"noise": noise, "crops": single["crops"] - pairs["crops"],
-                             "photos_25": single["photos"][25.0] - pairs["photos"][25.0]})
+            pairs = by_name.get("Noise2Noise")
+            for method, crops in (("Neighbor2Neighbor (single image)", "same crops"),
+                                  ("Neighbor2Neighbor (single image), 2x crops", "2x crops")):
+                single = by_name.get(method)
+                if single and pairs and single["crops"] is not None and pairs["crops"] is not None and 25.0 in single["photos"]:
+                    gaps.append({"noise": noise, "variant": crops, "crops": single["crops"] - pairs["crops"],
+                                 "photos_25": single["photos"][25.0] - pairs["photos"][25.0]})
         result["training"] = {"columns": columns, "rows": rows, "steps": settings["steps"], "arch": settings["arch"],
                               "batch_size": settings["batch_size"], "crop_size": settings["crop_size"], "gaps": gaps}
     if adapt is not None:

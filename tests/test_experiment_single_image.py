@@ -37,8 +37,9 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
     finally:
         torch.set_num_threads(threads)
     training = json.loads((out / "training.json").read_text())
-    assert [run["target"] for run in training["runs"]] == ["clean", "noisy", "single", "single"]
-    assert [run["crop_size"] for run in training["runs"]] == [32, 32, 32, 64]
+    assert [run["target"] for run in training["runs"]] == ["clean", "noisy", "single", "single", "single", "single"]
+    assert [run["crop_size"] for run in training["runs"]] == [32, 32, 32, 64, 32, 64]
+    assert [run["single_targets"] for run in training["runs"]] == [None, None, "unclipped", "unclipped", "clipped", "clipped"]
     assert training["settings"]["steps"] == 4
     names = {row["denoiser"] for row in training["whole_photos"]["rows"]}
     assert "noisy input" in names and "Neighbor2Neighbor (single image), gaussian:25" in names
@@ -55,12 +56,14 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
     assert adapted["timing_1mp"] is None  # --quick skips the 1-megapixel timing
     summary = single_image.summarise_training(training)
     assert [row["denoiser"] for row in summary] == ["Noise2Clean", "Noise2Noise", "Neighbor2Neighbor (single image)",
-                                                     "Neighbor2Neighbor (single image), 2x crops", single_image.BM3D_ROW,
-                                                     "noisy input"]
+                                                     "Neighbor2Neighbor (single image), 2x crops",
+                                                     "Neighbor2Neighbor (single image), clipped targets",
+                                                     "Neighbor2Neighbor (single image), 2x crops, clipped targets",
+                                                     single_image.BM3D_ROW, "noisy input"]
     crops = {(row["denoiser"], row["val_set"]): row["psnr"] for row in training["crop_sets"]}
     assert summary[1]["crops"] == crops[("Noise2Noise, gaussian:25", "gaussian25")]
-    assert summary[4]["crops"] is None and summary[4]["photos"] == {}  # --quick runs no BM3D
+    assert summary[6]["crops"] is None and summary[6]["photos"] == {}  # --quick runs no BM3D
     noisy_means = {m["sigma"]: m["psnr"] for m in training["whole_photos"]["means"] if m["denoiser"] == "noisy input"}
-    assert summary[5]["photos"] == noisy_means and set(noisy_means) == {25.0}
+    assert summary[7]["photos"] == noisy_means and set(noisy_means) == {25.0}
     table = single_image.training_table(training)
     assert "| gaussian:25 | Neighbor2Neighbor (single image) |" in table and "whole photos σ = 25" in table

@@ -67,3 +67,26 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
     assert summary[7]["photos"] == noisy_means and set(noisy_means) == {25.0}
     table = single_image.training_table(training)
     assert "| gaussian:25 | Neighbor2Neighbor (single image) |" in table and "whole photos σ = 25" in table
+
+
+def test_methods_option_trains_only_the_chosen_runs(tmp_path: Path) -> None:
+    photos, val_photos = tmp_path / "photos", tmp_path / "val_photos"
+    for i in range(2):
+        write_image(smooth_images(1, size=64, seed=i), photos / f"p{i}.png")
+    write_image(smooth_images(1, size=64, seed=10), val_photos / "v0.png")
+    _, val = write_course_files(tmp_path, pairs=4, val=4)
+    out = tmp_path / "results"
+    threads = torch.get_num_threads()
+    try:
+        assert single_image.main(["--quick", "--part", "training", "--methods", "noisy", "single-2x", "--photos", str(photos),
+                                  "--val-photos", str(val_photos), "--val", str(val), "--noises", "gaussian+poisson",
+                                  "--threads", "1", "--out-dir", str(out), "--work", str(tmp_path / "work"),
+                                  "--crop-limit", "4", "--quiet"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    training = json.loads((out / "training.json").read_text())
+    assert [(run["method"], run["crop_size"]) for run in training["runs"]] == [
+        ("Noise2Noise", 32), ("Neighbor2Neighbor (single image), 2x crops", 64)]
+    assert training["settings"]["methods"] == ["noisy", "single-2x"] and not (out / "adapt.json").exists()
+    assert [row["denoiser"] for row in single_image.summarise_training(training)][:2] == [
+        "Noise2Noise", "Neighbor2Neighbor (single image), 2x crops"]

@@ -60,6 +60,8 @@ METHODS = (("clean", "Noise2Clean", 1, None), ("noisy", "Noise2Noise", 1, None),
            ("single", "Neighbor2Neighbor (single image), 2x crops", 2, "unclipped"),
            ("single", "Neighbor2Neighbor (single image), clipped targets", 1, "clipped"),
            ("single", "Neighbor2Neighbor (single image), 2x crops, clipped targets", 2, "clipped"))
+# Short names of METHODS for --methods, in the same order.
+METHOD_NAMES = ("clean", "noisy", "single", "single-2x", "single-clipped", "single-2x-clipped")
 QUICK = {"steps": 4, "epochs": 2, "arch": "8x2", "batch_size": 2, "crop_size": 32, "size": 64, "adapt_steps": [2], "timing_size": 0,
          "bm3d_crops": 0, "crop_limit": 16, "sigmas": [25.0]}
 
@@ -145,7 +147,9 @@ def run_training(args: argparse.Namespace) -> dict:
     steps_per_epoch = math.ceil(args.steps / epochs)
     runs, networks = [], {}
     for noise in args.noises:
-        for target, method, crop_scale, single_targets in METHODS:
+        for name, (target, method, crop_scale, single_targets) in zip(METHOD_NAMES, METHODS, strict=True):
+            if name not in args.methods:
+                continue
             started = time.perf_counter()
             out = train_one(args, noise, target, epochs, steps_per_epoch, crop_scale, single_targets)
             with out.with_suffix(".csv").open(newline="") as file:
@@ -163,7 +167,7 @@ def run_training(args: argparse.Namespace) -> dict:
     photos = whole_photos.evaluate_photos(args.val_photo_files, predictors, sigmas=args.sigmas, size=args.size,
                                           baselines=[] if args.no_bm3d else [whole_photos.BM3D],
                                           missing="skip", progress=not args.quiet)
-    settings = {"photos": args.photos, "noises": args.noises, "arch": args.arch, "epochs": epochs, "sigmas": args.sigmas,
+    settings = {"photos": args.photos, "noises": args.noises, "methods": args.methods, "arch": args.arch, "epochs": epochs, "sigmas": args.sigmas,
                 "steps_per_epoch": steps_per_epoch, "steps": epochs * steps_per_epoch, "batch_size": args.batch_size,
                 "crop_size": args.crop_size, "lr": args.lr, "seed": args.seed, "val": str(args.val),
                 "scored": "last weights of each run (no selection on clean data)", "quick": args.quick}
@@ -297,6 +301,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--val-photos", type=Path, help="folder of whole photos to score on (default: the 6 validation photos)")
     parser.add_argument("--val", type=Path, default=REPO_ROOT / "data" / "val_data.pkl", help="per-epoch validation crops of n2n train")
     parser.add_argument("--noises", nargs="+", default=["gaussian:25", "mixed"])
+    parser.add_argument("--methods", nargs="+", choices=METHOD_NAMES, default=list(METHOD_NAMES),
+                        help="training runs to make (default all): Noise2Clean, Noise2Noise, and Neighbor2Neighbor on "
+                             "same-size or 2x crops with unclipped or clipped targets")
     parser.add_argument("--steps", type=int, default=None, help="optimiser steps per network (default 5000)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs the steps are split into (default 5)")
     parser.add_argument("--arch", default=None, help="U-Net WIDTHxDEPTH (default: the shipped one)")

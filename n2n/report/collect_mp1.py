@@ -120,6 +120,25 @@ def margins_over_bm3d(found: dict) -> list[dict]:
             for name in names if bm3d is not None]
 
 
+def single_image_gaps(training: dict) -> list[dict]:
+    """Single image (same crops, then 2x crops; unbiased targets) minus Noise2Noise, per training noise of a
+    ``single_image/training.json``: ``{"noise", "variant", "crops" (None without a crop set), "photos_25"}``."""
+    from n2n.experiments.single_image import summarise_training
+
+    summary, gaps = summarise_training(training), []
+    for noise in training["settings"]["noises"]:
+        by_name = {row["denoiser"]: row for row in summary if row["noise"] == noise}
+        pairs = by_name.get("Noise2Noise")
+        for method, variant in (("Neighbor2Neighbor (single image)", "same crops"),
+                                ("Neighbor2Neighbor (single image), 2x crops", "2x crops")):
+            single = by_name.get(method)
+            if single and pairs and 25.0 in single["photos"] and 25.0 in pairs["photos"]:
+                crops = None if single["crops"] is None or pairs["crops"] is None else single["crops"] - pairs["crops"]
+                gaps.append({"noise": noise, "variant": variant, "crops": crops,
+                             "photos_25": single["photos"][25.0] - pairs["photos"][25.0]})
+    return gaps
+
+
 def single_image(reader: ResultsReader) -> dict | None:
     """Issue #11: training without pairs (``results/single_image/training.json``) and ``--adapt`` (``adapt.json``)."""
     from n2n.experiments.single_image import summarise_training
@@ -137,19 +156,11 @@ def single_image(reader: ResultsReader) -> dict | None:
                   **{f"σ = {sigma:g}": f"{row['photos'][sigma]:.2f}" for sigma in sigmas if sigma in row["photos"]}}]
                 for row in summarise_training(training)]
         settings = training["settings"]
-        summary = summarise_training(training)
-        gaps = []  # single image (same crops, then 2x crops; unbiased targets) minus Noise2Noise, per training noise
-        for noise in settings["noises"]:
-            by_name = {row["denoiser"]: row for row in summary if row["noise"] == noise}
-            pairs = by_name.get("Noise2Noise")
-            for method, crops in (("Neighbor2Neighbor (single image)", "same crops"),
-                                  ("Neighbor2Neighbor (single image), 2x crops", "2x crops")):
-                single = by_name.get(method)
-                if single and pairs and single["crops"] is not None and pairs["crops"] is not None and 25.0 in single["photos"]:
-                    gaps.append({"noise": noise, "variant": crops, "crops": single["crops"] - pairs["crops"],
-                                 "photos_25": single["photos"][25.0] - pairs["photos"][25.0]})
+        no_pixelation = reader.json("single_image/no_pixelation/training.json", optional=True)
         result["training"] = {"columns": columns, "rows": rows, "steps": settings["steps"], "arch": settings["arch"],
-                              "batch_size": settings["batch_size"], "crop_size": settings["crop_size"], "gaps": gaps}
+                              "batch_size": settings["batch_size"], "crop_size": settings["crop_size"],
+                              "gaps": single_image_gaps(training),
+                              "no_pixelation_gaps": single_image_gaps(no_pixelation) if no_pixelation else None}
     if adapt is not None:
         result["adapt"] = {"means": adapt["means"], "lr": adapt["settings"]["adapt_lr"]}
     return result

@@ -39,10 +39,10 @@ def shipped_arch() -> dict | None:
     return {"width": network.width, "depth": network.depth, "params": sum(p.numel() for p in network.parameters())}
 
 
-def photo_training_log(reader: ResultsReader, relative: str) -> dict | None:
+def photo_training_log(reader: ResultsReader, relative: str, optional: bool = False) -> dict | None:
     """Summary of an ``n2n train --photos --val-photos`` log: epochs, the best whole-photo PSNR (sigma 25,
     what picked the kept epoch) and its epoch, that epoch's ``val_data`` PSNR, total seconds."""
-    rows = [row for row in reader.csv(relative) or [] if row.get("val_photos_psnr") not in (None, "")]
+    rows = [row for row in reader.csv(relative, optional) or [] if row.get("val_photos_psnr") not in (None, "")]
     if not rows:
         return None
     best = max(rows, key=lambda row: row["val_photos_psnr"])
@@ -197,6 +197,7 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "quality": quality(reader, "miniproject_1/quality.json"),
         "gaussian": gaussian(reader),
         "shipped_training": photo_training_log(reader, "miniproject_1/shipped_training.csv"),
+        "shipped_training_cycle2": photo_training_log(reader, "miniproject_1/shipped_training_cycle2.csv", optional=True),
         "course_training": training_log(reader, "miniproject_1/bestmodel_training.csv"),
         "finetune": reader.json("miniproject_1/finetune.json"),
         "ablation": ablation(reader, arch_setup["arch"]),

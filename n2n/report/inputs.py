@@ -47,9 +47,10 @@ class ResultsReader:
         path = self._path(relative, optional)
         return None if path is None else json.loads(path.read_text())
 
-    def csv(self, relative: str) -> list[dict] | None:
-        """The CSV rows with numeric cells converted, or None when the file does not exist."""
-        path = self._path(relative)
+    def csv(self, relative: str, optional: bool = False) -> list[dict] | None:
+        """The CSV rows with numeric cells converted, or None when the file does not exist (listed as missing
+        unless ``optional``)."""
+        path = self._path(relative, optional)
         if path is None:
             return None
         with path.open(newline="") as file:

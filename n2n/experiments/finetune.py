@@ -10,6 +10,7 @@ course's ``train`` continues from loaded weights and must not undo them.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import json
 import time
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(runs[-1]), flush=True)
     result = {"what": f"one Model.train epoch from Miniproject_{args.project}/bestmodel.pth per peak learning rate",
               "pairs": int(pairs[0].shape[0]), "val": args.val.name, "config": from_scratch.as_dict(),
-              "pretrained_lr": course.PRETRAINED_LR, "threads": args.threads, "runs": runs}
+              "pretrained_lr": course.PRETRAINED_LR, "threads": args.threads, "runs": runs,
+              "weights_sha256": hashlib.sha256(course.BEST_MODEL_PATH.read_bytes()).hexdigest()}
     atomic_write_text(json.dumps(result, indent=2) + "\n", out, overwrite=True)
     print(f"wrote {out}")
     return 0

@@ -58,10 +58,10 @@ from PIL import Image
 
 from n2n.data.images import IMAGE_SUFFIXES, open_rgb
 from n2n.data.noise import parse_noise
+from n2n.evaluation.recorded_scores import canonical, recorded_scores, score_key
 from n2n.extras import MissingExtra
 from n2n.fileio import atomic_write_text
 from n2n.inference.tiling import denoise_tiled
-from n2n.evaluation.recorded_scores import canonical, recorded_scores, score_key
 from n2n.metrics import psnr
 from n2n.paths import REPO_ROOT, work_root
 from n2n.progress import bar
@@ -73,6 +73,7 @@ DEFAULT_SIZE = 512
 MIN_SIZE = 16
 MULTIPLE = 8
 MANIFEST = REPO_ROOT / "data" / "manifest.json"
+RESULTS_DIR = REPO_ROOT / "results"  # committed results files whose baseline scores count as cached
 NOISY_INPUT = "noisy input"
 # Part of every cache key: change it when the preparation or the noise changes meaning.
 PREPARATION = "rgb/lanczos-short-side/centre-crop-8/gaussian-uint8/v1"
@@ -286,7 +287,12 @@ def cache_key(baseline: Baseline, version: str, photo: PreparedPhoto, sigma: flo
     return score_key(baseline.key, version, photo.id, photo.sha256, photo.size, sigma, seed, PREPARATION)
 
 
-RESULTS_DIR = REPO_ROOT / "results"
+
+def _folder(option: str | os.PathLike | None, default: Callable[[], Path]) -> Path | None:
+    """A folder option of :func:`evaluate_photos`: ``"default"`` -> ``default()``, ``None`` -> ``None``, else the path."""
+    if option is None:
+        return None
+    return default() if option == "default" else Path(option)
 
 
 def _cache_file(cache_dir: Path, key: dict) -> Path:
@@ -372,10 +378,8 @@ def evaluate_photos(
     ids = [photo.id for photo in photos]
     if len(set(ids)) != len(ids):
         raise ValueError("two photos share an id; give each photo a distinct file name")
-    cache = default_cache_dir() if cache_dir == "default" else (Path(cache_dir) if cache_dir is not None else None)
+    cache = _folder(cache_dir, default_cache_dir)
     usable, skipped = [], []
-    known = recorded_scores(RESULTS_DIR if recorded == "default" else (Path(recorded) if recorded is not None else None),
-                            {baseline.name: baseline.key for baseline in baselines})
     for baseline in baselines:  # check the packages before any work
         try:
             usable.append((baseline, baseline.version()))
@@ -384,6 +388,7 @@ def evaluate_photos(
                 raise
             print(f"skipping {baseline.name}: {error}", file=sys.stderr)
             skipped.append({"baseline": baseline.name, "reason": str(error)})
+    known = recorded_scores(_folder(recorded, lambda: RESULTS_DIR), {baseline.name: baseline.key for baseline, _ in usable})
     runners = [(name, (lambda fn: (lambda noisy: run_network(fn, noisy)))(fn) if tiled else fn) for name, fn in denoisers.items()]
     rows, described = [], []
     total = len(photos) * len(sigmas) * (1 + len(usable) + len(runners))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from n2n.inference.self_check import GRID, OFFSETS, masked_score, neighbour_mean
+from n2n.inference.self_check import GRID, OFFSETS, central_region, masked_score, neighbour_mean
 
 
 def test_neighbour_mean_by_hand() -> None:
@@ -23,8 +23,18 @@ def test_identity_scores_the_neighbour_mean_error_at_hidden_pixels() -> None:
     hidden = torch.zeros(12, 16, dtype=torch.bool)
     for row, column in OFFSETS:
         hidden[row::GRID, column::GRID] = True
-    expected = (filled - image).square()[..., hidden].mean().item()
+    expected = (filled - image).abs()[..., hidden].mean().item()  # mean absolute error (clipping-safe)
     assert masked_score(lambda x: x, noisy) == pytest.approx(expected, rel=1e-6)
+    assert masked_score(lambda x: x, noisy, region=None) == pytest.approx(expected, rel=1e-6)
+
+
+def test_only_the_central_region_is_scored() -> None:
+    image = torch.arange(10 * 14, dtype=torch.float32).view(1, 1, 10, 14)
+    assert torch.equal(central_region(image, 4), image[..., 3:7, 5:9])
+    assert torch.equal(central_region(image, 12), image[..., :, 1:13])
+    shapes = []
+    masked_score(lambda batch: shapes.append(tuple(batch.shape)) or batch, torch.zeros(1, 3, 40, 30), region=16)
+    assert shapes == [(1, 3, 16, 16)] * len(OFFSETS)
 
 
 def test_the_denoiser_never_sees_the_values_it_is_scored_on() -> None:

@@ -265,7 +265,7 @@ def test_adapt_fine_tunes_a_copy() -> None:
     adapted = adapt(network, image, steps=2, batch_size=2, crop=32, desc=None)
     assert adapted.steps == 2 and adapted.crop == 32 and adapted.seconds > 0
     assert all(torch.equal(before[k], v) for k, v in network.state_dict().items())  # the original is untouched
-    assert any(not torch.equal(before[k], v) for k, v in adapted.network.state_dict().items())
+    assert any(not torch.equal(before[k], v) for k, v in adapted.copy.state_dict().items())
     out = adapted(image)
     assert out.shape == image.shape and out.dtype == torch.float32
 
@@ -291,7 +291,7 @@ def test_adapt_keeps_the_copy_only_when_the_self_check_prefers_it(monkeypatch) -
 def test_adapt_errors_are_clear() -> None:
     network = UNet(width=8, depth=2)
     with pytest.raises(ValueError, match="too small"):
-        adapt(network, torch.zeros(1, 3, 6, 40, dtype=torch.uint8), steps=1, desc=None)
+        adapt(network, torch.zeros(1, 3, 3, 40, dtype=torch.uint8), steps=1, desc=None)
     for steps in (0, -2):
         with pytest.raises(ValueError, match="steps"):
             adapt(network, torch.zeros(1, 3, 32, 32, dtype=torch.uint8), steps=steps, desc=None)
@@ -299,29 +299,13 @@ def test_adapt_errors_are_clear() -> None:
         adapt(lambda images: images, torch.zeros(1, 3, 32, 32, dtype=torch.uint8), steps=1, desc=None)
 
 
-def test_denoise_adapt_refuses_the_shipped_whole_photo_model_and_names_the_fix(tmp_path: Path, capsys) -> None:
-    source = tmp_path / "photo.png"
-    write_image(noisy(smooth_images(1, size=64, seed=7), sigma=60), source)
-    before = sha256(BEST_MODEL_PATH)
-    out = tmp_path / "out.png"
-    for extra in ([], ["--checkpoint", str(BEST_MODEL_PATH)]):
-        assert main(["denoise", str(source), "-o", str(out), "--adapt", "--adapt-steps", "1", "--quiet", *extra]) == 2
-        assert "--checkpoint training_runs/mp1_course_32x3/model.pth" in capsys.readouterr().err
-    assert not out.exists() and sha256(BEST_MODEL_PATH) == before
-
-
-def test_denoise_adapt_on_the_course_model_leaves_it_byte_identical(tmp_path: Path, capsys) -> None:
-    from n2n.commands.denoise import ADAPTABLE_CHECKPOINT
-    from n2n.paths import REPO_ROOT
-
-    checkpoint = REPO_ROOT / ADAPTABLE_CHECKPOINT
+def test_denoise_adapt_on_the_shipped_model_leaves_it_byte_identical(tmp_path: Path, capsys) -> None:
     source = tmp_path / "photo.png"
     write_image(noisy(smooth_images(1, size=48, seed=7), sigma=60), source)
-    before = sha256(checkpoint)
+    before = sha256(BEST_MODEL_PATH)
     out = tmp_path / "out.png"
-    assert main(["denoise", str(source), "-o", str(out), "--adapt", "--adapt-steps", "1", "--quiet",
-                 "--checkpoint", str(checkpoint)]) == 0
-    assert out.is_file() and sha256(checkpoint) == before
+    assert main(["denoise", str(source), "-o", str(out), "--adapt", "--adapt-steps", "1", "--quiet"]) == 0
+    assert out.is_file() and sha256(BEST_MODEL_PATH) == before
     assert "adapted in 1 steps" in capsys.readouterr().out
 
 
@@ -348,7 +332,7 @@ def test_denoise_adapt_reports_bad_inputs(tmp_path: Path, capsys) -> None:
         ([str(source), "--adapt", "--adapt-steps", "0"], "at least 1"),
         ([str(source), "--adapt", "--adapt-steps", "-3"], "at least 1"),
         ([str(source), "--adapt-steps", "5"], "add --adapt"),
-        ([str(tiny), "--adapt", "--adapt-steps", "1", "--checkpoint", str(Path(__file__).resolve().parents[1] / "training_runs/mp1_course_32x3/model.pth")], "too small"),
+        ([str(tiny), "--adapt", "--adapt-steps", "1"], "too small"),
         ([str(source), "--adapt", "--model", "miniproject2"], "Miniproject_1"),
     ]
     for options, message in cases:

@@ -1,9 +1,8 @@
 """``n2n denoise IN [IN ...] -o OUT``: denoise PNG/JPEG photos of any size with a shipped model.
 
-With ``--adapt``, a copy of the model is first fine-tuned on each photo itself (Neighbor2Neighbor,
-``--adapt-steps`` optimiser steps, :mod:`n2n.inference.adapt`) and used only where a clean-image-free
+With ``--adapt``, a copy of the model is first fine-tuned on each photo itself (Noise2Self with an L1
+loss, ``--adapt-steps`` optimiser steps, :mod:`n2n.inference.adapt`) and used only where a clean-image-free
 self-check scores it better than the model (:mod:`n2n.inference.self_check`); the model file is never changed.
-It is off for the shipped whole-photo model, which adapting made worse (:func:`check_adaptable`).
 """
 
 from __future__ import annotations
@@ -22,9 +21,6 @@ from n2n.inference.tiling import denoise_tiled
 from n2n.progress import bar
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
-# The network `--adapt` was measured with (README "No clean images, no pairs"): the 32x3 shipped before
-# the whole-photo 40x5.
-ADAPTABLE_CHECKPOINT = "training_runs/mp1_course_32x3/model.pth"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,10 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--compare", action="store_true", help="also write OUT_compare.png: input | denoised")
     parser.add_argument("--force", action="store_true", help="replace earlier outputs (never an input file)")
     parser.add_argument("--adapt", action="store_true",
-                        help="first fine-tune a copy of the model on each photo itself (self-supervised, Neighbor2Neighbor): "
+                        help="first fine-tune a copy of the model on each photo itself (self-supervised, Noise2Self): "
                              "for noise the model was not trained on; the copy is used only if a self-check (no clean image "
-                             "needed) scores it better; the model file is never changed. Needs --checkpoint: it is off "
-                             f"for the shipped whole-photo model, which it made worse (use --checkpoint {ADAPTABLE_CHECKPOINT})")
+                             "needed) scores it better; the model file is never changed")
     parser.add_argument("--adapt-steps", type=int, default=None, metavar="N",
                         help=f"optimiser steps of --adapt (default {DEFAULT_STEPS}: under a minute on a 2-core CPU)")
     parser.add_argument("--ensemble", action="store_true",
@@ -91,23 +86,6 @@ def adapt_steps(args: argparse.Namespace) -> int | None:
     return steps
 
 
-def check_adaptable(args: argparse.Namespace) -> None:
-    """Refuse ``--adapt`` on the shipped whole-photo network, which adapting made worse.
-
-    Fine-tuned on half-resolution sub-images of one photo, the shipped 40x5 (trained on whole photos)
-    lost 0.8-5.7 dB in 6 of 7 measured cases, and the self-check preferred the worse copy: the
-    Neighbor2Neighbor copy has learnt to predict a pixel from its neighbours, which is what the
-    check scores. Until that is fixed, ``--adapt`` runs on an explicit ``--checkpoint`` only.
-    """
-    from Miniproject_1.model import BEST_MODEL_PATH
-
-    shipped = args.checkpoint is None and args.model in (None, "miniproject1")
-    if shipped or (args.checkpoint is not None and args.checkpoint.resolve() == BEST_MODEL_PATH.resolve()):
-        raise ValueError("--adapt made the shipped whole-photo model worse (0.8-5.7 dB in our measurements) and its "
-                         "self-check did not catch it, so it is off for that model; adapt the 32x3 course model instead: "
-                         f"--checkpoint {ADAPTABLE_CHECKPOINT} (README: 'No clean images, no pairs')")
-
-
 def run(args: argparse.Namespace) -> int:
     steps = adapt_steps(args)
     outputs = output_paths(args.inputs, args.output)
@@ -126,7 +104,6 @@ def run(args: argparse.Namespace) -> int:
     if steps is not None:
         from n2n.inference.adapt import adapt, resolve_network
 
-        check_adaptable(args)
         resolve_network(predict)  # a model that cannot be fine-tuned fails before any work
     for source, target in bar(list(zip(args.inputs, outputs)), desc="denoise", unit="image"):
         noisy = read_image(source)

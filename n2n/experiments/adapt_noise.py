@@ -5,8 +5,10 @@ copy (clipped to [0, 255], rounded, as the course data), deterministically from 
 pixel-wise independent and zero-mean before clipping, the assumption Neighbor2Neighbor needs:
 
 - ``gaussian25``: Gaussian sigma = 25 (0-255 scale): among the noise the shipped model was trained on;
-- ``gaussian75``: Gaussian sigma = 75: beyond the shipped model's training range (5-50);
-- ``varying5-50``: Gaussian whose sigma grows linearly from 5 at the left edge to 50 at the right edge;
+- ``gaussian75``: Gaussian sigma = 75: beyond the training range of both Miniproject_1 models (the
+  whole-photo 40x5: 0-55; the 32x3 course model: 5-50);
+- ``varying5-50``: Gaussian whose sigma grows linearly from 5 at the left edge to 50 at the right edge
+  (each level is within the training range; one that varies across an image is not);
 - ``speckle``: multiplicative ``x + x * n``, ``n`` Gaussian with standard deviation 0.25
   (signal-dependent: about sigma = 32 at mid-grey, none in black).
 """

@@ -38,10 +38,9 @@ from pathlib import Path
 
 import torch
 
-from Miniproject_1.model import DEFAULT_ARCH
+from Miniproject_1.model import BEST_MODEL_PATH, DEFAULT_ARCH
 from Miniproject_1.others.inference import denoise
 from Miniproject_1.others.unet import UNet
-from n2n.commands.denoise import ADAPTABLE_CHECKPOINT
 from n2n.evaluation import whole_photos
 from n2n.evaluation.evaluate import available_val_sets, evaluate
 from n2n.experiments.adapt_noise import CONDITIONS, SEEN, noisy_photo
@@ -221,6 +220,7 @@ def training_table(result: dict) -> str:
 def run_adapt(args: argparse.Namespace) -> dict:
     from n2n.inference import denoisers
     from n2n.inference.adapt import ADAPT_BATCH, ADAPT_CROP, adapt
+    from n2n.inference.self_check import REGION
     from n2n.inference.tiling import denoise_tiled
 
     predict = denoisers.from_checkpoint(args.checkpoint, "miniproject1")
@@ -268,7 +268,8 @@ def run_adapt(args: argparse.Namespace) -> dict:
                   "seconds": adapted.seconds, "target_seconds": 60.0, "met": adapted.seconds < 60.0,
                   "threads": torch.get_num_threads()}
         print(f"timing: {timing['megapixels']:.2f} MP adapted in {adapted.seconds:.1f} s ({adapted.steps} steps)", flush=True)
-    settings = {"model": str(args.checkpoint),
+    settings = {"model": str(args.checkpoint), "weights_sha256": whole_photos.file_sha256(args.checkpoint), "loss": "Noise2Self, L1",
+                "check_region": REGION,
                 "conditions": args.conditions, "adapt_steps": args.adapt_steps, "adapt_lr": args.adapt_lr,
                 "batch_size": ADAPT_BATCH, "crop": ADAPT_CROP, "size": args.size, "seed": args.seed, "quick": args.quick,
                 "psnr": "whole image on [0, 1]; outputs rounded and clipped to uint8 first (what n2n denoise writes)",
@@ -320,9 +321,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--conditions", nargs="+", choices=CONDITIONS, default=list(CONDITIONS))
     parser.add_argument("--adapt-steps", type=int, nargs="+", default=None, help=f"default {DEFAULT_STEPS}")
     parser.add_argument("--adapt-lr", type=float, default=ADAPT_LR)
-    parser.add_argument("--checkpoint", type=Path, default=REPO_ROOT / ADAPTABLE_CHECKPOINT,
-                        help=f"model to adapt (default {ADAPTABLE_CHECKPOINT}, the 32x3 shipped before the whole-photo "
-                             "40x5: `n2n denoise --adapt` refuses the 40x5, which adapting made worse)")
+    parser.add_argument("--checkpoint", type=Path, default=BEST_MODEL_PATH,
+                        help="model to adapt (default: the shipped Miniproject_1/bestmodel.pth, what `n2n denoise --adapt` adapts)")
     parser.add_argument("--timing-size", type=int, default=None,
                         help="also time --adapt on the first photo at this short side (default 832: about 1 megapixel; 0: skip)")
     parser.add_argument("--out-dir", type=Path, default=None, help="default results/single_image (--quick: cache/single_image/quick)")
@@ -366,7 +366,9 @@ def training_block(result: dict) -> str:
 def adapt_block(result: dict) -> str:
     """The README block ``single_image:adapt``: :func:`adapt_table`, the 1-megapixel timing and its set-up."""
     settings, timing = result["settings"], result.get("timing_1mp")
-    text = (f"{adapt_table(result)}\n\nMean whole-image PSNR (dB) over the 6 validation photos (short side {settings['size']} px); "
+    model = "the shipped 40x5" if Path(settings["model"]).resolve() == BEST_MODEL_PATH.resolve() else f"`{settings['model']}`"
+    text = (f"{adapt_table(result)}\n\nMean whole-image PSNR (dB) over the 6 validation photos (short side {settings['size']} px), "
+            f"adapting {model} with the {settings.get('loss', 'Neighbor2Neighbor')} loss; "
             f"Adam at {settings['adapt_lr']:g}, batches of {settings['batch_size']} crops of {settings['crop']} px. \"Copy kept\": "
             "photos on which the self-check used the adapted copy. Seconds: adapting and the check, 2 threads.")
     if timing:

@@ -1,32 +1,32 @@
 """Adapt a trained denoiser to one noisy photo before denoising it (``n2n denoise --adapt``).
 
-A *copy* of the network is fine-tuned on the photo itself with the Neighbor2Neighbor loss
-(:mod:`n2n.training.neighbor2neighbor`), then denoises it; the original network (and the file it
-came from) is never changed. This helps when the photo's noise is not what the network was trained
-on (another level, a level varying across the image, signal-dependent noise), as long as it is
-pixel-wise independent and zero-mean.
+A *copy* of the network is fine-tuned on the photo itself with the Noise2Self L1 loss at full
+resolution (:mod:`n2n.training.noise2self`), then denoises it; the original network (and the file it
+came from) is never changed. This helps most when the photo's noise is not what the network was
+trained on (a level beyond its range, signal-dependent noise), as long as it is pixel-wise independent
+and symmetric about the clean value.
 
-Why Neighbor2Neighbor rather than zero-shot Noise2Noise (Mansour & Heckel, 2023): ZS-N2N's
-fixed downsampler *averages* two pixels per sub-image, so its training inputs carry noise with
-1/sqrt(2) of the photo's standard deviation, while the network then denoises the photo at full
-noise; a network trained from scratch per image (ZS-N2N's tiny two-layer one) does not mind, but
-fine-tuning a pretrained U-Net towards a weaker noise than the one it must remove works against the
-adaptation. Neighbor2Neighbor's sub-images take single pixels, so they carry exactly the photo's
-per-pixel noise, and it is the loss ``n2n train --single`` uses: one code path.
+Why not Neighbor2Neighbor, the loss of ``n2n train --single`` (measured on the shipped 40x5, one
+*training* photo, 200 steps): with its L2 loss the copy lost 3 dB at sigma = 75, because a photo file's
+noise is clipped and the L2 loss learns the clipped mean (see :mod:`n2n.training.noise2self`); with an
+L1 loss it gained 0.69 dB at sigma = 75 but lost 0.09-0.11 dB on Gaussian sigma = 25 and on the sigma
+growing from 5 to 50, noise the network was trained on: its half-resolution sub-images are not the
+scale at which the network denoises. Noise2Self with an L1 loss gained 0.29 / 0.80 / 0.08 / 0.01 dB
+(sigma 75, speckle, varying sigma, sigma 25) there. Zero-shot Noise2Noise (Mansour & Heckel, 2023)
+averages pixel pairs, so its training inputs carry weaker noise than the photo: not for fine-tuning.
 
 Set-up: Adam at :data:`ADAPT_LR` with Miniproject_1's warm-up + cosine schedule, batches of
-:data:`ADAPT_BATCH` crops of :data:`ADAPT_CROP` px drawn from the photo at native resolution, gamma =
-2 from the first step (the network's full-size output is meaningful from the start, so the paper's
-ramp from 0 is not needed). :data:`DEFAULT_STEPS` steps: the cost of a step does not depend on the
-photo's size; see its comment for the timing behind it. Rate and steps were tuned on three *training*
-photos (never the validation photos the results are reported on).
+:data:`ADAPT_BATCH` crops of :data:`ADAPT_CROP` px drawn from the photo at native resolution (one of
+the 8 symmetries each), one random grid of hidden pixels per step. :data:`DEFAULT_STEPS` steps: the
+cost of a step does not depend on the photo's size; see its comment for the timing behind it. Rate
+and steps were tuned on *training* photos (never the validation photos the results are reported on).
 
-**The check.** The sub-images are half-resolution views of the photo, so the copy learns to denoise a
-slightly different image than the one it then denoises; on some photos (fine, regular texture) that
-makes it worse than the network it started from, also when the noise is one the network knows. So
-after fine-tuning both networks are scored on the photo itself with a clean-image-free Noise2Self
-score (:func:`n2n.inference.self_check.masked_score`), and the adapted copy is used only if it scores
-lower (``check=False`` skips this and always uses the copy).
+**The check.** After fine-tuning both networks are scored on the photo itself with a clean-image-free
+Noise2Self score (:func:`n2n.inference.self_check.masked_score`), and the adapted copy is used only if
+it scores lower (``check=False`` skips this and always uses the copy). The score is the quantity the
+copy was trained to lower (on other crops and grids), so it favours the copy: it catches a copy that
+failed to learn or diverged, not a small loss; what keeps the copy from losing on noise the network
+knows is the loss itself (measured in ``results/single_image/adapt.json``).
 """
 
 from __future__ import annotations
@@ -40,19 +40,17 @@ from torch import nn
 
 from Miniproject_1.others.inference import denoise
 from n2n.inference.self_check import masked_score
-from n2n.training.neighbor2neighbor import GAMMA
-from n2n.training.single import check_steps, largest_crop, train_single
+from n2n.training.noise2self import GRID, train_noise2self
+from n2n.training.single import NoisyCrops, check_steps
 
-ADAPT_LR = 5e-4  # 2.5x Miniproject_1's PRETRAINED_LR: at 2e-4, 150 steps gained under 0.3 dB on unseen noise
+ADAPT_LR = 1e-4  # the shipped 40x5's own training rate at the start of its second cycle
 ADAPT_BATCH = 4
-ADAPT_CROP = 128  # 64 px sub-images: the depth-3 U-Net sees 8x8 at its bottom level
-# Chosen so that adapting a 1-megapixel photo takes under 60 s on the 2-core development CPU at 2
-# threads: a step (ADAPT_BATCH crops) costs the same whatever the photo's size, about 0.15 s of the
-# 32x3 U-Net (n2n.commands.denoise.ADAPTABLE_CHECKPOINT) on an idle machine (400 steps took 53-71 s on 0.4-megapixel photos in the tuning
-# run), and the check adds 8 tiled passes over the photo. results/single_image/adapt.json has the
-# measured seconds of every run.
-DEFAULT_STEPS = 300
-
+ADAPT_CROP = 128
+# Chosen so that adapting a 1-megapixel photo with the shipped 40x5 takes under 60 s on the 2-core
+# development CPU at 2 threads: a step (ADAPT_BATCH crops) costs the same whatever the photo's size,
+# and the check scores a region of fixed size (n2n.inference.self_check.REGION).
+# results/single_image/adapt.json has the measured seconds of every run.
+DEFAULT_STEPS = 120
 
 class AdaptedDenoiser:
     """``noisy (N, 3, H, W)`` uint8/float in [0, 255] -> float32 ``(N, 3, H, W)`` in [0, 255], with the chosen network.
@@ -86,6 +84,18 @@ class AdaptedDenoiser:
         return f"{text}; self-check {self.score_before:.2f} -> {self.score_after:.2f}: {verdict}"
 
 
+def largest_crop(height: int, width: int, multiple: int, limit: int) -> int:
+    """The largest crop side that is a multiple of ``multiple`` (the U-Net's ``2 ** depth``), holds a whole
+    hidden-pixel grid (at least :data:`~n2n.training.noise2self.GRID`), fits ``height x width`` and is at most
+    ``limit``; ``ValueError`` when even the smallest does not fit."""
+    crop = min(limit, min(height, width)) // multiple * multiple
+    smallest = max(multiple, -(-GRID // multiple) * multiple)
+    if crop < smallest:
+        raise ValueError(f"the image is {width}x{height} px, too small to adapt this U-Net on: "
+                         f"it needs at least {smallest}x{smallest} px")
+    return crop
+
+
 def resolve_network(predict_or_network: nn.Module | Callable) -> nn.Module:
     """The PyTorch network behind ``predict_or_network``: a U-Net itself, or a bound ``predict`` of an object
     with a ``network`` attribute (Miniproject_1's ``Model``). ``ValueError`` for anything else (e.g. Miniproject_2)."""
@@ -108,7 +118,6 @@ def adapt(
     lr: float = ADAPT_LR,
     batch_size: int = ADAPT_BATCH,
     crop: int = ADAPT_CROP,
-    gamma: float = GAMMA,
     seed: int = 0,
     device: torch.device | str | None = None,
     check: bool = True,
@@ -120,8 +129,8 @@ def adapt(
         predict_or_network: a Miniproject_1 U-Net or ``Model().predict`` (never modified).
         image: the noisy photo, ``(1, 3, H, W)`` or ``(3, H, W)``, uint8 or float in [0, 255].
         steps: optimiser steps (>= 1).
-        lr, batch_size, crop, gamma, seed: see the module docstring; ``crop`` is lowered to the largest
-            multiple of ``2 * 2 ** depth`` that fits a small image.
+        lr, batch_size, crop, seed: see the module docstring; ``crop`` is lowered to the largest
+            multiple of ``2 ** depth`` that fits a small image.
         device: where to fine-tune (default: the network's device).
         check: score both networks on ``image`` (:func:`n2n.inference.self_check.masked_score`) and keep the
             adapted copy only if it scores lower; ``False``: always the copy.
@@ -142,11 +151,11 @@ def adapt(
     except ValueError as error:
         raise ValueError(f"{error}; denoise such a small image without --adapt") from None
     device = torch.device(device) if device is not None else next(network.parameters()).device
-    copy_ = copy.deepcopy(network).to(device, memory_format=torch.channels_last)
+    copy_ = copy.deepcopy(network)
+    crops = NoisyCrops([flat.cpu()], crop)
     started = time.perf_counter()
-    losses = train_single(copy_, [flat.cpu()], steps, lr=lr, batch_size=batch_size, crop=crop, gamma=gamma, ramp=False,
-                          seed=seed, device=device, desc=desc)
-    copy_.eval()
+    losses = train_noise2self(copy_, lambda size, generator: crops.batch(size, generator), steps, lr=lr,
+                              batch_size=batch_size, seed=seed, device=device, desc=desc)
     if not check:
         return AdaptedDenoiser(copy_, device, losses, time.perf_counter() - started, crop)
     before = masked_score(lambda batch: denoise(network, batch, device, network.multiple), flat[None])

@@ -162,7 +162,12 @@ def single_image(reader: ResultsReader) -> dict | None:
                               "gaps": single_image_gaps(training),
                               "no_pixelation_gaps": single_image_gaps(no_pixelation) if no_pixelation else None}
     if adapt is not None:
-        result["adapt"] = {"means": adapt["means"], "lr": adapt["settings"]["adapt_lr"]}
+        from Miniproject_1.model import BEST_MODEL_PATH
+
+        shipped = Path(adapt["settings"]["model"]).resolve() == BEST_MODEL_PATH.resolve()
+        result["adapt"] = {"means": adapt["means"], "lr": adapt["settings"]["adapt_lr"],
+                           "model": "40×5 (shipped)" if shipped else Path(adapt["settings"]["model"]).parent.name,
+                           "loss": adapt["settings"].get("loss", "Neighbor2Neighbor")}
     return result
 
 

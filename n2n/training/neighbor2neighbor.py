@@ -17,8 +17,9 @@ with the *same* cell choices as ``y``::
 step to 2 at the end of the run (:func:`gamma_at`), as the authors' code does per epoch: a network
 that starts from the identity first learns the reconstruction term, and the regulariser (which
 compares with the network's own full-size output) grows as that output becomes meaningful.
-Fine-tuning an already trained network (``n2n denoise --adapt``) uses gamma = 2 from the first step:
-its full-size output is meaningful from the start.
+``train_single(..., ramp=False)`` uses gamma = 2 from the first step, for fine-tuning an already trained
+network, whose full-size output is meaningful from the start. (``n2n denoise --adapt`` fine-tunes with
+:mod:`n2n.training.noise2self` instead; its docstring says why.)
 
 Images are float in [0, 1]; every network call is channels-last and runs under bfloat16 autocast
 where :func:`Miniproject_1.others.training.use_bfloat16` says so (as ``train_step``); the loss is float32.

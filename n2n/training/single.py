@@ -45,17 +45,6 @@ def check_crop(crop: int, multiple: int, what: str = "--crop-size") -> int:
     return crop
 
 
-def largest_crop(height: int, width: int, multiple: int, limit: int) -> int:
-    """The largest valid crop (a multiple of ``2 * multiple``) that fits ``height x width`` and is at most
-    ``limit``; ``ValueError`` when even the smallest does not fit."""
-    step = 2 * multiple
-    crop = min(limit, min(height, width)) // step * step
-    if crop < step:
-        raise ValueError(f"the image is {width}x{height} px, too small for single-image training with this U-Net: "
-                         f"it needs at least {step}x{step} px (two {multiple}x{multiple} sub-images)")
-    return crop
-
-
 class NoisyCrops:
     """Random ``crop x crop`` crops of noisy images ``uint8 (3, H, W)`` (or ``(1, 3, H, W)``), every
     position of every image equally likely, each crop turned by one of the 8 symmetries of the square.

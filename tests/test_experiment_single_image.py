@@ -37,9 +37,10 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
     finally:
         torch.set_num_threads(threads)
     training = json.loads((out / "training.json").read_text())
-    assert [run["target"] for run in training["runs"]] == ["clean", "noisy", "single", "single", "single", "single"]
-    assert [run["crop_size"] for run in training["runs"]] == [32, 32, 32, 64, 32, 64]
-    assert [run["single_targets"] for run in training["runs"]] == [None, None, "unclipped", "unclipped", "clipped", "clipped"]
+    assert [run["target"] for run in training["runs"]] == ["clean", "noisy"] + ["single"] * 6
+    assert [run["crop_size"] for run in training["runs"]] == [32, 32, 32, 64, 32, 64, 32, 64]
+    assert [run["single_targets"] for run in training["runs"]] == [None, None, "unclipped", "unclipped"] + ["clipped"] * 4
+    assert [run["single_loss"] for run in training["runs"]] == ["l2"] * 6 + ["l1"] * 2
     assert training["settings"]["steps"] == 4
     names = {row["denoiser"] for row in training["whole_photos"]["rows"]}
     assert "noisy input" in names and "Neighbor2Neighbor (single image), gaussian:25" in names
@@ -59,12 +60,14 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
                                                      "Neighbor2Neighbor (single image), 2x crops",
                                                      "Neighbor2Neighbor (single image), clipped targets",
                                                      "Neighbor2Neighbor (single image), 2x crops, clipped targets",
+                                                     "Neighbor2Neighbor (single image), clipped targets, L1",
+                                                     "Neighbor2Neighbor (single image), 2x crops, clipped targets, L1",
                                                      single_image.BM3D_ROW, "noisy input"]
     crops = {(row["denoiser"], row["val_set"]): row["psnr"] for row in training["crop_sets"]}
     assert summary[1]["crops"] == crops[("Noise2Noise, gaussian:25", "gaussian25")]
-    assert summary[6]["crops"] is None and summary[6]["photos"] == {}  # --quick runs no BM3D
+    assert summary[8]["crops"] is None and summary[8]["photos"] == {}  # --quick runs no BM3D
     noisy_means = {m["sigma"]: m["psnr"] for m in training["whole_photos"]["means"] if m["denoiser"] == "noisy input"}
-    assert summary[7]["photos"] == noisy_means and set(noisy_means) == {25.0}
+    assert summary[9]["photos"] == noisy_means and set(noisy_means) == {25.0}
     table = single_image.training_table(training)
     assert "| gaussian:25 | Neighbor2Neighbor (single image) |" in table and "whole photos σ = 25" in table
 

@@ -111,6 +111,17 @@ def test_loss_terms_and_stop_gradient_of_a_linear_network() -> None:
     assert float(network.w.grad) == pytest.approx(164.0)
 
 
+def test_l1_loss_terms_of_a_linear_network() -> None:
+    network = Scale(2.0)
+    loss, terms = neighbor2neighbor_loss(network, Y, CELLS, gamma=2.0, l1=True)
+    # Same differences as the squared case: f(g1) - g2 = [0, 12] -> (0 + 12) / 2 = 6; [2, 4] -> (2 + 4) / 2 = 3.
+    assert float(terms["reconstruction"]) == pytest.approx(6.0)
+    assert float(terms["regulariser"]) == pytest.approx(3.0)
+    loss.backward()
+    # d/dw: mean(sign([0, 12]) [1, 8]) + 2 mean(sign([2, 4]) [1, 8]) = 4 + 2 * 4.5 = 13 (sign(0) = 0).
+    assert float(network.w.grad) == pytest.approx(13.0)
+
+
 def test_loss_takes_the_targets_from_the_unclipped_image() -> None:
     # Same cells as above, g2 taken from T instead of Y: g2 = [20, 40]; the identity gives f(g1) = [1, 8].
     targets = Y * 10
@@ -202,7 +213,7 @@ def test_train_single_from_pairs_resumes_exactly(tmp_path: Path, monkeypatch) ->
     assert state["stream"]["data"] == "pairs" and len(state["history"]) == 3
 
 
-def test_train_on_photos_with_single_target(tmp_path: Path, noisy_folder: Path) -> None:
+def test_train_on_photos_with_single_target(tmp_path: Path, capsys, noisy_folder: Path) -> None:
     _, val = write_course_files(tmp_path, pairs=4, val=2)
     out = tmp_path / "nb2nb.pth"
     assert main(["train", "--photos", str(noisy_folder), "--target", "single", "--noise", "gaussian:25", "--val", str(val),
@@ -214,6 +225,15 @@ def test_train_on_photos_with_single_target(tmp_path: Path, noisy_folder: Path) 
                  "gaussian:25", "--val", str(val), "--crop-size", "16", "--steps-per-epoch", "2", "--epochs", "1",
                  "--out", str(clipped), *TINY]) == 0
     assert torch.load(clipped.with_name("clipped.last.pth"), weights_only=True)["stream"]["targets"] == "clipped"
+    l1 = tmp_path / "l1.pth"
+    common = ["--val", str(val), "--steps-per-epoch", "2", "--out", str(l1), *TINY]
+    assert main(["train", "--single", str(noisy_folder), "--crop-size", "16", "--single-loss", "l1", "--epochs", "1", *common]) == 0
+    assert torch.load(l1.with_name("l1.last.pth"), weights_only=True)["stream"]["loss"] == "l1"
+    assert main(["train", "--single", str(noisy_folder), "--crop-size", "16", "--single-loss", "l1", "--epochs", "2",
+                 "--resume", *common]) == 0
+    assert main(["train", "--single", str(noisy_folder), "--crop-size", "16", "--single-loss", "l2", "--epochs", "3",
+                 "--resume", *common]) == 2
+    assert "trained with --single-loss l1" in capsys.readouterr().err
 
 
 def test_train_single_reports_bad_inputs(tmp_path: Path, capsys, noisy_folder: Path) -> None:
@@ -234,6 +254,7 @@ def test_train_single_reports_bad_inputs(tmp_path: Path, capsys, noisy_folder: P
         (["--single", str(noisy_folder), "--single-targets", "unclipped"], "already clipped photo files"),
         (["--data", str(train), "--single-from-pairs", "--single-targets", "unclipped"], "already clipped"),
         (["--photos", str(noisy_folder), "--single-targets", "clipped"], "add --target single"),
+        (["--data", str(train), "--single-loss", "l1"], "--single-loss applies to single-image training"),
     ]
     for options, message in cases:
         assert main(["train", *out, *options]) == 2, options

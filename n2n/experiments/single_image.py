@@ -6,7 +6,7 @@ spec (default Gaussian sigma = 25 and ``mixed``): ``n2n train --photos`` runs th
 noisy input copies alone; for the same seed the very inputs the other two see), plus ``single`` on crops
 twice as large (its sub-images as large as the others' crops), each with its sub-image targets taken
 before clipping (as the Noise2Noise targets are) and after (``--single-targets clipped``: what a photo
-file holds); see :data:`METHODS`. Each network (its
+file holds), the clipped ones also with absolute errors (``--single-loss l1``); see :data:`METHODS`. Each network (its
 *last* weights: no selection on clean validation data) is scored on the committed 32x32 crop sets
 (:func:`n2n.evaluation.evaluate.available_val_sets`, beside the noisy input and BM3D on the first
 ``--bm3d-crops`` crops) and on the whole validation photos (:func:`n2n.evaluation.whole_photos.evaluate_photos`:
@@ -50,17 +50,21 @@ from n2n.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "results" / "single_image"
 WORK = REPO_ROOT / "cache" / "single_image"
-# (--target of n2n train, label, crop size as a multiple of --crop-size, --single-targets). Neighbor2Neighbor's
+# (--target of n2n train, label, crop size as a multiple of --crop-size, --single-targets, --single-loss). Neighbor2Neighbor's
 # loss sees its half-resolution sub-images, a quarter of the crop's pixels; the 2x runs give it sub-images as
 # large as the other runs' crops (the same number of loss pixels per step) at about twice the seconds per step.
-# Its "clipped" runs take the targets from the uint8 noisy copy, like a real photo (the others' targets are unclipped).
-METHODS = (("clean", "Noise2Clean", 1, None), ("noisy", "Noise2Noise", 1, None),
-           ("single", "Neighbor2Neighbor (single image)", 1, "unclipped"),
-           ("single", "Neighbor2Neighbor (single image), 2x crops", 2, "unclipped"),
-           ("single", "Neighbor2Neighbor (single image), clipped targets", 1, "clipped"),
-           ("single", "Neighbor2Neighbor (single image), 2x crops, clipped targets", 2, "clipped"))
+# Its "clipped" runs take the targets from the uint8 noisy copy, like a real photo (the others' targets are unclipped);
+# the "L1" runs train those with absolute errors, whose optimum (the median) clipping does not move.
+METHODS = (("clean", "Noise2Clean", 1, None, None), ("noisy", "Noise2Noise", 1, None, None),
+           ("single", "Neighbor2Neighbor (single image)", 1, "unclipped", None),
+           ("single", "Neighbor2Neighbor (single image), 2x crops", 2, "unclipped", None),
+           ("single", "Neighbor2Neighbor (single image), clipped targets", 1, "clipped", None),
+           ("single", "Neighbor2Neighbor (single image), 2x crops, clipped targets", 2, "clipped", None),
+           ("single", "Neighbor2Neighbor (single image), clipped targets, L1", 1, "clipped", "l1"),
+           ("single", "Neighbor2Neighbor (single image), 2x crops, clipped targets, L1", 2, "clipped", "l1"))
 # Short names of METHODS for --methods, in the same order.
-METHOD_NAMES = ("clean", "noisy", "single", "single-2x", "single-clipped", "single-2x-clipped")
+METHOD_NAMES = ("clean", "noisy", "single", "single-2x", "single-clipped", "single-2x-clipped", "single-clipped-l1",
+                "single-2x-clipped-l1")
 QUICK = {"steps": 4, "epochs": 2, "arch": "8x2", "batch_size": 2, "crop_size": 32, "size": 64, "adapt_steps": [2], "timing_size": 0,
          "bm3d_crops": 0, "crop_limit": 16, "sigmas": [25.0]}
 
@@ -83,12 +87,13 @@ def tag(noise: str) -> str:
 
 
 def train_one(args: argparse.Namespace, noise: str, target: str, epochs: int, steps_per_epoch: int,
-              crop_scale: int = 1, single_targets: str | None = None) -> Path:
+              crop_scale: int = 1, single_targets: str | None = None, single_loss: str | None = None) -> Path:
     """One ``n2n train --photos`` run (resumed if cut short, skipped if complete); returns its ``--out``."""
     from n2n.cli import main as n2n_main
 
     # Clipped single-image runs keep the names they had before unclipped targets existed (their checkpoints stand).
-    stem = f"{tag(noise)}_{target}" + ("_unclipped" if single_targets == "unclipped" else "")
+    stem = (f"{tag(noise)}_{target}" + ("_unclipped" if single_targets == "unclipped" else "")
+            + (f"_{single_loss}" if single_loss else ""))
     out = args.work / (f"{stem}.pth" if crop_scale == 1 else f"{stem}_crop{crop_scale}x.pth")
     last = out.with_name(out.stem + ".last.pth")
     if last.is_file() and not args.force:
@@ -103,6 +108,8 @@ def train_one(args: argparse.Namespace, noise: str, target: str, epochs: int, st
                "--out", str(out), "--threads", str(args.threads), "--quiet", *resume]
     if single_targets is not None:
         command += ["--single-targets", single_targets]
+    if single_loss is not None:
+        command += ["--single-loss", single_loss]
     if n2n_main(command) != 0:
         raise SystemExit(f"training failed: n2n {' '.join(command)}")
     return out
@@ -146,17 +153,17 @@ def run_training(args: argparse.Namespace) -> dict:
     steps_per_epoch = math.ceil(args.steps / epochs)
     runs, networks = [], {}
     for noise in args.noises:
-        for name, (target, method, crop_scale, single_targets) in zip(METHOD_NAMES, METHODS, strict=True):
+        for name, (target, method, crop_scale, single_targets, single_loss) in zip(METHOD_NAMES, METHODS, strict=True):
             if name not in args.methods:
                 continue
             started = time.perf_counter()
-            out = train_one(args, noise, target, epochs, steps_per_epoch, crop_scale, single_targets)
+            out = train_one(args, noise, target, epochs, steps_per_epoch, crop_scale, single_targets, single_loss)
             with out.with_suffix(".csv").open(newline="") as file:
                 log = list(csv.DictReader(file))
             label = f"{method}, {noise}"
             networks[label] = last_network(out)
             runs.append({"label": label, "method": method, "target": target, "noise": noise, "checkpoint": str(out),
-                         "single_targets": single_targets,
+                         "single_targets": single_targets, "single_loss": single_loss or "l2",
                          "crop_size": args.crop_size * crop_scale,
                          "train_seconds": round(sum(float(row["seconds"]) for row in log), 1),
                          "wall_seconds": round(time.perf_counter() - started, 1)})

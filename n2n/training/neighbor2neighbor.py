@@ -13,6 +13,9 @@ with the *same* cell choices as ``y``::
 
     L = mean((f(g1(y)) - g2(y))^2) + gamma * mean((f(g1(y)) - g2(y) - (g1(f(y)) - g2(f(y))))^2)
 
+**Absolute errors.** ``l1=True`` puts absolute instead of squared errors in both terms (``n2n train
+--single-loss l1``), for sub-image targets clipped to [0, 255] (see :data:`LOSSES`).
+
 **gamma.** :data:`GAMMA` = 2, the paper's value. ``n2n train`` ramps it linearly from 0 at the first
 step to 2 at the end of the run (:func:`gamma_at`), as the authors' code does per epoch: a network
 that starts from the identity first learns the reconstruction term, and the regulariser (which
@@ -37,6 +40,10 @@ from torch.nn.parallel import DistributedDataParallel
 from Miniproject_1.others.training import apply_loss, use_bfloat16
 
 GAMMA = 2.0
+# Per-pixel penalties of both terms: "l2" (squared error, the paper's) or "l1" (absolute error). With targets from a
+# clipped photo an L2 loss learns the clipped mean, biased near black and white; the L1 loss learns the median, which
+# clipping leaves at the clean value for noise symmetric about it (see n2n.training.noise2self).
+LOSSES = ("l2", "l1")
 # Positions in a 2x2 cell are numbered 2 * row + column. The 8 ordered pairs of 4-connected neighbours:
 ADJACENT_PAIRS = torch.tensor([[0, 1], [1, 0], [2, 3], [3, 2], [0, 2], [2, 0], [1, 3], [3, 1]])
 
@@ -94,7 +101,7 @@ def _autocast(device: torch.device, enabled: bool):
 
 
 def neighbor2neighbor_loss(network: nn.Module, noisy: torch.Tensor, cells: CellChoice, gamma: float,
-                           mixed: bool = False, targets: torch.Tensor | None = None
+                           mixed: bool = False, targets: torch.Tensor | None = None, l1: bool = False
                            ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The loss on float ``noisy (N, C, H, W)``; returns ``(loss, {"reconstruction", "regulariser"})``.
 
@@ -106,6 +113,7 @@ def neighbor2neighbor_loss(network: nn.Module, noisy: torch.Tensor, cells: CellC
     ``f(g1(y))`` carries the gradient; ``f(y)`` is computed under ``torch.no_grad`` (with the inner
     module of a DistributedDataParallel wrapper, whose weights are the same on every process).
     ``mixed``: bfloat16 autocast around the network calls (the terms are float32 either way).
+    ``l1``: both terms as mean absolute instead of squared errors (:data:`LOSSES`).
     """
     device = noisy.device
     if targets is not None and tuple(targets.shape) != tuple(noisy.shape):
@@ -118,8 +126,9 @@ def neighbor2neighbor_loss(network: nn.Module, noisy: torch.Tensor, cells: CellC
     with _autocast(device, mixed):
         output = network(g1.contiguous(memory_format=torch.channels_last))
     difference = output.float() - g2
-    reconstruction = difference.square().mean()
-    regulariser = (difference - shift).square().mean()
+    penalty = torch.abs if l1 else torch.square
+    reconstruction = penalty(difference).mean()
+    regulariser = penalty(difference - shift).mean()
     loss = reconstruction + gamma * regulariser
     return loss, {"reconstruction": reconstruction.detach(), "regulariser": regulariser.detach()}
 
@@ -133,14 +142,15 @@ def neighbor2neighbor_step(
     generator: torch.Generator | None,
     device: torch.device,
     targets: torch.Tensor | None = None,
+    l1: bool = False,
 ) -> float:
     """One optimiser step on the float ``noisy (N, C, H, W)`` batch in [0, 1] on ``device``; returns the loss.
-    ``targets``: its unclipped version, see :func:`neighbor2neighbor_loss`.
+    ``targets``: its unclipped version; ``l1``: absolute errors; see :func:`neighbor2neighbor_loss`.
 
     H and W must be even and H/2, W/2 multiples of the network's ``multiple`` (so crops are
     multiples of ``2 * 2 ** depth`` for the U-Net). Cell choices come from ``generator``.
     """
     n, _, height, width = noisy.shape
     cells = random_cells(n, height, width, generator, device)
-    loss, _ = neighbor2neighbor_loss(network, noisy, cells, gamma, mixed=use_bfloat16(device), targets=targets)
+    loss, _ = neighbor2neighbor_loss(network, noisy, cells, gamma, mixed=use_bfloat16(device), targets=targets, l1=l1)
     return apply_loss(optimizer, scheduler, loss)

@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --photos --target single: take the sub-image targets from the synthetic noisy copy "
                              "before clipping to [0, 255] (unclipped, default, like the Noise2Noise targets) or after "
                              "(clipped, what a real photo file holds)")
+    parser.add_argument("--single-loss", choices=["l2", "l1"], default=None,
+                        help="single-image training: squared (l2, default) or absolute (l1) errors; l1 learns the median, "
+                             "which clipping to [0, 255] does not move, so it suits targets from photo files")
     parser.add_argument("--steps-per-epoch", type=int, default=500, help="with --photos or --single: optimiser steps per epoch (default 500)")
     parser.add_argument("--val-photos", action="store_true",
                         help="also score every epoch on the 6 whole validation photos (Gaussian sigma 25, short side 512) "

@@ -91,18 +91,19 @@ def run_steps(
     gamma: float = GAMMA,
     ramp: bool = True,
     on_step: Callable[[float], None] | None = None,
+    l1: bool = False,
 ) -> float:
     """Neighbor2Neighbor steps ``first_step .. first_step + steps - 1`` (global step numbers) of a run of
     ``total_steps``; ``draw(k)`` gives step ``k``'s uint8 ``(N, 3, crop, crop)`` batch, a generator for
     its cell choices and optionally the batch unclipped (the targets, see :func:`neighbor2neighbor_loss`).
-    gamma follows :func:`gamma_at`. Returns the mean loss."""
+    gamma follows :func:`gamma_at`; ``l1``: absolute errors (:func:`neighbor2neighbor_loss`). Returns the mean loss."""
     network.train()
     total = 0.0
     for k in range(first_step, first_step + steps):
         noisy, generator, *unclipped = draw(k)
         targets = to_unit(unclipped[0], device) if unclipped else None
         value = neighbor2neighbor_step(network, optimizer, scheduler, to_unit(noisy, device),
-                                       gamma_at(k, total_steps, gamma, ramp), generator, device, targets)
+                                       gamma_at(k, total_steps, gamma, ramp), generator, device, targets, l1)
         total += value
         if on_step is not None:
             on_step(value)

@@ -15,6 +15,9 @@ Three kinds of data, one noisy copy per scene each:
   (``--single-targets unclipped``, the default, as the Noise2Noise targets of the stream are), or from
   the uint8 copy (``clipped``: what a real photo holds, biased near black and white).
 
+``--single-loss l1`` trains with absolute instead of squared errors (the median instead of the mean,
+which clipping does not move for symmetric noise; :data:`n2n.training.neighbor2neighbor.LOSSES`).
+
 Step ``k`` of process ``rank`` draws its crops and cell choices from ``batch_generator(seed, k, rank)``
 (global step numbers), so a resumed run continues with exactly the batches it would have seen. Under
 DDP each process draws ``batch_size // world_size`` crops of its own; DDP averages the gradients.
@@ -35,7 +38,7 @@ from Miniproject_1.others.training import TrainConfig, steps_per_epoch
 from n2n.data.images import IMAGE_SUFFIXES, read_image
 from n2n.data.patches import batch_generator
 from n2n.progress import bar
-from n2n.training.neighbor2neighbor import GAMMA
+from n2n.training.neighbor2neighbor import GAMMA, LOSSES
 from n2n.training.single import NoisyCrops, check_crop, run_steps
 
 KIND = "single"
@@ -53,7 +56,10 @@ def settings_from(args: argparse.Namespace, arch: dict) -> dict:
     multiple = 2 ** int(arch.get("depth", 1))
     if args.steps_per_epoch < 1:
         raise ValueError(f"--steps-per-epoch must be >= 1, got {args.steps_per_epoch}")
-    base = {"kind": KIND, "gamma": GAMMA, "ramp": True}
+    loss = getattr(args, "single_loss", None) or "l2"
+    if loss not in LOSSES:
+        raise ValueError(f"--single-loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    base = {"kind": KIND, "gamma": GAMMA, "ramp": True, "loss": loss}
     if args.single_from_pairs:
         if getattr(args, "single_targets", None) == "unclipped":
             raise ValueError("--single-targets unclipped needs synthetic noise (--photos --target single): the copies of "
@@ -145,6 +151,9 @@ class SingleSource:
         settings = resume_state.get("stream")
         if not isinstance(settings, dict) or settings.get("kind") != KIND:
             raise ValueError(f"{last_path} was not trained on single images; resume it with the data options it was started with")
+        asked, trained = getattr(args, "single_loss", None), settings.get("loss", "l2")
+        if asked is not None and asked != trained:
+            raise ValueError(f"{last_path} was trained with --single-loss {trained}; resume it with that (or leave the option out)")
         return cls(settings, arch, config)
 
     def plan(self, total_steps: int) -> None:
@@ -188,4 +197,5 @@ class SingleSource:
     def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp, on_step) -> float:
         steps = self.steps(ddp.world_size)
         return run_steps(network, optimizer, scheduler, self._drawer(epoch, ddp.rank, ddp.world_size), epoch * steps, steps,
-                         self.total_steps, ddp.device, float(self.settings["gamma"]), bool(self.settings["ramp"]), on_step)
+                         self.total_steps, ddp.device, float(self.settings["gamma"]), bool(self.settings["ramp"]), on_step,
+                         l1=self.settings.get("loss", "l2") == "l1")  # runs from before the option: l2

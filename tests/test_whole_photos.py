@@ -159,6 +159,30 @@ def test_tiled_networks_equal_untiled_on_small_photos(photo_dir: Path) -> None:
     assert tiled["rows"][1]["psnr"] == plain["rows"][1]["psnr"]
 
 
+def test_whole_image_denoisers_are_not_tiled(tmp_path: Path) -> None:
+    (tmp_path / "large").mkdir()
+    Image.fromarray(_photo_array(600, 640, 4)).save(tmp_path / "large" / "large.png")
+    shapes = []
+
+    def whole(noisy: torch.Tensor) -> torch.Tensor:
+        shapes.append(tuple(noisy.shape))
+        return noisy.float()
+
+    whole.whole_image = True
+    photos = wp.folder_images(tmp_path / "large")
+    wp.evaluate_photos(photos, {"whole": whole}, sigmas=[25], size=600, baselines=(), cache_dir=None, progress=False)
+    assert shapes == [(1, 3, 600, 640)]  # one call with the whole photo, not 512 px tiles
+
+
+def test_cli_photos_adapt_rows(photo_dir: Path, capsys) -> None:
+    args = ["evaluate", "--photos", str(photo_dir), "--no-baselines", "--models", "miniproject1", "miniproject2",
+            "--photo-size", "64", "--sigmas", "25", "--adapt", "--adapt-steps", "1"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "| miniproject1 (--adapt) |" in captured.out and "miniproject2 (--adapt)" not in captured.out
+    assert "skipping miniproject2 for --adapt" in captured.err
+
+
 def test_baseline_scores_are_cached(photo_dir: Path, tmp_path: Path) -> None:
     photos = wp.folder_images(photo_dir)[:2]
     calls: list = []
@@ -306,6 +330,10 @@ def test_cli_photos_errors(tmp_path: Path, photo_dir: Path, capsys) -> None:
         (["--photos", str(photo_dir), "--photo-size", "8"], "--photo-size"),
         (["--photos", str(photo_dir), "--limit", "3"], "--limit"),
         (["--sigmas", "25"], "add --photos"),
+        (["--adapt"], "add --photos"),
+        (["--photos", str(photo_dir), "--adapt-steps", "3"], "add --adapt"),
+        (["miniproject1", "--photos", str(photo_dir), "--adapt", "--adapt-steps", "0"], "at least 1"),
+        (["miniproject2", "--photos", str(photo_dir), "--adapt"], "none is chosen"),
     ]
     for extra, message in cases:
         assert main(["evaluate", "--models", *extra]) == 2, extra

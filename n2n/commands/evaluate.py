@@ -18,7 +18,8 @@ from n2n.inference import denoisers
 
 VALIDATION_PHOTOS = Path("<validation photos>")  # --photos without DIR: the 6 validation photographs
 ENSEMBLE_SUFFIX = "(x8 ensemble)"  # the name of a denoiser's --ensemble row: "NAME (x8 ensemble)"
-PHOTO_OPTIONS = ("sigmas", "photo_size", "noise_seed", "no_baselines", "nl_means")  # only with --photos
+ADAPT_SUFFIX = "(--adapt)"  # the name of a denoiser's --adapt row
+PHOTO_OPTIONS = ("sigmas", "photo_size", "noise_seed", "no_baselines", "nl_means", "adapt", "adapt_steps")  # only with --photos
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,6 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     photos.add_argument("--noise-seed", type=int, metavar="SEED", help="seed of the noise (default 0)")
     photos.add_argument("--no-baselines", action="store_true", help="leave out BM3D (and NL-means)")
     photos.add_argument("--nl-means", action="store_true", help="also run NL-means given the true sigma")
+    photos.add_argument("--adapt", action="store_true",
+                        help="also score each Miniproject_1 network after adapting a copy to each noisy photo "
+                             "(`n2n denoise --adapt`; about a minute per photo and sigma on a 2-core CPU)")
+    photos.add_argument("--adapt-steps", type=int, metavar="N", help="optimiser steps of --adapt (default: as n2n denoise)")
     parser.set_defaults(func=run)
 
 
@@ -88,6 +93,32 @@ def chosen_denoisers(args: argparse.Namespace) -> dict:
     return chosen
 
 
+def adapting_denoisers(args: argparse.Namespace, chosen: dict) -> dict:
+    """``NAME (--adapt)`` for every chosen network that ``--adapt`` can fine-tune (Miniproject_1 U-Nets); others are
+    skipped with a line on stderr. ``ValueError`` for ``--adapt-steps`` without ``--adapt`` or below 1."""
+    from n2n.inference.adapt import DEFAULT_STEPS, AdaptingDenoiser
+
+    if not args.adapt:
+        raise ValueError("--adapt-steps sets the steps of --adapt; add --adapt (or leave --adapt-steps out)")
+    steps = DEFAULT_STEPS if args.adapt_steps is None else args.adapt_steps
+    if steps < 1:
+        raise ValueError(f"--adapt-steps must be at least 1, got {steps}; leave it out for the default ({DEFAULT_STEPS})")
+    adapting, skipped = {}, []
+    for name, predict in chosen.items():
+        if name.endswith(ENSEMBLE_SUFFIX):
+            continue
+        try:
+            adapting[f"{name} {ADAPT_SUFFIX}"] = AdaptingDenoiser(predict, steps)
+        except ValueError:
+            skipped.append(name)
+    if not adapting:
+        raise ValueError("--adapt fine-tunes Miniproject_1 networks, and none is chosen: add --models miniproject1 "
+                         "or a Miniproject_1 --checkpoint")
+    for name in skipped:
+        print(f"skipping {name} for --adapt: it fine-tunes Miniproject_1 networks only", file=sys.stderr)
+    return adapting
+
+
 def run_photos(args: argparse.Namespace) -> int:
     """``--photos``: whole-photo PSNR table (mean over photos per sigma); ``--json`` gets every row."""
     from n2n.evaluation import whole_photos
@@ -101,7 +132,10 @@ def run_photos(args: argparse.Namespace) -> int:
     else:
         photos = whole_photos.folder_images(args.photos)
     baselines = [] if args.no_baselines else [whole_photos.BM3D] + ([whole_photos.NL_MEANS] if args.nl_means else [])
-    result = whole_photos.evaluate_photos(photos, chosen_denoisers(args), sigmas=sigmas, size=size,
+    chosen = chosen_denoisers(args)
+    if args.adapt or args.adapt_steps is not None:
+        chosen.update(adapting_denoisers(args, chosen))
+    result = whole_photos.evaluate_photos(photos, chosen, sigmas=sigmas, size=size,
                                           seed=args.noise_seed or 0, baselines=baselines, missing="skip")
     print(whole_photos.format_table(result))
     if args.json is not None:

@@ -357,7 +357,7 @@ def evaluate_photos(
     progress: bool = True,
     tiled: bool = True,
 ) -> dict:
-    """Score ``denoisers`` (name -> callable, run tiled) and ``baselines`` on whole ``photos``.
+    """Score ``denoisers`` (name -> callable, run tiled unless it has ``whole_image = True``) and ``baselines`` on whole ``photos``.
 
     Returns ``{"settings", "photos", "rows", "means", "skipped"}``: ``rows`` has one entry per
     (denoiser, photo, sigma) ``{"denoiser", "kind", "photo", "sigma", "psnr", "seconds", "height",
@@ -389,7 +389,8 @@ def evaluate_photos(
             print(f"skipping {baseline.name}: {error}", file=sys.stderr)
             skipped.append({"baseline": baseline.name, "reason": str(error)})
     known = recorded_scores(_folder(recorded, lambda: RESULTS_DIR), {baseline.name: baseline.key for baseline, _ in usable})
-    runners = [(name, (lambda fn: (lambda noisy: run_network(fn, noisy)))(fn) if tiled else fn) for name, fn in denoisers.items()]
+    runners = [(name, (lambda fn: (lambda noisy: run_network(fn, noisy)))(fn) if tiled and not getattr(fn, "whole_image", False)
+                else fn) for name, fn in denoisers.items()]
     rows, described = [], []
     total = len(photos) * len(sigmas) * (1 + len(usable) + len(runners))
     progress_bar = bar(total=total, enabled=progress, desc="whole photos", unit="run")

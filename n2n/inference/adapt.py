@@ -162,3 +162,28 @@ def adapt(
     after = masked_score(lambda batch: denoise(copy_, batch, device, copy_.multiple), flat[None])
     return AdaptedDenoiser(copy_, device, losses, time.perf_counter() - started, crop,
                            original=network, score_before=before, score_after=after)
+
+
+class AdaptingDenoiser:
+    """A whole-image denoiser that adapts first: ``noisy (N, 3, H, W)`` in [0, 255] -> float32 ``(N, 3, H, W)``.
+
+    Each image gets its own fine-tuned copy (:func:`adapt`, with ``steps`` and ``options``), which then denoises
+    it tiled. ``whole_image = True`` tells :func:`n2n.evaluation.whole_photos.evaluate_photos` not to tile it
+    (adapting per tile would adapt to a piece of the photo). ``last`` is the last :class:`AdaptedDenoiser`.
+    """
+
+    whole_image = True
+
+    def __init__(self, predict_or_network: nn.Module | Callable, steps: int = DEFAULT_STEPS, **options) -> None:
+        resolve_network(predict_or_network)  # a model that cannot be fine-tuned fails here, before any work
+        self.predict, self.steps, self.options = predict_or_network, check_steps(steps, "adapt steps (--adapt-steps)"), options
+        self.last: AdaptedDenoiser | None = None
+
+    def __call__(self, noisy: torch.Tensor) -> torch.Tensor:
+        from n2n.inference.tiling import denoise_tiled
+
+        outputs = []
+        for image in noisy.split(1):
+            self.last = adapt(self.predict, image, self.steps, desc=None, **self.options)
+            outputs.append(denoise_tiled(self.last, image))
+        return torch.cat(outputs)

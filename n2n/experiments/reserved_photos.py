@@ -7,7 +7,9 @@ passed, by design) on them beside BM3D given the true sigma, exactly as ``n2n ev
 scores the validation photos (short side at most 512 px, Gaussian sigma 15 / 25 / 50, noise seed 0).
 
 Writes the photos as PNG into ``cache/reserved_photos/`` (so their hashes are recorded), the results
-to ``results/whole_photos/reserved.json`` and the README block ``whole_photos:reserved``. Needs the
+to ``results/whole_photos/reserved.json`` and the README block ``whole_photos:reserved``. ``--adapt``
+instead scores the shipped Miniproject_1 network with and without ``n2n denoise --adapt`` (about a
+minute per photo and sigma) into ``results/whole_photos/reserved_adapt.json``, README untouched. Needs the
 ``baselines`` extra (scikit-image, BM3D) and matplotlib (``report`` extra), whose sample data it reads.
 """
 
@@ -28,6 +30,7 @@ from n2n.paths import REPO_ROOT
 from n2n.report.readme_blocks import replace_block
 
 RESULTS = REPO_ROOT / "results" / "whole_photos" / "reserved.json"
+ADAPT_RESULTS = RESULTS.with_name("reserved_adapt.json")
 PHOTO_DIR = REPO_ROOT / "cache" / "reserved_photos"
 BLOCK = "whole_photos:reserved"
 # Natural photographs only (skimage's "cat" is "chelsea" again; "retina" and "hubble_deep_field"
@@ -68,7 +71,23 @@ def readme_table(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = results_parser(__doc__, RESULTS).parse_args(argv)
+    parser = results_parser(__doc__, RESULTS)
+    parser.add_argument("--adapt", action="store_true",
+                        help=f"score the shipped Miniproject_1 network with and without --adapt instead (-> {ADAPT_RESULTS.name})")
+    args = parser.parse_args(argv)
+    if args.adapt:
+        from n2n.inference.adapt import AdaptingDenoiser
+
+        if args.readme_only:
+            raise ValueError("--adapt results have no README block; drop --readme-only")
+        torch.set_num_threads(args.threads)
+        load_start = list(os.getloadavg())
+        shipped = denoisers.get("miniproject1")
+        chosen = {"Miniproject_1 shipped": shipped, "Miniproject_1 shipped (--adapt)": AdaptingDenoiser(shipped)}
+        results = whole_photos.evaluate_photos(export_photos(), chosen, baselines=[whole_photos.BM3D])
+        args.out, args.no_readme = (ADAPT_RESULTS if args.out == RESULTS else args.out), True
+        save_results(results, args, load_start, BLOCK, readme_table)
+        return 0
     if args.readme_only:
         replace_block(BLOCK, readme_table(json.loads(args.out.read_text())))
         return 0

@@ -104,17 +104,27 @@ def whole_photos(reader: ResultsReader) -> dict | None:
         table.setdefault(mean["denoiser"], {})[f"σ = {mean['sigma']:g}"] = f"{mean['psnr']:.2f}"
     figure = reader.json("whole_photos/figure.json", optional=True)
     reserved = reader.json("whole_photos/reserved.json", optional=True)
+    adapted = reader.json("whole_photos/adapt_40x5.json", optional=True)
+    reserved_adapted = reader.json("whole_photos/reserved_adapt.json", optional=True)
     return {"sigmas": sigmas, "rows": [[name, values] for name, values in table.items()], "photos": len(found["photos"]),
             "size": found["settings"]["size"], "date": found.get("date", "")[:10], "figure": figure,
             "margins": margins_over_bm3d(found),
-            "reserved": None if reserved is None else {"photos": len(reserved["photos"]), "margins": margins_over_bm3d(reserved)}}
+            "reserved": None if reserved is None else {"photos": len(reserved["photos"]), "margins": margins_over_bm3d(reserved)},
+            # n2n evaluate --photos --adapt (validation photos) and reserved_photos --adapt: the "(--adapt)" rows
+            "adapt": None if adapted is None else margins_over_bm3d(adapted, ADAPT_ROW),
+            "reserved_adapt": None if reserved_adapted is None else margins_over_bm3d(reserved_adapted, ADAPT_ROW)}
 
 
-def margins_over_bm3d(found: dict) -> list[dict]:
-    """Each shipped Miniproject_1 row of a whole-photo result minus BM3D, per sigma: issue #10's "beat BM3D" measure."""
+ADAPT_ROW = "(--adapt)"
+
+
+def margins_over_bm3d(found: dict, contains: str | None = None) -> list[dict]:
+    """Each shipped Miniproject_1 row of a whole-photo result minus BM3D, per sigma: issue #10's "beat BM3D" measure.
+    ``contains``: instead, every row whose name contains it (e.g. ``"(--adapt)"``)."""
     means = {(mean["denoiser"], mean["sigma"]): mean["psnr"] for mean in found["means"]}
     bm3d = next((name for name, _ in means if name.startswith("BM3D")), None)
-    names = dict.fromkeys(name for name, _ in means if name.startswith("Miniproject_1 shipped"))
+    names = dict.fromkeys(name for name, _ in means
+                          if (contains in name if contains is not None else name.startswith("Miniproject_1 shipped")))
     return [{"denoiser": name, "margins": {f"σ = {sigma:g}": means[name, sigma] - means[bm3d, sigma]
                                            for sigma in found["settings"]["sigmas"] if (name, sigma) in means and (bm3d, sigma) in means}}
             for name in names if bm3d is not None]

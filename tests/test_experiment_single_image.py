@@ -68,6 +68,11 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
     assert summary[8]["crops"] is None and summary[8]["photos"] == {}  # --quick runs no BM3D
     noisy_means = {m["sigma"]: m["psnr"] for m in training["whole_photos"]["means"] if m["denoiser"] == "noisy input"}
     assert summary[9]["photos"] == noisy_means and set(noisy_means) == {25.0}
+    from n2n.report.collect_mp1 import single_image_gaps
+
+    gaps = single_image_gaps(training)
+    assert [gap["variant"] for gap in gaps] == ["same crops", "2x crops", "2x crops, clipped targets, L1"]
+    assert gaps[2]["photos_25"] == summary[7]["photos"][25.0] - summary[1]["photos"][25.0]
     table = single_image.training_table(training)
     assert "| gaussian:25 | Neighbor2Neighbor (single image) |" in table and "whole photos σ = 25" in table
 

@@ -370,10 +370,15 @@ def training_block(result: dict) -> str:
             "(`results/single_image/training.json`).")
 
 
+def is_shipped_model(path: str) -> bool:
+    """Whether a recorded checkpoint path is the shipped ``Miniproject_1/bestmodel.pth`` (of any checkout)."""
+    return Path(path).parts[-2:] == BEST_MODEL_PATH.parts[-2:]
+
+
 def adapt_block(result: dict) -> str:
     """The README block ``single_image:adapt``: :func:`adapt_table`, the 1-megapixel timing and its set-up."""
     settings, timing = result["settings"], result.get("timing_1mp")
-    model = "the shipped 40x5" if Path(settings["model"]).resolve() == BEST_MODEL_PATH.resolve() else f"`{settings['model']}`"
+    model = "the shipped 40x5" if is_shipped_model(settings["model"]) else f"`{settings['model']}`"
     text = (f"{adapt_table(result)}\n\nMean whole-image PSNR (dB) over the 6 validation photos (short side {settings['size']} px), "
             f"adapting {model} with the {settings.get('loss', 'Neighbor2Neighbor')} loss; "
             f"Adam at {settings['adapt_lr']:g}, batches of {settings['batch_size']} crops of {settings['crop']} px. \"Copy kept\": "

@@ -175,9 +175,9 @@ def single_image(reader: ResultsReader) -> dict | None:
                               "gaps": single_image_gaps(training),
                               "no_pixelation_gaps": single_image_gaps(no_pixelation) if no_pixelation else None}
     if adapt is not None:
-        from Miniproject_1.model import BEST_MODEL_PATH
+        from n2n.experiments.single_image import is_shipped_model
 
-        shipped = Path(adapt["settings"]["model"]).resolve() == BEST_MODEL_PATH.resolve()
+        shipped = is_shipped_model(adapt["settings"]["model"])
         result["adapt"] = {"means": adapt["means"], "lr": adapt["settings"]["adapt_lr"],
                            "model": "40×5 (shipped)" if shipped else Path(adapt["settings"]["model"]).parent.name,
                            "loss": adapt["settings"].get("loss", "Neighbor2Neighbor")}

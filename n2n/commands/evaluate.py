@@ -93,16 +93,11 @@ def chosen_denoisers(args: argparse.Namespace) -> dict:
     return chosen
 
 
-def adapting_denoisers(args: argparse.Namespace, chosen: dict) -> dict:
-    """``NAME (--adapt)`` for every chosen network that ``--adapt`` can fine-tune (Miniproject_1 U-Nets); others are
-    skipped with a line on stderr. ``ValueError`` for ``--adapt-steps`` without ``--adapt`` or below 1."""
-    from n2n.inference.adapt import DEFAULT_STEPS, AdaptingDenoiser
+def adapting_denoisers(chosen: dict, steps: int) -> dict:
+    """``NAME (--adapt)`` for every chosen network that ``--adapt`` can fine-tune (Miniproject_1 U-Nets) in ``steps``
+    steps; others are skipped with a line on stderr, and ``ValueError`` when none is left."""
+    from n2n.inference.adapt import AdaptingDenoiser
 
-    if not args.adapt:
-        raise ValueError("--adapt-steps sets the steps of --adapt; add --adapt (or leave --adapt-steps out)")
-    steps = DEFAULT_STEPS if args.adapt_steps is None else args.adapt_steps
-    if steps < 1:
-        raise ValueError(f"--adapt-steps must be at least 1, got {steps}; leave it out for the default ({DEFAULT_STEPS})")
     adapting, skipped = {}, []
     for name, predict in chosen.items():
         if name.endswith(ENSEMBLE_SUFFIX):
@@ -121,6 +116,7 @@ def adapting_denoisers(args: argparse.Namespace, chosen: dict) -> dict:
 
 def run_photos(args: argparse.Namespace) -> int:
     """``--photos``: whole-photo PSNR table (mean over photos per sigma); ``--json`` gets every row."""
+    from n2n.commands.denoise import adapt_steps
     from n2n.evaluation import whole_photos
 
     if args.val or args.limit is not None:
@@ -132,9 +128,10 @@ def run_photos(args: argparse.Namespace) -> int:
     else:
         photos = whole_photos.folder_images(args.photos)
     baselines = [] if args.no_baselines else [whole_photos.BM3D] + ([whole_photos.NL_MEANS] if args.nl_means else [])
+    steps = adapt_steps(args)  # None without --adapt; the checks of `n2n denoise`
     chosen = chosen_denoisers(args)
-    if args.adapt or args.adapt_steps is not None:
-        chosen.update(adapting_denoisers(args, chosen))
+    if steps is not None:
+        chosen.update(adapting_denoisers(chosen, steps))
     result = whole_photos.evaluate_photos(photos, chosen, sigmas=sigmas, size=size,
                                           seed=args.noise_seed or 0, baselines=baselines, missing="skip")
     print(whole_photos.format_table(result))

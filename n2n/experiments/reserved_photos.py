@@ -75,27 +75,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--adapt", action="store_true",
                         help=f"score the shipped Miniproject_1 network with and without --adapt instead (-> {ADAPT_RESULTS.name})")
     args = parser.parse_args(argv)
-    if args.adapt:
-        from n2n.inference.adapt import AdaptingDenoiser
-
-        if args.readme_only:
-            raise ValueError("--adapt results have no README block; drop --readme-only")
-        torch.set_num_threads(args.threads)
-        load_start = list(os.getloadavg())
-        shipped = denoisers.get("miniproject1")
-        chosen = {"Miniproject_1 shipped": shipped, "Miniproject_1 shipped (--adapt)": AdaptingDenoiser(shipped)}
-        results = whole_photos.evaluate_photos(export_photos(), chosen, baselines=[whole_photos.BM3D])
-        args.out, args.no_readme = (ADAPT_RESULTS if args.out == RESULTS else args.out), True
-        save_results(results, args, load_start, BLOCK, readme_table)
-        return 0
     if args.readme_only:
+        if args.adapt:
+            raise ValueError("--adapt results have no README block; drop --readme-only")
         replace_block(BLOCK, readme_table(json.loads(args.out.read_text())))
         return 0
     torch.set_num_threads(args.threads)
     load_start = list(os.getloadavg())
     shipped = denoisers.get("miniproject1")
-    chosen = {"Miniproject_1 shipped": shipped, "Miniproject_1 shipped (x8 ensemble)": self_ensemble(shipped),
-              "Miniproject_2 shipped": denoisers.get("miniproject2")}
+    if args.adapt:
+        from n2n.inference.adapt import AdaptingDenoiser
+
+        chosen = {"Miniproject_1 shipped": shipped, "Miniproject_1 shipped (--adapt)": AdaptingDenoiser(shipped)}
+        args.out, args.no_readme = (ADAPT_RESULTS if args.out == RESULTS else args.out), True
+    else:
+        chosen = {"Miniproject_1 shipped": shipped, "Miniproject_1 shipped (x8 ensemble)": self_ensemble(shipped),
+                  "Miniproject_2 shipped": denoisers.get("miniproject2")}
     results = whole_photos.evaluate_photos(export_photos(), chosen, baselines=[whole_photos.BM3D])
     save_results(results, args, load_start, BLOCK, readme_table)
     return 0

@@ -25,7 +25,6 @@ still the clean value.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 
 import torch
@@ -35,6 +34,7 @@ from torch import nn
 from Miniproject_1.others.training import TrainConfig, apply_loss, make_scheduler, to_unit, use_bfloat16
 from n2n.data.patches import batch_generator
 from n2n.progress import bar
+from n2n.training.neighbor2neighbor import _autocast
 
 GRID = 4
 
@@ -67,8 +67,7 @@ def noise2self_loss(network: nn.Module, noisy: torch.Tensor, mask: torch.Tensor,
     ``mixed``: bfloat16 autocast around the network call (the loss is float32 either way).
     """
     inputs = masked_input(noisy, mask).contiguous(memory_format=torch.channels_last)
-    context = torch.autocast(device_type=noisy.device.type, dtype=torch.bfloat16) if mixed else contextlib.nullcontext()
-    with context:
+    with _autocast(noisy.device, mixed):
         output = network(inputs)
     error = (output.float() - noisy).abs() * mask
     return error.sum() / (mask.expand_as(error).sum())

@@ -291,25 +291,36 @@ def test_adapt_fine_tunes_a_copy() -> None:
     assert out.shape == image.shape and out.dtype == torch.float32
 
 
-def test_adapt_keeps_the_copy_only_when_the_self_check_prefers_it(monkeypatch) -> None:
+def test_adapt_blends_the_copy_only_when_the_self_check_prefers_it(monkeypatch) -> None:
     import n2n.inference.adapt as adapt_module
+    from Miniproject_1.others.inference import denoise
 
     torch.manual_seed(0)
     network = UNet(width=8, depth=2)
     image = noisy(smooth_images(1, size=40, seed=5), sigma=30)
+    cpu = torch.device("cpu")
     scores = iter([10.0, 12.0])  # original first, then the copy: the copy scores worse
     monkeypatch.setattr(adapt_module, "masked_score", lambda predict, noisy_image: next(scores))
     worse = adapt(network, image, steps=1, batch_size=2, crop=32, desc=None)
-    assert not worse.kept and worse.network is network and (worse.score_before, worse.score_after) == (10.0, 12.0)
-    assert "original network denoises" in worse.summary()
+    assert not worse.kept and worse.weight == 0.0 and (worse.score_before, worse.score_after) == (10.0, 12.0)
+    assert worse.original is network and torch.equal(worse(image), denoise(network, image, cpu, 4))
+    assert "original network denoises alone" in worse.summary()
     scores = iter([10.0, 9.0])
     better = adapt(network, image, steps=1, batch_size=2, crop=32, desc=None)
-    assert better.kept and better.network is not network and "using the adapted copy" in better.summary()
+    assert better.kept and better.weight == adapt_module.BLEND == 0.5 and "average" in better.summary()
+    expected = (denoise(network, image, cpu, 4) + denoise(better.copy, image, cpu, 4)) / 2
+    assert not torch.equal(denoise(network, image, cpu, 4), denoise(better.copy, image, cpu, 4))
+    assert torch.allclose(better(image), expected, atol=1e-4)
     unchecked = adapt(network, image, steps=1, batch_size=2, crop=32, check=False, desc=None)
-    assert unchecked.kept and unchecked.score_before is None and unchecked.network is not network
+    assert unchecked.kept and unchecked.score_before is None and unchecked.weight == 0.5
+    alone = adapt(network, image, steps=1, batch_size=2, crop=32, check=False, blend=1.0, desc=None)
+    assert torch.equal(alone(image), denoise(alone.copy, image, cpu, 4)) and "the adapted copy" in alone.summary()
 
 
 def test_adapt_errors_are_clear() -> None:
+    for blend in (-0.1, 1.5, "half", True):
+        with pytest.raises(ValueError, match=r"blend .* \[0, 1\]"):
+            adapt(UNet(width=8, depth=2), torch.zeros(1, 3, 32, 32, dtype=torch.uint8), steps=1, blend=blend, desc=None)
     network = UNet(width=8, depth=2)
     with pytest.raises(ValueError, match="too small"):
         adapt(network, torch.zeros(1, 3, 3, 40, dtype=torch.uint8), steps=1, desc=None)

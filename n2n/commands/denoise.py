@@ -1,8 +1,9 @@
 """``n2n denoise IN [IN ...] -o OUT``: denoise PNG/JPEG photos of any size with a shipped model.
 
 With ``--adapt``, a copy of the model is first fine-tuned on each photo itself (Noise2Self with an L1
-loss, ``--adapt-steps`` optimiser steps, :mod:`n2n.inference.adapt`) and used only where a clean-image-free
-self-check scores it better than the model (:mod:`n2n.inference.self_check`); the model file is never changed.
+loss, ``--adapt-steps`` optimiser steps, :mod:`n2n.inference.adapt`); the photo is then denoised with the
+average of the model's and the copy's outputs, or by the model alone where a clean-image-free self-check
+scores the copy worse (:mod:`n2n.inference.self_check`). The model file is never changed.
 """
 
 from __future__ import annotations

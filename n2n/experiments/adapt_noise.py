@@ -4,7 +4,8 @@ Each condition corrupts a clean ``uint8 (1, 3, H, W)`` photo into a noisy ``uint
 copy (clipped to [0, 255], rounded, as the course data), deterministically from a seed; all are
 pixel-wise independent and zero-mean before clipping, the assumption Neighbor2Neighbor needs:
 
-- ``gaussian25``: Gaussian sigma = 25 (0-255 scale): among the noise the shipped model was trained on;
+- ``gaussian15``, ``gaussian25``, ``gaussian50``: Gaussian sigma = 15, 25, 50 (0-255 scale): noise the
+  shipped model was trained on (:data:`SEEN`), where adapting must not lose;
 - ``gaussian75``: Gaussian sigma = 75: beyond the training range of both Miniproject_1 models (the
   whole-photo 40x5: 0-55; the 32x3 course model: 5-50);
 - ``varying5-50``: Gaussian whose sigma grows linearly from 5 at the left edge to 50 at the right edge
@@ -20,8 +21,9 @@ import json
 
 import torch
 
-CONDITIONS = ("gaussian25", "gaussian75", "varying5-50", "speckle")
-SEEN = {"gaussian25"}  # the conditions within the shipped model's training noise
+CONDITIONS = ("gaussian15", "gaussian25", "gaussian50", "gaussian75", "varying5-50", "speckle")
+SEEN = {"gaussian15", "gaussian25", "gaussian50"}  # the conditions within the shipped model's training noise
+GAUSSIAN_SIGMAS = {"gaussian15": 15.0, "gaussian25": 25.0, "gaussian50": 50.0, "gaussian75": 75.0}
 SPECKLE_STD = 0.25
 
 
@@ -37,10 +39,8 @@ def corrupt(clean: torch.Tensor, condition: str, generator: torch.Generator) -> 
         raise ValueError(f"unknown noise condition {condition!r}; choose from {', '.join(CONDITIONS)}")
     x = clean.to(torch.float32)
     noise = torch.randn(x.shape, generator=generator)
-    if condition == "gaussian25":
-        noisy = x + 25.0 * noise
-    elif condition == "gaussian75":
-        noisy = x + 75.0 * noise
+    if condition in GAUSSIAN_SIGMAS:
+        noisy = x + GAUSSIAN_SIGMAS[condition] * noise
     elif condition == "varying5-50":
         sigma = torch.linspace(5.0, 50.0, x.shape[-1]).view(1, 1, 1, -1)
         noisy = x + sigma * noise

@@ -38,9 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--compare", action="store_true", help="also write OUT_compare.png: input | denoised")
     parser.add_argument("--force", action="store_true", help="replace earlier outputs (never an input file)")
     parser.add_argument("--adapt", action="store_true",
-                        help="first fine-tune a copy of the model on each photo itself (self-supervised, Noise2Self): "
-                             "for noise the model was not trained on; the copy is used only if a self-check (no clean image "
-                             "needed) scores it better; the model file is never changed")
+                        help="first fine-tune a copy of the model on each photo itself (self-supervised, Noise2Self), then "
+                             "denoise with the average of the model's and the copy's outputs (the model alone if a self-check, "
+                             "which needs no clean image, scores the copy worse); the model file is never changed")
     parser.add_argument("--adapt-steps", type=int, default=None, metavar="N",
                         help=f"optimiser steps of --adapt (default {DEFAULT_STEPS}: under a minute on a 2-core CPU)")
     parser.add_argument("--ensemble", action="store_true",

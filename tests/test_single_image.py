@@ -315,6 +315,8 @@ def test_adapt_blends_the_copy_only_when_the_self_check_prefers_it(monkeypatch) 
     assert unchecked.kept and unchecked.score_before is None and unchecked.weight == 0.5
     alone = adapt(network, image, steps=1, batch_size=2, crop=32, check=False, blend=1.0, desc=None)
     assert torch.equal(alone(image), denoise(alone.copy, image, cpu, 4)) and "the adapted copy" in alone.summary()
+    unused = adapt(network, image, steps=1, batch_size=2, crop=32, check=False, blend=0, desc=None)
+    assert torch.equal(unused(image), denoise(network, image, cpu, 4)) and "original network alone" in unused.summary()
 
 
 def test_adapt_errors_are_clear() -> None:

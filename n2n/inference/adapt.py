@@ -64,6 +64,7 @@ ADAPT_CROP = 128
 DEFAULT_STEPS = 120
 BLEND = 0.5  # weight of the adapted copy in the denoised output (module docstring, "The blend")
 
+
 class AdaptedDenoiser:
     """``noisy (N, 3, H, W)`` uint8/float in [0, 255] -> float32 ``(N, 3, H, W)`` in [0, 255]: the weighted average
     of the original network's and the adapted copy's outputs.
@@ -96,8 +97,12 @@ class AdaptedDenoiser:
     def summary(self) -> str:
         """One line for the user: steps, seconds, and what denoises."""
         text = f"adapted in {self.steps} steps, {self.seconds:.1f} s"
-        using = ("the adapted copy" if self.weight == 1.0 else
-                 f"the average of the original network and the adapted copy (weight {self.weight:g})")
+        if self.weight == 1.0:
+            using = "the adapted copy"
+        elif self.weight == 0.0:
+            using = "the original network alone (blend 0)"
+        else:
+            using = f"the average of the original network and the adapted copy (weight {self.weight:g})"
         if self.score_before is None:
             return f"{text}; denoising with {using}"
         verdict = (f"denoising with {using}" if self.kept else

@@ -295,11 +295,10 @@ def adapt_table(result: dict) -> str:
     for row in result["means"]:
         gain = row["adapted_psnr"] - row["shipped_psnr"]
         copy_gain = row["copy_psnr"] - row["shipped_psnr"]
-        seen = " (trained on)" if row.get("seen", row["condition"] in SEEN) else ""
-        worst = (lambda key: f"{row[key]:+.2f}" if key in row else "")
+        seen = " (trained on)" if row["seen"] else ""
         lines.append(f"| {row['condition']}{seen} | {row['steps']} | {row['noisy_psnr']:.2f} | {row['shipped_psnr']:.2f} | "
-                     f"{row['copy_psnr']:.2f} ({copy_gain:+.2f}) | {worst('min_copy_gain')} | {row['adapted_psnr']:.2f} ({gain:+.2f}) | "
-                     f"{worst('min_gain')} | {row['kept']}/{row['photos']} | {row['adapt_seconds']:.1f} |")
+                     f"{row['copy_psnr']:.2f} ({copy_gain:+.2f}) | {row['min_copy_gain']:+.2f} | {row['adapted_psnr']:.2f} ({gain:+.2f}) | "
+                     f"{row['min_gain']:+.2f} | {row['kept']}/{row['photos']} | {row['adapt_seconds']:.1f} |")
     return "\n".join(lines)
 
 

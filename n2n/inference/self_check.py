@@ -14,7 +14,7 @@ symmetric about the clean value the expected absolute error grows with the dista
 clipped or not. Only the central :data:`REGION` x :data:`REGION` pixels are scored, which bounds the
 cost (8 passes of the network for a two-network comparison) whatever the photo's size.
 
-``n2n denoise --adapt`` uses it to keep the adapted network only where it scores lower than the
+``n2n denoise --adapt`` uses it to blend the adapted network in only where it scores lower than the
 network it started from (:func:`n2n.inference.adapt.adapt`).
 """
 

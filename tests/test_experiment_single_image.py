@@ -37,10 +37,14 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
     finally:
         torch.set_num_threads(threads)
     training = json.loads((out / "training.json").read_text())
-    assert [run["target"] for run in training["runs"]] == ["clean", "noisy"] + ["single"] * 6
-    assert [run["crop_size"] for run in training["runs"]] == [32, 32, 32, 64, 32, 64, 32, 64]
-    assert [run["single_targets"] for run in training["runs"]] == [None, None, "unclipped", "unclipped"] + ["clipped"] * 4
-    assert [run["single_loss"] for run in training["runs"]] == ["l2"] * 6 + ["l1"] * 2
+    assert [run["target"] for run in training["runs"]] == ["clean", "noisy"] + ["single"] * 8
+    assert [run["crop_size"] for run in training["runs"]] == [32, 32, 32, 64, 32, 64, 32, 64, 64, 64]
+    assert [run["single_targets"] for run in training["runs"]] == [None, None, "unclipped", "unclipped"] + ["clipped"] * 6
+    assert [run["single_loss"] for run in training["runs"]] == ["l2"] * 6 + ["l1"] * 2 + ["l2", "l1"]
+    assert [run["single_gamma"] for run in training["runs"]] == [None, None] + [2.0] * 6 + [0.5, 0.5]
+    stream = torch.load(Path(training["runs"][-1]["checkpoint"]).with_name("gaussian25_single_l1_gamma0p5_crop2x.last.pth"),
+                        weights_only=True)["stream"]
+    assert stream["gamma"] == 0.5 and stream["loss"] == "l1" and stream["targets"] == "clipped"
     assert training["settings"]["steps"] == 4
     names = {row["denoiser"] for row in training["whole_photos"]["rows"]}
     assert "noisy input" in names and "Neighbor2Neighbor (single image), gaussian:25" in names
@@ -63,16 +67,20 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
                                                      "Neighbor2Neighbor (single image), 2x crops, clipped targets",
                                                      "Neighbor2Neighbor (single image), clipped targets, L1",
                                                      "Neighbor2Neighbor (single image), 2x crops, clipped targets, L1",
+                                                     "Neighbor2Neighbor (single image), 2x crops, clipped targets, γ 0.5",
+                                                     "Neighbor2Neighbor (single image), 2x crops, clipped targets, L1, γ 0.5",
                                                      single_image.BM3D_ROW, "noisy input"]
     crops = {(row["denoiser"], row["val_set"]): row["psnr"] for row in training["crop_sets"]}
     assert summary[1]["crops"] == crops[("Noise2Noise, gaussian:25", "gaussian25")]
-    assert summary[8]["crops"] is None and summary[8]["photos"] == {}  # --quick runs no BM3D
+    assert summary[10]["crops"] is None and summary[10]["photos"] == {}  # --quick runs no BM3D
     noisy_means = {m["sigma"]: m["psnr"] for m in training["whole_photos"]["means"] if m["denoiser"] == "noisy input"}
-    assert summary[9]["photos"] == noisy_means and set(noisy_means) == {25.0}
+    assert summary[11]["photos"] == noisy_means and set(noisy_means) == {25.0}
     from n2n.report.collect_mp1 import single_image_gaps
 
     gaps = single_image_gaps(training)
-    assert [gap["variant"] for gap in gaps] == ["same crops", "2x crops", "2x crops, clipped targets, L1"]
+    assert [gap["variant"] for gap in gaps] == ["same crops", "2x crops", "2x crops, clipped targets, L1",
+                                                "2x crops, clipped targets, γ 0.5", "2x crops, clipped targets, L1, γ 0.5"]
+    assert gaps[3]["photos_25"] == summary[8]["photos"][25.0] - summary[1]["photos"][25.0]
     assert gaps[2]["photos_25"] == summary[7]["photos"][25.0] - summary[1]["photos"][25.0]
     table = single_image.training_table(training)
     assert "| gaussian:25 | Neighbor2Neighbor (single image) |" in table and "whole photos σ = 25" in table

@@ -18,6 +18,8 @@ from n2n.data.images import write_image
 from n2n.inference.adapt import adapt
 from n2n.training.neighbor2neighbor import (
     ADJACENT_PAIRS,
+    GAMMA,
+    PAPER_GAMMA,
     CellChoice,
     gamma_at,
     neighbor2neighbor_loss,
@@ -135,8 +137,9 @@ def test_loss_takes_the_targets_from_the_unclipped_image() -> None:
 
 
 def test_gamma_ramps_linearly_from_zero() -> None:
-    assert [gamma_at(k, 10) for k in (0, 5, 10)] == [0.0, 1.0, 2.0]
-    assert gamma_at(0, 10, ramp=False) == 2.0
+    assert [gamma_at(k, 10, 2.0) for k in (0, 5, 10)] == [0.0, 1.0, 2.0]
+    assert gamma_at(0, 10, 2.0, ramp=False) == 2.0
+    assert gamma_at(10, 10) == GAMMA == 0.5 and PAPER_GAMMA == 2.0  # n2n's default, the paper's
 
 
 def test_crop_must_fit_the_sub_images() -> None:
@@ -234,6 +237,19 @@ def test_train_on_photos_with_single_target(tmp_path: Path, capsys, noisy_folder
     assert main(["train", "--single", str(noisy_folder), "--crop-size", "16", "--single-loss", "l2", "--epochs", "3",
                  "--resume", *common]) == 2
     assert "trained with --single-loss l1" in capsys.readouterr().err
+    soft = tmp_path / "soft.pth"
+    common = ["--val", str(val), "--steps-per-epoch", "2", "--out", str(soft), *TINY]
+    assert main(["train", "--single", str(noisy_folder), "--crop-size", "16", "--single-gamma", "0.5", "--epochs", "1", *common]) == 0
+    assert torch.load(soft.with_name("soft.last.pth"), weights_only=True)["stream"]["gamma"] == 0.5
+    hard = tmp_path / "hard.pth"
+    assert main(["train", "--single", str(noisy_folder), "--crop-size", "16", "--single-gamma", "8", "--epochs", "1",
+                 "--val", str(val), "--steps-per-epoch", "2", "--out", str(hard), *TINY]) == 0
+    weights = [torch.load(path.with_name(path.stem + ".last.pth"), weights_only=True)["model"] for path in (soft, hard)]
+    assert any(not torch.equal(weights[0][name], weights[1][name]) for name in weights[0])  # the weight is used
+    assert main(["train", "--single", str(noisy_folder), "--crop-size", "16", "--epochs", "2", "--resume", *common]) == 0
+    assert main(["train", "--single", str(noisy_folder), "--crop-size", "16", "--single-gamma", "2", "--epochs", "3",
+                 "--resume", *common]) == 2
+    assert "trained with --single-gamma 0.5" in capsys.readouterr().err
 
 
 def test_train_single_reports_bad_inputs(tmp_path: Path, capsys, noisy_folder: Path) -> None:
@@ -255,6 +271,9 @@ def test_train_single_reports_bad_inputs(tmp_path: Path, capsys, noisy_folder: P
         (["--data", str(train), "--single-from-pairs", "--single-targets", "unclipped"], "already clipped"),
         (["--photos", str(noisy_folder), "--single-targets", "clipped"], "add --target single"),
         (["--data", str(train), "--single-loss", "l1"], "--single-loss applies to single-image training"),
+        (["--data", str(train), "--single-gamma", "1"], "--single-gamma applies to single-image training"),
+        (["--single", str(noisy_folder), "--single-gamma", "-1"], "--single-gamma must be a number >= 0"),
+        (["--single", str(noisy_folder), "--single-gamma", "nan"], "--single-gamma must be a number >= 0"),
     ]
     for options, message in cases:
         assert main(["train", *out, *options]) == 2, options

@@ -35,6 +35,7 @@ import os
 import platform
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 
@@ -47,24 +48,43 @@ from n2n.experiments.adapt_noise import CONDITIONS, SEEN, noisy_photo
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
 from n2n.paths import REPO_ROOT
+from n2n.training.neighbor2neighbor import PAPER_GAMMA
 
 RESULTS = REPO_ROOT / "results" / "single_image"
 WORK = REPO_ROOT / "cache" / "single_image"
-# (--target of n2n train, label, crop size as a multiple of --crop-size, --single-targets, --single-loss). Neighbor2Neighbor's
-# loss sees its half-resolution sub-images, a quarter of the crop's pixels; the 2x runs give it sub-images as
-# large as the other runs' crops (the same number of loss pixels per step) at about twice the seconds per step.
-# Its "clipped" runs take the targets from the uint8 noisy copy, like a real photo (the others' targets are unclipped);
-# the "L1" runs train those with absolute errors, whose optimum (the median) clipping does not move.
-METHODS = (("clean", "Noise2Clean", 1, None, None), ("noisy", "Noise2Noise", 1, None, None),
-           ("single", "Neighbor2Neighbor (single image)", 1, "unclipped", None),
-           ("single", "Neighbor2Neighbor (single image), 2x crops", 2, "unclipped", None),
-           ("single", "Neighbor2Neighbor (single image), clipped targets", 1, "clipped", None),
-           ("single", "Neighbor2Neighbor (single image), 2x crops, clipped targets", 2, "clipped", None),
-           ("single", "Neighbor2Neighbor (single image), clipped targets, L1", 1, "clipped", "l1"),
-           ("single", "Neighbor2Neighbor (single image), 2x crops, clipped targets, L1", 2, "clipped", "l1"))
-# Short names of METHODS for --methods, in the same order.
-METHOD_NAMES = ("clean", "noisy", "single", "single-2x", "single-clipped", "single-2x-clipped", "single-clipped-l1",
-                "single-2x-clipped-l1")
+
+
+class Method(NamedTuple):
+    """One training run of the table: ``name`` (for ``--methods``), ``target`` (``--target`` of ``n2n train``),
+    ``label``, ``crop_scale`` (crop side as a multiple of ``--crop-size``), ``single_targets``, ``single_loss`` and
+    ``single_gamma`` (the ``--single-*`` options, passed where not ``None``)."""
+
+    name: str
+    target: str
+    label: str
+    crop_scale: int = 1
+    single_targets: str | None = None
+    single_loss: str | None = None
+    single_gamma: float | None = None
+
+
+N2N = "Neighbor2Neighbor (single image)"
+# Neighbor2Neighbor's loss sees its half-resolution sub-images, a quarter of the crop's pixels; the 2x runs give it
+# sub-images as large as the other runs' crops (the same number of loss pixels per step) at about twice the seconds per
+# step. Its "clipped" runs take the targets from the uint8 noisy copy, like a real photo (the others' targets are
+# unclipped); the "L1" runs train those with absolute errors, whose optimum (the median) clipping does not move; the
+# "γ 0.5" runs end the regulariser's ramp at 0.5 (--single-gamma; n2n's default now), the others at the paper's 2.
+METHODS = (Method("clean", "clean", "Noise2Clean"), Method("noisy", "noisy", "Noise2Noise"),
+           Method("single", "single", N2N, 1, "unclipped", None, PAPER_GAMMA),
+           Method("single-2x", "single", f"{N2N}, 2x crops", 2, "unclipped", None, PAPER_GAMMA),
+           Method("single-clipped", "single", f"{N2N}, clipped targets", 1, "clipped", None, PAPER_GAMMA),
+           Method("single-2x-clipped", "single", f"{N2N}, 2x crops, clipped targets", 2, "clipped", None, PAPER_GAMMA),
+           Method("single-clipped-l1", "single", f"{N2N}, clipped targets, L1", 1, "clipped", "l1", PAPER_GAMMA),
+           Method("single-2x-clipped-l1", "single", f"{N2N}, 2x crops, clipped targets, L1", 2, "clipped", "l1", PAPER_GAMMA),
+           Method("single-2x-clipped-gamma0.5", "single", f"{N2N}, 2x crops, clipped targets, γ 0.5", 2, "clipped", None, 0.5),
+           Method("single-2x-clipped-l1-gamma0.5", "single", f"{N2N}, 2x crops, clipped targets, L1, γ 0.5", 2, "clipped", "l1",
+                  0.5))
+METHOD_NAMES = tuple(method.name for method in METHODS)
 QUICK = {"steps": 4, "epochs": 2, "arch": "8x2", "batch_size": 2, "crop_size": 32, "size": 64, "adapt_steps": [2], "timing_size": 0,
          "bm3d_crops": 0, "crop_limit": 16, "sigmas": [25.0]}
 
@@ -86,14 +106,15 @@ def tag(noise: str) -> str:
 # ------------------------------------------------------------------------------------------ (a) training
 
 
-def train_one(args: argparse.Namespace, noise: str, target: str, epochs: int, steps_per_epoch: int,
-              crop_scale: int = 1, single_targets: str | None = None, single_loss: str | None = None) -> Path:
+def train_one(args: argparse.Namespace, noise: str, method: Method, epochs: int, steps_per_epoch: int) -> Path:
     """One ``n2n train --photos`` run (resumed if cut short, skipped if complete); returns its ``--out``."""
     from n2n.cli import main as n2n_main
 
+    target, crop_scale, single_targets, single_loss = method.target, method.crop_scale, method.single_targets, method.single_loss
     # Clipped single-image runs keep the names they had before unclipped targets existed (their checkpoints stand).
     stem = (f"{tag(noise)}_{target}" + ("_unclipped" if single_targets == "unclipped" else "")
-            + (f"_{single_loss}" if single_loss else ""))
+            + (f"_{single_loss}" if single_loss else "")
+            + (f"_gamma{method.single_gamma:g}".replace(".", "p") if method.single_gamma not in (None, PAPER_GAMMA) else ""))
     out = args.work / (f"{stem}.pth" if crop_scale == 1 else f"{stem}_crop{crop_scale}x.pth")
     last = out.with_name(out.stem + ".last.pth")
     if last.is_file() and not args.force:
@@ -110,6 +131,8 @@ def train_one(args: argparse.Namespace, noise: str, target: str, epochs: int, st
         command += ["--single-targets", single_targets]
     if single_loss is not None:
         command += ["--single-loss", single_loss]
+    if method.single_gamma is not None:
+        command += ["--single-gamma", f"{method.single_gamma:g}"]
     if n2n_main(command) != 0:
         raise SystemExit(f"training failed: n2n {' '.join(command)}")
     return out
@@ -153,18 +176,19 @@ def run_training(args: argparse.Namespace) -> dict:
     steps_per_epoch = math.ceil(args.steps / epochs)
     runs, networks = [], {}
     for noise in args.noises:
-        for name, (target, method, crop_scale, single_targets, single_loss) in zip(METHOD_NAMES, METHODS, strict=True):
-            if name not in args.methods:
+        for method in METHODS:
+            if method.name not in args.methods:
                 continue
             started = time.perf_counter()
-            out = train_one(args, noise, target, epochs, steps_per_epoch, crop_scale, single_targets, single_loss)
+            out = train_one(args, noise, method, epochs, steps_per_epoch)
             with out.with_suffix(".csv").open(newline="") as file:
                 log = list(csv.DictReader(file))
-            label = f"{method}, {noise}"
+            label = f"{method.label}, {noise}"
             networks[label] = last_network(out)
-            runs.append({"label": label, "method": method, "target": target, "noise": noise, "checkpoint": str(out),
-                         "single_targets": single_targets, "single_loss": single_loss or "l2",
-                         "crop_size": args.crop_size * crop_scale,
+            runs.append({"label": label, "method": method.label, "target": method.target, "noise": noise, "checkpoint": str(out),
+                         "single_targets": method.single_targets, "single_loss": method.single_loss or "l2",
+                         "single_gamma": method.single_gamma,
+                         "crop_size": args.crop_size * method.crop_scale,
                          "train_seconds": round(sum(float(row["seconds"]) for row in log), 1),
                          "wall_seconds": round(time.perf_counter() - started, 1)})
             print(f"trained {label}", flush=True)
@@ -368,7 +392,8 @@ def training_block(result: dict) -> str:
             "(2x crops: twice that side), seed "
             f"{settings['seed']}, last weights. Every target is taken before clipping (the synthetic noise is zero-mean), "
             "except in the rows marked \"clipped targets\", whose sub-image targets come from the uint8 copy, as a photo "
-            "file holds them. Crops: the committed 32x32 set of the training noise; BM3D on its first 100 "
+            "file holds them. The regulariser's weight ramps up to the paper's γ = 2, or to 0.5 in the rows marked \"γ 0.5\" "
+            "(`--single-gamma`, now the default of `n2n train --single`). Crops: the committed 32x32 set of the training noise; BM3D on its first 100 "
             "crops only (true sigma on `gaussian25`, estimated on `mixed`). Whole photos: the 6 validation photos, short "
             f"side 512 px, BM3D given sigma. Measured {result['date'][:10]} by "
             f"`python -m n2n.experiments.single_image --part training --steps {settings['steps']} --epochs {settings['epochs']} "

@@ -131,8 +131,8 @@ def margins_over_bm3d(found: dict, contains: str | None = None) -> list[dict]:
 
 
 def single_image_gaps(training: dict) -> list[dict]:
-    """Single image (same crops, then 2x crops; unbiased targets; then 2x crops with clipped targets and absolute
-    errors, where measured) minus Noise2Noise, per training noise of a
+    """Single image (same crops, then 2x crops; unbiased targets; then 2x crops with clipped targets: absolute
+    errors, the regulariser's weight ending at 0.5, both; where measured) minus Noise2Noise, per training noise of a
     ``single_image/training.json``: ``{"noise", "variant", "crops" (None without a crop set), "photos_25"}``."""
     from n2n.experiments.single_image import summarise_training
 
@@ -140,10 +140,9 @@ def single_image_gaps(training: dict) -> list[dict]:
     for noise in training["settings"]["noises"]:
         by_name = {row["denoiser"]: row for row in summary if row["noise"] == noise}
         pairs = by_name.get("Noise2Noise")
-        for method, variant in (("Neighbor2Neighbor (single image)", "same crops"),
-                                ("Neighbor2Neighbor (single image), 2x crops", "2x crops"),
-                                ("Neighbor2Neighbor (single image), 2x crops, clipped targets, L1",
-                                 "2x crops, clipped targets, L1")):
+        for variant in ("same crops", "2x crops", "2x crops, clipped targets, L1", "2x crops, clipped targets, γ 0.5",
+                        "2x crops, clipped targets, L1, γ 0.5"):
+            method = "Neighbor2Neighbor (single image)" + ("" if variant == "same crops" else f", {variant}")
             single = by_name.get(method)
             if single and pairs and 25.0 in single["photos"] and 25.0 in pairs["photos"]:
                 crops = None if single["crops"] is None or pairs["crops"] is None else single["crops"] - pairs["crops"]

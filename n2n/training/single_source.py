@@ -15,6 +15,9 @@ Three kinds of data, one noisy copy per scene each:
   (``--single-targets unclipped``, the default, as the Noise2Noise targets of the stream are), or from
   the uint8 copy (``clipped``: what a real photo holds, biased near black and white).
 
+``--single-gamma G`` sets the regulariser's final weight (ramped up from 0; default 0.5, the paper's 2; see
+:mod:`n2n.training.neighbor2neighbor`).
+
 ``--single-loss l1`` trains with absolute instead of squared errors (the median instead of the mean,
 which clipping does not move for symmetric noise; :data:`n2n.training.neighbor2neighbor.LOSSES`).
 
@@ -28,6 +31,7 @@ streams alike; gamma ramps over the run's total steps (:meth:`SingleSource.plan`
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import torch
@@ -38,7 +42,7 @@ from Miniproject_1.others.training import TrainConfig, steps_per_epoch
 from n2n.data.images import IMAGE_SUFFIXES, read_image
 from n2n.data.patches import batch_generator
 from n2n.progress import bar
-from n2n.training.neighbor2neighbor import GAMMA, LOSSES
+from n2n.training.neighbor2neighbor import GAMMA, LOSSES, PAPER_GAMMA
 from n2n.training.single import NoisyCrops, check_crop, run_steps
 
 KIND = "single"
@@ -59,7 +63,11 @@ def settings_from(args: argparse.Namespace, arch: dict) -> dict:
     loss = getattr(args, "single_loss", None) or "l2"
     if loss not in LOSSES:
         raise ValueError(f"--single-loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-    base = {"kind": KIND, "gamma": GAMMA, "ramp": True, "loss": loss}
+    gamma = GAMMA if getattr(args, "single_gamma", None) is None else args.single_gamma
+    if not math.isfinite(gamma) or gamma < 0:
+        raise ValueError(f"--single-gamma must be a number >= 0 (the regulariser's final weight; default {GAMMA:g}, "
+                         f"the paper's {PAPER_GAMMA:g}), got {gamma!r}")
+    base = {"kind": KIND, "gamma": float(gamma), "ramp": True, "loss": loss}
     if args.single_from_pairs:
         if getattr(args, "single_targets", None) == "unclipped":
             raise ValueError("--single-targets unclipped needs synthetic noise (--photos --target single): the copies of "
@@ -151,9 +159,13 @@ class SingleSource:
         settings = resume_state.get("stream")
         if not isinstance(settings, dict) or settings.get("kind") != KIND:
             raise ValueError(f"{last_path} was not trained on single images; resume it with the data options it was started with")
-        asked, trained = getattr(args, "single_loss", None), settings.get("loss", "l2")
-        if asked is not None and asked != trained:
-            raise ValueError(f"{last_path} was trained with --single-loss {trained}; resume it with that (or leave the option out)")
+        # Checkpoints without a key are from before the option: l2, the paper's gamma.
+        for option, key, default in (("single_loss", "loss", "l2"), ("single_gamma", "gamma", PAPER_GAMMA)):
+            asked, trained = getattr(args, option, None), settings.get(key, default)
+            if asked is not None and asked != trained:
+                shown = f"{trained:g}" if isinstance(trained, float) else trained
+                raise ValueError(f"{last_path} was trained with --{option.replace('_', '-')} {shown}; resume it with "
+                                 "that (or leave the option out)")
         return cls(settings, arch, config)
 
     def plan(self, total_steps: int) -> None:

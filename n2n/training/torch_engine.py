@@ -251,9 +251,10 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "single_targets", None) is not None and not is_single_run(args):
         raise ValueError("--single-targets applies to single-image training (--photos --target single); "
                          "drop it or add --target single")
-    if getattr(args, "single_loss", None) is not None and not is_single_run(args):
-        raise ValueError("--single-loss applies to single-image training (--single, --single-from-pairs or "
-                         "--photos --target single); drop it or train on single images")
+    for option in ("single_loss", "single_gamma"):
+        if getattr(args, option, None) is not None and not is_single_run(args):
+            raise ValueError(f"--{option.replace('_', '-')} applies to single-image training (--single, --single-from-pairs "
+                             "or --photos --target single); drop it or train on single images")
     check_photo_only_options(args, args.photos is not None and not is_single_run(args))
     if is_single_run(args):  # Neighbor2Neighbor on single noisy images (n2n/training/single_source.py)
         source = SingleSource.for_run(args, resume_state, last_path, arch, config)

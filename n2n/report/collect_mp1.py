@@ -169,10 +169,13 @@ def single_image(reader: ResultsReader) -> dict | None:
                 for row in summarise_training(training)]
         settings = training["settings"]
         no_pixelation = reader.json("single_image/no_pixelation/training.json", optional=True)
+        second_seed = reader.json("single_image/seed1/training.json", optional=True)
         result["training"] = {"columns": columns, "rows": rows, "steps": settings["steps"], "arch": settings["arch"],
                               "batch_size": settings["batch_size"], "crop_size": settings["crop_size"],
                               "gaps": single_image_gaps(training),
-                              "no_pixelation_gaps": single_image_gaps(no_pixelation) if no_pixelation else None}
+                              "no_pixelation_gaps": single_image_gaps(no_pixelation) if no_pixelation else None,
+                              "second_seed": None if second_seed is None else
+                              {"seed": second_seed["settings"]["seed"], "gaps": single_image_gaps(second_seed)}}
     if adapt is not None:
         from n2n.experiments.single_image import is_shipped_model
 

@@ -23,8 +23,9 @@ first learns the reconstruction term, and the regulariser (which compares with t
 full-size output) grows as that output becomes meaningful. In runs of 1000 steps on the training photos
 (``results/single_image/training.json``), ending at 0.5 instead of 2 gained on whole validation photos at
 sigma = 25 in all four comparisons (Gaussian and mixed training noise, squared and absolute errors) and
-on the crop sets: the regulariser pulls the sub-image output towards the network's own full-size output,
-and early in training that holds it near its input, so it removed too little noise.
+on the crop sets. Likely why (not measured): the regulariser pulls the sub-image output towards the
+network's own full-size output, and early in training that holds it near its input, so too little noise
+is removed.
 ``train_single(..., ramp=False)`` uses gamma from the first step, for fine-tuning an already trained
 network, whose full-size output is meaningful from the start. (``n2n denoise --adapt`` fine-tunes with
 :mod:`n2n.training.noise2self` instead; its docstring says why.)

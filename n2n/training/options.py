@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "which clipping to [0, 255] does not move, so it suits targets from photo files")
     parser.add_argument("--single-gamma", type=float, default=None, metavar="GAMMA",
                         help="single-image training: weight of the Neighbor2Neighbor regulariser at the end of the run, "
-                             "ramped up from 0 (default 0.5; the paper's 2 removed less noise in our runs)")
+                             "ramped up from 0 (default 0.5; the paper's 2 scored lower in our runs)")
     parser.add_argument("--steps-per-epoch", type=int, default=500, help="with --photos or --single: optimiser steps per epoch (default 500)")
     parser.add_argument("--val-photos", action="store_true",
                         help="also score every epoch on the 6 whole validation photos (Gaussian sigma 25, short side 512) "

@@ -24,5 +24,6 @@ nn2n.random_cells = random_cells; nn2n.subsample = subsample
 from n2n.cli import main
 cmd = ["train", "--photos", "default", "--target", "single", "--noise", "mixed", "--arch", "32x3", "--epochs", "4",
        "--steps-per-epoch", "250", "--batch-size", "8", "--crop-size", str(64 * CELL), "--lr", "0.001", "--seed", "0",
-       "--val", "data/val_data.pkl", "--out", OUT, "--threads", "2", "--quiet", "--force", "--single-targets", TARGETS]
+       "--val", "data/val_data.pkl", "--out", OUT, "--threads", "2", "--quiet", "--force", "--single-targets", TARGETS,
+       "--single-gamma", "2"]  # the default when this ran; pinned since the default became 0.5
 sys.exit(main(cmd))

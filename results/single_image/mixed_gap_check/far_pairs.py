@@ -48,5 +48,6 @@ if __name__ == "__main__":
     from n2n.cli import main
     cmd = ["train", "--photos", "default", "--target", "single", "--noise", NOISE, "--arch", "32x3", "--epochs", "4",
            "--steps-per-epoch", "250", "--batch-size", "8", "--crop-size", "128", "--lr", "0.001", "--seed", "0",
-           "--val", "data/val_data.pkl", "--out", OUT, "--threads", "2", "--quiet", "--force", "--single-targets", TARGETS]
+           "--val", "data/val_data.pkl", "--out", OUT, "--threads", "2", "--quiet", "--force", "--single-targets", TARGETS,
+       "--single-gamma", "2"]  # the default when this ran; pinned since the default became 0.5
     sys.exit(main(cmd))

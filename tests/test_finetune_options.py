@@ -1,4 +1,4 @@
-"""Fine-tuning options of ``n2n train --photos``: noise-normalised loss, grey crops, ``--init``."""
+"""Fine-tuning options of ``n2n train --photos``: noise-normalised loss, grey and tone-remapped crops, ``--init``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from Miniproject_1.others.training import NOISE_FLOOR, noise_normalised_weights
 from n2n.cli import main
 from n2n.data.images import write_image
 from n2n.data.noise import parse_noise
-from n2n.data.patches import PatchStream, batch_generator, to_gray
+from n2n.data.patches import TONE_GAIN, TONE_GAMMA, PatchStream, batch_generator, remap_tones, to_gray
 from n2n.training.stream import train_stream_epoch
 from tests.test_data_patches import ramp_images
 
@@ -57,6 +57,42 @@ def test_grey_fraction_greys_crops_and_zero_keeps_the_stream_as_it_was() -> None
         PatchStream(colour, parse_noise("gaussian:5"), crop=8, gray_fraction=1.5)
 
 
+def test_remap_tones_is_a_monotone_curve_per_crop_and_channel_within_its_bounds() -> None:
+    ramp = torch.arange(256, dtype=torch.uint8).view(1, 1, 1, 256).expand(64, 3, 1, 256).contiguous()
+    toned = remap_tones(ramp, torch.Generator().manual_seed(0))
+    assert toned.dtype == torch.uint8 and toned.shape == ramp.shape
+    assert (toned.diff(dim=-1) >= 0).all()  # a tone curve never reorders grey levels
+    assert (toned[..., 0] == 0).all()  # black stays black (x ** gamma, then a gain)
+    # Recover each curve's gain and gamma from two mid grey levels where nothing clipped: within the bounds.
+    x = torch.tensor([64.0, 128.0]) / 255
+    y = toned[..., [64, 128]].to(torch.float64).squeeze(2) / 255
+    unclipped = (y > 0.05).all(-1) & (y < 0.95).all(-1)
+    gamma = (y[..., 1].log() - y[..., 0].log()) / float(x[1].log() - x[0].log())
+    gamma = gamma[unclipped]
+    assert unclipped.sum() > 20 and gamma.min() > TONE_GAMMA[0] - 0.1 and gamma.max() < TONE_GAMMA[1] + 0.1
+    assert gamma.std() > 0.2  # curves differ between crops and channels
+    darkened, saturated = (toned <= 8).float().mean(), (toned >= 247).float().mean()
+    assert darkened > (ramp <= 8).float().mean() and saturated > (ramp >= 247).float().mean()
+    assert TONE_GAIN[0] < 1 < TONE_GAIN[1]
+
+
+def test_tone_fraction_remaps_crops_monotonically_and_zero_keeps_the_stream_as_it_was() -> None:
+    colour = [torch.stack([image[0], 255 - image[1], image[2] // 2]) for image in ramp_images()]
+    noise = parse_noise("gaussian:5")
+    plain = PatchStream(colour, noise, crop=8).clean_batch(6, batch_generator(3, 0))
+    assert torch.equal(plain, PatchStream(colour, noise, crop=8, tone_fraction=0.0).clean_batch(6, batch_generator(3, 0)))
+    toned = PatchStream(colour, noise, crop=8, tone_fraction=1.0).clean_batch(6, batch_generator(3, 0))
+    assert not torch.equal(toned, plain)
+    # The same crops, each channel put through a non-decreasing curve: sorting by the plain values sorts the toned ones.
+    flat_plain, flat_toned = plain.flatten(2).to(torch.int64), toned.flatten(2).to(torch.int64)
+    order = flat_plain.argsort(dim=-1, stable=True)
+    assert (flat_toned.gather(-1, order).diff(dim=-1) >= 0).all()
+    grey = PatchStream(colour, noise, crop=8, tone_fraction=1.0, gray_fraction=1.0).clean_batch(6, batch_generator(3, 0))
+    assert torch.equal(grey[:, 0], grey[:, 1]) and torch.equal(grey[:, 1], grey[:, 2])  # greyed after the tones
+    with pytest.raises(ValueError, match="tone fraction"):
+        PatchStream(colour, noise, crop=8, tone_fraction=-0.1)
+
+
 def test_noise_normalised_epoch_trains_and_bad_loss_is_refused() -> None:
     from Miniproject_1.others.unet import UNet
 
@@ -95,12 +131,13 @@ def test_init_starts_from_the_given_weights_and_records_the_stream_options(photo
     save_atomically(start.state_dict(), tmp_path / "start.pth")
     out = tmp_path / "tuned.pth"
     assert main([*common, "--init", str(tmp_path / "start.pth"), "--lr", "1e-12", "--loss", "noise-normalised",
-                 "--gray-fraction", "0.25", "--out", str(out)]) == 0
+                 "--gray-fraction", "0.25", "--tone-fraction", "0.5", "--out", str(out)]) == 0
     tuned = load_network(out)
     assert tuned.arch() == start.arch()  # read from the weights, no --arch needed
     assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(tuned.state_dict().values(), start.state_dict().values()))
     last = torch.load(tmp_path / "tuned.last.pth", weights_only=True)
     assert last["stream"]["loss"] == "noise-normalised" and last["stream"]["gray_fraction"] == 0.25
+    assert last["stream"]["tone_fraction"] == 0.5
 
 
 def test_fine_tuning_options_in_the_wrong_place_are_clear_errors(photo_run, capsys) -> None:
@@ -115,6 +152,8 @@ def test_fine_tuning_options_in_the_wrong_place_are_clear_errors(photo_run, caps
         ([*common, "--init", str(tmp_path / "start.pth"), "--arch", "16x2", *out], "does not match"),
         ([*common, "--init", str(tmp_path / "missing.pth"), *out], "not found"),
         ([*common, "--gray-fraction", "2", *out], "between 0 and 1"),
+        ([*common, "--tone-fraction", "-1", *out], "--tone-fraction must be between 0 and 1"),
+        (["train", "--data", str(val), "--val", str(val), "--tone-fraction", "0.5", *out], "--photos only"),
         (["train", "--data", str(val), "--val", str(val), "--loss", "noise-normalised", *out], "--photos only"),
         (["train", "--engine", "scratch", "--data", str(val), "--val", str(val), "--init", str(tmp_path / "start.pth"), *out],
          "torch engine"),

@@ -16,6 +16,7 @@ Batch ``k`` depends only on ``(seed, k)``, so a resumed run sees exactly the bat
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 
 import torch
@@ -63,6 +64,28 @@ def _working_scales(photo: Photo, short_sides: Sequence[int]) -> list[torch.Tens
     return load_scaled(photo, [side for side in short_sides if side <= native] or [native])
 
 
+# Tone remapping (``tone_fraction``): per crop and channel, x -> gain * x ** gamma on [0, 1], clipped.
+# gamma up to 3 turns mid-tones into near-black shadows, gain up to 2 saturates highlights: the regions
+# where clipping biases a noisy photo (a clipped copy's mean is not the clean value) and that the
+# photo pool, mostly well-exposed wallpapers, rarely shows.
+TONE_GAMMA = (0.5, 3.0)
+TONE_GAIN = (0.5, 2.0)
+
+
+def _log_uniform(shape: tuple[int, ...], bounds: tuple[float, float], generator: torch.Generator) -> torch.Tensor:
+    low, high = math.log(bounds[0]), math.log(bounds[1])
+    return torch.exp(low + (high - low) * torch.rand(shape, generator=generator))
+
+
+def remap_tones(crops: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """``uint8 (N, C, H, W)`` -> the same, each channel of each crop ``255 * clip(gain * (x / 255) ** gamma)``,
+    rounded; ``gamma`` and ``gain`` log-uniform in :data:`TONE_GAMMA` and :data:`TONE_GAIN`, drawn per crop and channel."""
+    shape = (crops.shape[0], crops.shape[1], 1, 1)
+    gamma, gain = _log_uniform(shape, TONE_GAMMA, generator), _log_uniform(shape, TONE_GAIN, generator)
+    unit = crops.to(torch.float32) / 255.0
+    return (gain * unit.pow(gamma)).clamp(0.0, 1.0).mul(255.0).round().to(torch.uint8)
+
+
 def to_gray(crops: torch.Tensor) -> torch.Tensor:
     """``uint8 (N, 3, H, W)`` -> the same shape, each channel the rounded luma (ITU-R BT.601 weights)."""
     return luminance(crops).unsqueeze(1).round().clamp(0, 255).to(torch.uint8).expand(-1, 3, -1, -1).contiguous()
@@ -78,32 +101,37 @@ class PatchStream:
         target: ``"noisy"`` (Noise2Noise) or ``"clean"`` (Noise2Clean control).
         gray_fraction: share of crops turned grey (luma in all three channels) before the noise: a
             blind network trained on colour photos alone leaves colour noise on grey photos.
+        tone_fraction: share of crops whose tones are remapped (:func:`remap_tones`) before the noise
+            (and before greying): more shadows and highlights, where clipping biases the noisy input.
     """
 
     def __init__(self, images: Sequence[torch.Tensor], noise: NoiseModel, crop: int = 96, target: str = "noisy",
-                 gray_fraction: float = 0.0) -> None:
+                 gray_fraction: float = 0.0, tone_fraction: float = 0.0) -> None:
         if crop < 8:
             raise ValueError(f"crop size must be at least 8 px, got {crop}")
         if target not in TARGETS:
             raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
         if not 0.0 <= gray_fraction <= 1.0:
             raise ValueError(f"gray fraction must be in [0, 1], got {gray_fraction}")
+        if not 0.0 <= tone_fraction <= 1.0:
+            raise ValueError(f"tone fraction must be in [0, 1], got {tone_fraction}")
         usable = [image for image in images if min(image.shape[1:]) >= crop]
         if not usable:
             raise ValueError(f"no training photo is at least {crop} px on its short side; use a smaller --crop-size")
         self.images, self.noise, self.crop, self.target = usable, noise, crop, target
-        self.gray_fraction = float(gray_fraction)
+        self.gray_fraction, self.tone_fraction = float(gray_fraction), float(tone_fraction)
         # Positions are uniform over all pixels: a (photo, scale) is drawn with weight = its number of crop positions.
         self.weights = torch.tensor([float((im.shape[1] - crop + 1) * (im.shape[2] - crop + 1)) for im in usable], dtype=torch.float64)
 
     @classmethod
     def from_photos(cls, photos: Sequence[Photo], noise: NoiseModel, crop: int = 96, target: str = "noisy",
-                    short_sides: Sequence[int] = PATCH_SHORT_SIDES, gray_fraction: float = 0.0) -> PatchStream:
+                    short_sides: Sequence[int] = PATCH_SHORT_SIDES, gray_fraction: float = 0.0,
+                    tone_fraction: float = 0.0) -> PatchStream:
         """Load ``photos`` at each of ``short_sides`` (never upscaled) and stream crops from them."""
         if not photos:
             raise ValueError("no training photos given")
         images = [image for photo in bar(photos, desc="loading photos", unit="photo") for image in _working_scales(photo, short_sides)]
-        return cls(images, noise, crop, target, gray_fraction)
+        return cls(images, noise, crop, target, gray_fraction, tone_fraction)
 
     @property
     def pixels(self) -> int:
@@ -119,6 +147,9 @@ class PatchStream:
             left = int(torch.randint(0, image.shape[2] - self.crop + 1, (1,), generator=generator))
             crops[i] = image[:, top : top + self.crop, left : left + self.crop]
         crops = random_symmetries(crops, generator)
+        if self.tone_fraction > 0:  # like the grey crops below: drawn only then, older streams unchanged
+            toned = torch.rand(batch, generator=generator) < self.tone_fraction
+            crops[toned] = remap_tones(crops[toned], generator)
         if self.gray_fraction > 0:  # drawn only then, so that streams without grey crops stay as they were
             gray = torch.rand(batch, generator=generator) < self.gray_fraction
             crops[gray] = to_gray(crops[gray])

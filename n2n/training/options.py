@@ -49,6 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(estimated from the two noisy copies), so that low noise levels weigh as much as high ones")
     parser.add_argument("--gray-fraction", type=float, default=None, metavar="F",
                         help="with --photos: share of crops turned grey before the noise (default 0)")
+    parser.add_argument("--tone-fraction", type=float, default=None, metavar="F",
+                        help="with --photos: share of crops whose tones are remapped (random per-channel gamma and "
+                             "gain, clipped) before the noise, for more shadows and highlights, where clipping biases "
+                             "noisy photos (default 0)")
     parser.add_argument("--init", type=Path, metavar="WEIGHTS",
                         help="torch engine: start from these Miniproject_1 weights (fine-tuning; architecture read "
                              "from them) with a fresh optimiser and schedule; not with --resume")

@@ -101,13 +101,19 @@ def stream_settings_from(args: argparse.Namespace) -> dict:
     gray = args.gray_fraction or 0.0
     if not 0.0 <= gray <= 1.0:
         raise ValueError(f"--gray-fraction must be between 0 and 1, got {gray}")
+    tone = args.tone_fraction or 0.0
+    if not 0.0 <= tone <= 1.0:
+        raise ValueError(f"--tone-fraction must be between 0 and 1, got {tone}")
     return {"photos": str(args.photos), "noise": args.noise, "target": args.target, "crop": crop,
-            "steps_per_epoch": args.steps_per_epoch, "scales": scales, "loss": args.loss or "mse", "gray_fraction": gray}
+            "steps_per_epoch": args.steps_per_epoch, "scales": scales, "loss": args.loss or "mse", "gray_fraction": gray,
+            "tone_fraction": tone}
 
 
 def check_photo_only_options(args: argparse.Namespace, photo_stream: bool) -> None:
-    """``--loss``/``--gray-fraction`` shape the ``--photos`` stream; elsewhere they would be silently ignored."""
-    given = [flag for flag, value in (("--loss", args.loss), ("--gray-fraction", args.gray_fraction)) if value is not None]
+    """``--loss``/``--gray-fraction``/``--tone-fraction`` shape the ``--photos`` stream; elsewhere they would be
+    silently ignored."""
+    flags = (("--loss", args.loss), ("--gray-fraction", args.gray_fraction), ("--tone-fraction", args.tone_fraction))
+    given = [flag for flag, value in flags if value is not None]
     if given and not photo_stream:
         raise ValueError(f"{' and '.join(given)} apply to Noise2Noise training on --photos only; drop them here")
 
@@ -166,11 +172,11 @@ class StreamSource:
         photos = resolve_training_photos(settings["photos"])
         self.stream = PatchStream.from_photos(photos, parse_noise(settings["noise"]), settings["crop"], settings["target"],
                                               settings.get("scales", (384, 512, 640, 800)),  # the first runs' scales
-                                              settings.get("gray_fraction", 0.0))
+                                              settings.get("gray_fraction", 0.0), settings.get("tone_fraction", 0.0))
         self.loss = settings.get("loss", "mse")
         print(f"streaming {settings['crop']} px crops from {len(photos)} photos ({len(self.stream.images)} scaled images, "
               f"{self.stream.pixels / 1e6:.1f} Mpx), noise {settings['noise']}, {settings['target']} targets, "
-              f"loss {self.loss}, grey fraction {self.stream.gray_fraction:g}")
+              f"loss {self.loss}, grey fraction {self.stream.gray_fraction:g}, tone fraction {self.stream.tone_fraction:g}")
 
     def steps(self, world_size: int) -> int:
         return int(self.settings["steps_per_epoch"])

@@ -53,6 +53,14 @@ def bias_breakdown(output: torch.Tensor, clean: torch.Tensor) -> dict:
             "bias": [round(float(b), 3) for b in bias], "tones": tones}
 
 
+def label(path: Path) -> str:
+    """``path`` relative to the repository when it lies inside it (results stay valid in any checkout)."""
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", action="append", default=[], type=Path,
@@ -66,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in checkpoints:
         if not path.is_file():
             raise SystemExit(f"checkpoint not found: {path}")
-    networks = {str(path): denoisers.miniproject1(path) for path in checkpoints}
+    networks = {label(path): denoisers.miniproject1(path) for path in checkpoints}
     photos = [prepare_photo(photo) for photo in validation_photos()]
     rows = []
     for sigma in args.sigmas:
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                           "psnr": sum(r["psnr"] for r in chosen) / len(chosen),
                           "psnr_without_bias": sum(r["psnr_without_bias"] for r in chosen) / len(chosen)})
     record = {"noise_seed": 0, "photo_size": 512, "tones": [list(t) for t in TONES],
-              "checkpoints": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in checkpoints},
+              "checkpoints": {label(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in checkpoints},
               "command": "python -m n2n.experiments.clip_bias_photos " + " ".join(sys.argv[1:] if argv is None else argv),
               "means": means, "rows": rows}
     atomic_write_text(json.dumps(record, indent=2) + "\n", args.out, overwrite=True)

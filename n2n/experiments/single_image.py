@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import hashlib
 import json
 import math
 import os
@@ -401,15 +402,27 @@ def training_block(result: dict) -> str:
             "(`results/single_image/training.json`).")
 
 
-def is_shipped_model(path: str) -> bool:
-    """Whether a recorded checkpoint path is the shipped ``Miniproject_1/bestmodel.pth`` (of any checkout)."""
-    return Path(path).parts[-2:] == BEST_MODEL_PATH.parts[-2:]
+def is_shipped_model(path: str, sha256: str | None = None) -> bool:
+    """Whether a recorded checkpoint path is the shipped ``Miniproject_1/bestmodel.pth`` (of any checkout) and,
+    when the run recorded the weights' ``sha256``, whether those are still the shipped weights."""
+    if Path(path).parts[-2:] != BEST_MODEL_PATH.parts[-2:]:
+        return False
+    return sha256 is None or not BEST_MODEL_PATH.is_file() or hashlib.sha256(BEST_MODEL_PATH.read_bytes()).hexdigest() == sha256
+
+
+def model_label(settings: dict) -> str:
+    """How a run's ``settings["model"]`` is named in tables: the shipped 40x5, earlier shipped weights, or the folder."""
+    if is_shipped_model(settings["model"], settings.get("weights_sha256")):
+        return "40×5 (shipped)"
+    if is_shipped_model(settings["model"]):
+        return "40×5 (shipped before the current weights)"
+    return Path(settings["model"]).parent.name
 
 
 def adapt_block(result: dict) -> str:
     """The README block ``single_image:adapt``: :func:`adapt_table`, the 1-megapixel timing and its set-up."""
     settings, timing = result["settings"], result.get("timing_1mp")
-    model = "the shipped 40x5" if is_shipped_model(settings["model"]) else f"`{settings['model']}`"
+    model = f"the {model_label(settings)}" if is_shipped_model(settings["model"]) else f"`{settings['model']}`"
     text = (f"{adapt_table(result)}\n\nMean whole-image PSNR (dB) over the 6 validation photos (short side {settings['size']} px), "
             f"adapting {model} with the {settings.get('loss', 'Neighbor2Neighbor')} loss; "
             f"Adam at {settings['adapt_lr']:g}, batches of {settings['batch_size']} crops of {settings['crop']} px. "

@@ -177,11 +177,9 @@ def single_image(reader: ResultsReader) -> dict | None:
                               "second_seed": None if second_seed is None else
                               {"seed": second_seed["settings"]["seed"], "gaps": single_image_gaps(second_seed)}}
     if adapt is not None:
-        from n2n.experiments.single_image import is_shipped_model
+        from n2n.experiments.single_image import model_label
 
-        shipped = is_shipped_model(adapt["settings"]["model"])
-        result["adapt"] = {"means": adapt["means"], "lr": adapt["settings"]["adapt_lr"],
-                           "model": "40×5 (shipped)" if shipped else Path(adapt["settings"]["model"]).parent.name,
+        result["adapt"] = {"means": adapt["means"], "lr": adapt["settings"]["adapt_lr"], "model": model_label(adapt["settings"]),
                            "loss": adapt["settings"].get("loss", "Neighbor2Neighbor")}
     return result
 

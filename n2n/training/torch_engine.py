@@ -85,6 +85,14 @@ def write_log(history: list[dict], path: Path) -> None:
     atomic_write(path, write, overwrite=True)
 
 
+def fraction(option: str, value: float | None) -> float:
+    """A share option's value (``None``: 0), checked to lie in [0, 1]."""
+    value = value or 0.0
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{option} must be between 0 and 1, got {value}")
+    return value
+
+
 def stream_settings_from(args: argparse.Namespace) -> dict:
     """The ``--photos`` options as plain data (kept in the checkpoint, so ``--resume`` streams alike)."""
     crop = args.crop_size or 96
@@ -98,12 +106,7 @@ def stream_settings_from(args: argparse.Namespace) -> dict:
     scales = sorted(set(args.photo_scales or PATCH_SHORT_SIDES))
     if scales[0] < crop:
         raise ValueError(f"--photo-scales must be at least --crop-size ({crop}), got {scales[0]}")
-    gray = args.gray_fraction or 0.0
-    if not 0.0 <= gray <= 1.0:
-        raise ValueError(f"--gray-fraction must be between 0 and 1, got {gray}")
-    tone = args.tone_fraction or 0.0
-    if not 0.0 <= tone <= 1.0:
-        raise ValueError(f"--tone-fraction must be between 0 and 1, got {tone}")
+    gray, tone = fraction("--gray-fraction", args.gray_fraction), fraction("--tone-fraction", args.tone_fraction)
     return {"photos": str(args.photos), "noise": args.noise, "target": args.target, "crop": crop,
             "steps_per_epoch": args.steps_per_epoch, "scales": scales, "loss": args.loss or "mse", "gray_fraction": gray,
             "tone_fraction": tone}

@@ -11,7 +11,7 @@ from Miniproject_1.others.training import NOISE_FLOOR, noise_normalised_weights
 from n2n.cli import main
 from n2n.data.images import write_image
 from n2n.data.noise import parse_noise
-from n2n.data.patches import TONE_GAIN, TONE_GAMMA, PatchStream, batch_generator, remap_tones, to_gray
+from n2n.data.patches import TONE_GAIN, TONE_GAMMA, TONE_GAIN_MAX_LIMIT, PatchStream, batch_generator, remap_tones, to_gray
 from n2n.training.stream import train_stream_epoch
 from tests.test_data_patches import ramp_images
 
@@ -27,6 +27,15 @@ def test_noise_normalised_weights_by_hand() -> None:
     assert torch.allclose(noise_normalised_weights(inputs, targets, noisy_targets=False), raw_clean / raw_clean.mean())
 
 
+def test_std_normalised_weights_divide_by_the_noise_standard_deviation() -> None:
+    inputs = torch.zeros(2, 1, 2, 2)
+    targets = torch.cat([torch.full((1, 1, 2, 2), 0.2), torch.zeros(1, 1, 2, 2)])
+    raw = torch.tensor([(0.02 + NOISE_FLOOR**2) ** -0.5, 1 / NOISE_FLOOR])
+    assert torch.allclose(noise_normalised_weights(inputs, targets, power=0.5), raw / raw.mean())
+    with pytest.raises(ValueError, match="power must be positive"):
+        noise_normalised_weights(inputs, targets, power=0.0)
+
+
 def test_noisier_crops_weigh_less_and_weights_average_one() -> None:
     generator = torch.Generator().manual_seed(0)
     clean = torch.rand(3, 3, 16, 16, generator=generator)
@@ -36,6 +45,10 @@ def test_noisier_crops_weigh_less_and_weights_average_one() -> None:
     weights = noise_normalised_weights(a, b)
     assert weights[0] > weights[1] > weights[2]
     assert abs(float(weights.mean()) - 1.0) < 1e-6
+    gentle = noise_normalised_weights(a, b, power=0.5)
+    assert gentle[0] > gentle[1] > gentle[2] and abs(float(gentle.mean()) - 1.0) < 1e-6
+    assert gentle[0] / gentle[2] < weights[0] / weights[2]  # a gentler balance: square roots of the ratios
+    assert torch.allclose(gentle[0] / gentle[2], (weights[0] / weights[2]).sqrt())
 
 
 def test_to_gray_puts_the_luma_in_every_channel() -> None:
@@ -76,6 +89,25 @@ def test_remap_tones_is_a_monotone_curve_per_crop_and_channel_within_its_bounds(
     assert TONE_GAIN[0] < 1 < TONE_GAIN[1]
 
 
+def test_tone_gain_max_of_one_never_saturates_and_is_validated() -> None:
+    ramp = torch.arange(256, dtype=torch.uint8).view(1, 1, 1, 256).expand(64, 3, 1, 256).contiguous()
+    capped = remap_tones(ramp, torch.Generator().manual_seed(0), gain_max=1.0)
+    assert (capped.diff(dim=-1) >= 0).all()
+    # gain <= 1 and gamma >= 0.5: each value at most sqrt(x) on [0, 1], so nothing below 230 reaches 247.
+    bound = (ramp.double() / 255).sqrt().mul(255).round()
+    assert (capped.double() <= bound).all() and (capped[..., :230] < 247).all()
+    wide = remap_tones(ramp, torch.Generator().manual_seed(0), gain_max=TONE_GAIN_MAX_LIMIT)
+    assert (wide[..., :230] >= 247).float().mean() > 0.05  # gains above 1 do saturate
+    # The default is TONE_GAIN's upper bound: the same draws as before the option existed.
+    assert torch.equal(remap_tones(ramp, torch.Generator().manual_seed(0)),
+                       remap_tones(ramp, torch.Generator().manual_seed(0), gain_max=TONE_GAIN[1]))
+    for bad in (TONE_GAIN[0] - 0.1, TONE_GAIN_MAX_LIMIT + 0.5):
+        with pytest.raises(ValueError, match="tone gain max must be between"):
+            remap_tones(ramp, torch.Generator().manual_seed(0), gain_max=bad)
+        with pytest.raises(ValueError, match="tone gain max must be between"):
+            PatchStream(ramp_images(), parse_noise("gaussian:5"), crop=8, tone_fraction=1.0, tone_gain_max=bad)
+
+
 def test_tone_fraction_remaps_crops_monotonically_and_zero_keeps_the_stream_as_it_was() -> None:
     colour = [torch.stack([image[0], 255 - image[1], image[2] // 2]) for image in ramp_images()]
     noise = parse_noise("gaussian:5")
@@ -102,6 +134,9 @@ def test_noise_normalised_epoch_trains_and_bad_loss_is_refused() -> None:
     stream = PatchStream(ramp_images(), parse_noise("gaussian:0-50"), crop=16)
     before = [p.detach().clone() for p in network.parameters()]
     loss = train_stream_epoch(network, optimizer, None, stream, 2, 4, 0, 0, torch.device("cpu"), loss="noise-normalised")
+    assert loss > 0 and any(not torch.equal(a, b) for a, b in zip(before, network.parameters()))
+    before = [p.detach().clone() for p in network.parameters()]
+    loss = train_stream_epoch(network, optimizer, None, stream, 2, 4, 0, 0, torch.device("cpu"), loss="std-normalised")
     assert loss > 0 and any(not torch.equal(a, b) for a, b in zip(before, network.parameters()))
     with pytest.raises(ValueError, match="loss must be one of"):
         train_stream_epoch(network, optimizer, None, stream, 1, 4, 0, 0, torch.device("cpu"), loss="l1")
@@ -138,6 +173,12 @@ def test_init_starts_from_the_given_weights_and_records_the_stream_options(photo
     last = torch.load(tmp_path / "tuned.last.pth", weights_only=True)
     assert last["stream"]["loss"] == "noise-normalised" and last["stream"]["gray_fraction"] == 0.25
     assert last["stream"]["tone_fraction"] == 0.5
+    assert "tone_gain_max" not in last["stream"]  # without the option the settings are as before it existed
+    capped = tmp_path / "capped.pth"
+    assert main([*common, "--init", str(tmp_path / "start.pth"), "--lr", "1e-12", "--loss", "std-normalised",
+                 "--tone-fraction", "0.5", "--tone-gain-max", "1", "--out", str(capped)]) == 0
+    last = torch.load(tmp_path / "capped.last.pth", weights_only=True)
+    assert last["stream"]["loss"] == "std-normalised" and last["stream"]["tone_gain_max"] == 1.0
 
 
 def test_fine_tuning_options_in_the_wrong_place_are_clear_errors(photo_run, capsys) -> None:
@@ -153,6 +194,9 @@ def test_fine_tuning_options_in_the_wrong_place_are_clear_errors(photo_run, caps
         ([*common, "--init", str(tmp_path / "missing.pth"), *out], "not found"),
         ([*common, "--gray-fraction", "2", *out], "between 0 and 1"),
         ([*common, "--tone-fraction", "-1", *out], "--tone-fraction must be between 0 and 1"),
+        ([*common, "--tone-gain-max", "1", *out], "give a --tone-fraction above 0"),
+        ([*common, "--tone-fraction", "0.5", "--tone-gain-max", "9", *out], "--tone-gain-max: tone gain max must be between"),
+        (["train", "--data", str(val), "--val", str(val), "--tone-gain-max", "1", *out], "--photos only"),
         (["train", "--data", str(val), "--val", str(val), "--tone-fraction", "0.5", *out], "--photos only"),
         (["train", "--data", str(val), "--val", str(val), "--loss", "noise-normalised", *out], "--photos only"),
         (["train", "--engine", "scratch", "--data", str(val), "--val", str(val), "--init", str(tmp_path / "start.pth"), *out],

@@ -161,8 +161,8 @@ NOISE_FLOOR = 5.0 / 255.0
 
 
 def noise_normalised_weights(inputs: torch.Tensor, targets: torch.Tensor, floor: float = NOISE_FLOOR,
-                             noisy_targets: bool = True) -> torch.Tensor:
-    """Per-sample loss weights ``(N,)`` proportional to ``1 / (noise variance + floor**2)``, mean 1.
+                             noisy_targets: bool = True, power: float = 1.0) -> torch.Tensor:
+    """Per-sample loss weights ``(N,)`` proportional to ``1 / (noise variance + floor**2) ** power``, mean 1.
 
     ``inputs``/``targets``: ``(N, C, H, W)`` on [0, 1], two independently noisy copies. Half the mean
     squared difference of the two copies estimates one copy's noise variance, without a clean image
@@ -170,10 +170,13 @@ def noise_normalised_weights(inputs: torch.Tensor, targets: torch.Tensor, floor:
     With plain MSE a blind network's loss (and its gradient noise, as the Noise2Noise target is
     noisy too) is dominated by the noisiest crops; these weights give every noise level a similar
     say. Each weight depends on one target pixel only through a mean over the whole crop, so the
-    estimator stays (to that order) the Noise2Noise one.
+    estimator stays (to that order) the Noise2Noise one. ``power`` 0.5 divides by the noise standard
+    deviation instead: a gentler balance (a denoiser's error grows about like sigma, not sigma squared).
     """
+    if power <= 0:
+        raise ValueError(f"power must be positive, got {power}")
     variance = (inputs.float() - targets.float()).square().flatten(1).mean(dim=1) / (2 if noisy_targets else 1)
-    weights = 1.0 / (variance + floor**2)
+    weights = (variance + floor**2).pow(-power)
     return weights / weights.mean()
 
 

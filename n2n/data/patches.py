@@ -69,7 +69,8 @@ def _working_scales(photo: Photo, short_sides: Sequence[int]) -> list[torch.Tens
 # where clipping biases a noisy photo (a clipped copy's mean is not the clean value) and that the
 # photo pool, mostly well-exposed wallpapers, rarely shows.
 TONE_GAMMA = (0.5, 3.0)
-TONE_GAIN = (0.5, 2.0)
+TONE_GAIN = (0.5, 2.0)  # the upper bound is the default of ``tone_gain_max``
+TONE_GAIN_MAX_LIMIT = 4.0
 
 
 def _log_uniform(shape: tuple[int, ...], bounds: tuple[float, float], generator: torch.Generator) -> torch.Tensor:
@@ -77,11 +78,20 @@ def _log_uniform(shape: tuple[int, ...], bounds: tuple[float, float], generator:
     return torch.exp(low + (high - low) * torch.rand(shape, generator=generator))
 
 
-def remap_tones(crops: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def check_tone_gain_max(gain_max: float) -> float:
+    """``gain_max`` as a float, checked to lie in ``[TONE_GAIN[0], TONE_GAIN_MAX_LIMIT]``."""
+    if not TONE_GAIN[0] <= gain_max <= TONE_GAIN_MAX_LIMIT:
+        raise ValueError(f"tone gain max must be between {TONE_GAIN[0]:g} and {TONE_GAIN_MAX_LIMIT:g}, got {gain_max}")
+    return float(gain_max)
+
+
+def remap_tones(crops: torch.Tensor, generator: torch.Generator, gain_max: float = TONE_GAIN[1]) -> torch.Tensor:
     """``uint8 (N, C, H, W)`` -> the same, each channel of each crop ``255 * clip(gain * (x / 255) ** gamma)``,
-    rounded; ``gamma`` and ``gain`` log-uniform in :data:`TONE_GAMMA` and :data:`TONE_GAIN`, drawn per crop and channel."""
+    rounded; ``gamma`` log-uniform in :data:`TONE_GAMMA`, ``gain`` log-uniform in ``[TONE_GAIN[0], gain_max]``,
+    drawn per crop and channel. A ``gain_max`` of 1 or less never saturates a highlight."""
     shape = (crops.shape[0], crops.shape[1], 1, 1)
-    gamma, gain = _log_uniform(shape, TONE_GAMMA, generator), _log_uniform(shape, TONE_GAIN, generator)
+    gain_bounds = (TONE_GAIN[0], check_tone_gain_max(gain_max))
+    gamma, gain = _log_uniform(shape, TONE_GAMMA, generator), _log_uniform(shape, gain_bounds, generator)
     unit = crops.to(torch.float32) / 255.0
     return (gain * unit.pow(gamma)).clamp(0.0, 1.0).mul(255.0).round().to(torch.uint8)
 
@@ -103,10 +113,11 @@ class PatchStream:
             blind network trained on colour photos alone leaves colour noise on grey photos.
         tone_fraction: share of crops whose tones are remapped (:func:`remap_tones`) before the noise
             (and before greying): more shadows and highlights, where clipping biases the noisy input.
+        tone_gain_max: the tone curves' largest gain (see :func:`remap_tones`).
     """
 
     def __init__(self, images: Sequence[torch.Tensor], noise: NoiseModel, crop: int = 96, target: str = "noisy",
-                 gray_fraction: float = 0.0, tone_fraction: float = 0.0) -> None:
+                 gray_fraction: float = 0.0, tone_fraction: float = 0.0, tone_gain_max: float = TONE_GAIN[1]) -> None:
         if crop < 8:
             raise ValueError(f"crop size must be at least 8 px, got {crop}")
         if target not in TARGETS:
@@ -120,18 +131,19 @@ class PatchStream:
             raise ValueError(f"no training photo is at least {crop} px on its short side; use a smaller --crop-size")
         self.images, self.noise, self.crop, self.target = usable, noise, crop, target
         self.gray_fraction, self.tone_fraction = float(gray_fraction), float(tone_fraction)
+        self.tone_gain_max = check_tone_gain_max(tone_gain_max)
         # Positions are uniform over all pixels: a (photo, scale) is drawn with weight = its number of crop positions.
         self.weights = torch.tensor([float((im.shape[1] - crop + 1) * (im.shape[2] - crop + 1)) for im in usable], dtype=torch.float64)
 
     @classmethod
     def from_photos(cls, photos: Sequence[Photo], noise: NoiseModel, crop: int = 96, target: str = "noisy",
                     short_sides: Sequence[int] = PATCH_SHORT_SIDES, gray_fraction: float = 0.0,
-                    tone_fraction: float = 0.0) -> PatchStream:
+                    tone_fraction: float = 0.0, tone_gain_max: float = TONE_GAIN[1]) -> PatchStream:
         """Load ``photos`` at each of ``short_sides`` (never upscaled) and stream crops from them."""
         if not photos:
             raise ValueError("no training photos given")
         images = [image for photo in bar(photos, desc="loading photos", unit="photo") for image in _working_scales(photo, short_sides)]
-        return cls(images, noise, crop, target, gray_fraction, tone_fraction)
+        return cls(images, noise, crop, target, gray_fraction, tone_fraction, tone_gain_max)
 
     @property
     def pixels(self) -> int:
@@ -149,7 +161,7 @@ class PatchStream:
         crops = random_symmetries(crops, generator)
         if self.tone_fraction > 0:  # like the grey crops below: drawn only then, older streams unchanged
             toned = torch.rand(batch, generator=generator) < self.tone_fraction
-            crops[toned] = remap_tones(crops[toned], generator)
+            crops[toned] = remap_tones(crops[toned], generator, self.tone_gain_max)
         if self.gray_fraction > 0:  # drawn only then, so that streams without grey crops stay as they were
             gray = torch.rand(batch, generator=generator) < self.gray_fraction
             crops[gray] = to_gray(crops[gray])

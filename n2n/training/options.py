@@ -44,15 +44,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "and keep the best epoch by that score")
     parser.add_argument("--photo-scales", type=int, nargs="+", default=None, metavar="SIDE",
                         help="with --photos: short sides (px) each photo is held at (default 256 384 512 768)")
-    parser.add_argument("--loss", choices=["mse", "noise-normalised"], default=None,
+    parser.add_argument("--loss", choices=["mse", "noise-normalised", "std-normalised"], default=None,
                         help="with --photos: plain MSE (default), or each crop's MSE divided by its noise variance "
-                             "(estimated from the two noisy copies), so that low noise levels weigh as much as high ones")
+                             "(noise-normalised) or standard deviation (std-normalised, gentler), both estimated from "
+                             "the two noisy copies, so that low noise levels weigh more")
     parser.add_argument("--gray-fraction", type=float, default=None, metavar="F",
                         help="with --photos: share of crops turned grey before the noise (default 0)")
     parser.add_argument("--tone-fraction", type=float, default=None, metavar="F",
                         help="with --photos: share of crops whose tones are remapped (random per-channel gamma and "
                              "gain, clipped) before the noise, for more shadows and highlights, where clipping biases "
                              "noisy photos (default 0)")
+    parser.add_argument("--tone-gain-max", type=float, default=None, metavar="G",
+                        help="with --tone-fraction: the largest gain of the tone curves, between 0.5 and 4 (default 2; "
+                             "1 never saturates highlights)")
     parser.add_argument("--init", type=Path, metavar="WEIGHTS",
                         help="torch engine: start from these Miniproject_1 weights (fine-tuning; architecture read "
                              "from them) with a fresh optimiser and schedule; not with --resume")

@@ -15,7 +15,9 @@ from torch import nn
 from Miniproject_1.others.training import noise_normalised_weights, to_unit, train_step
 from n2n.data.patches import PatchStream, batch_generator
 
-LOSSES = ("mse", "noise-normalised")
+# Loss name -> the power of the noise variance each crop's MSE is divided by (None: plain MSE).
+LOSS_POWERS = {"mse": None, "noise-normalised": 1.0, "std-normalised": 0.5}
+LOSSES = tuple(LOSS_POWERS)
 
 
 def train_stream_epoch(
@@ -35,18 +37,20 @@ def train_stream_epoch(
 ) -> float:
     """``steps`` steps of global batch ``batch_size`` (``batch_size // world_size`` per process); the mean loss.
 
-    ``loss``: ``"mse"``, or ``"noise-normalised"`` (each crop's MSE weighted by
-    :func:`Miniproject_1.others.training.noise_normalised_weights`, estimated from the two noisy copies).
+    ``loss``: ``"mse"``, ``"noise-normalised"`` or ``"std-normalised"`` (each crop's MSE divided by its
+    noise variance or standard deviation, estimated from the two noisy copies, see
+    :func:`Miniproject_1.others.training.noise_normalised_weights`).
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    power = LOSS_POWERS[loss]
     network.train()
     local_batch = max(1, batch_size // world_size)
     total = 0.0
     for k in range(steps):
         inputs, targets = stream.batch(local_batch, batch_generator(seed, epoch * steps + k, rank))
         x, y = to_unit(inputs, device), to_unit(targets, device)
-        weights = noise_normalised_weights(x, y, noisy_targets=stream.target == "noisy") if loss == "noise-normalised" else None
+        weights = None if power is None else noise_normalised_weights(x, y, noisy_targets=stream.target == "noisy", power=power)
         value = train_step(network, optimizer, scheduler, x, y, device, weights)
         total += value
         if on_step is not None:

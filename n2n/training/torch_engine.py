@@ -101,21 +101,30 @@ def stream_settings_from(args: argparse.Namespace) -> dict:
     if args.steps_per_epoch < 1:
         raise ValueError(f"--steps-per-epoch must be >= 1, got {args.steps_per_epoch}")
     parse_noise(args.noise)  # a bad spec fails here, before the photos load
-    from n2n.data.patches import PATCH_SHORT_SIDES
+    from n2n.data.patches import PATCH_SHORT_SIDES, check_tone_gain_max
 
     scales = sorted(set(args.photo_scales or PATCH_SHORT_SIDES))
     if scales[0] < crop:
         raise ValueError(f"--photo-scales must be at least --crop-size ({crop}), got {scales[0]}")
     gray, tone = fraction("--gray-fraction", args.gray_fraction), fraction("--tone-fraction", args.tone_fraction)
-    return {"photos": str(args.photos), "noise": args.noise, "target": args.target, "crop": crop,
-            "steps_per_epoch": args.steps_per_epoch, "scales": scales, "loss": args.loss or "mse", "gray_fraction": gray,
-            "tone_fraction": tone}
+    settings = {"photos": str(args.photos), "noise": args.noise, "target": args.target, "crop": crop,
+                "steps_per_epoch": args.steps_per_epoch, "scales": scales, "loss": args.loss or "mse",
+                "gray_fraction": gray, "tone_fraction": tone}
+    if args.tone_gain_max is not None:
+        if tone == 0:
+            raise ValueError("--tone-gain-max shapes the tone curves of --tone-fraction; give a --tone-fraction above 0")
+        try:
+            settings["tone_gain_max"] = check_tone_gain_max(args.tone_gain_max)
+        except ValueError as error:
+            raise ValueError(f"--tone-gain-max: {error}") from None
+    return settings
 
 
 def check_photo_only_options(args: argparse.Namespace, photo_stream: bool) -> None:
     """``--loss``/``--gray-fraction``/``--tone-fraction`` shape the ``--photos`` stream; elsewhere they would be
     silently ignored."""
-    flags = (("--loss", args.loss), ("--gray-fraction", args.gray_fraction), ("--tone-fraction", args.tone_fraction))
+    flags = (("--loss", args.loss), ("--gray-fraction", args.gray_fraction), ("--tone-fraction", args.tone_fraction),
+             ("--tone-gain-max", args.tone_gain_max))
     given = [flag for flag, value in flags if value is not None]
     if given and not photo_stream:
         raise ValueError(f"{' and '.join(given)} apply to Noise2Noise training on --photos only; drop them here")
@@ -169,17 +178,19 @@ class StreamSource:
     """Crops drawn afresh from photos at every step (``--photos``): an epoch is ``steps_per_epoch`` steps."""
 
     def __init__(self, settings: dict) -> None:
-        from n2n.data.patches import PatchStream, resolve_training_photos
+        from n2n.data.patches import TONE_GAIN, PatchStream, resolve_training_photos
 
         self.settings = settings
         photos = resolve_training_photos(settings["photos"])
         self.stream = PatchStream.from_photos(photos, parse_noise(settings["noise"]), settings["crop"], settings["target"],
                                               settings.get("scales", (384, 512, 640, 800)),  # the first runs' scales
-                                              settings.get("gray_fraction", 0.0), settings.get("tone_fraction", 0.0))
+                                              settings.get("gray_fraction", 0.0), settings.get("tone_fraction", 0.0),
+                                              settings.get("tone_gain_max", TONE_GAIN[1]))
         self.loss = settings.get("loss", "mse")
         print(f"streaming {settings['crop']} px crops from {len(photos)} photos ({len(self.stream.images)} scaled images, "
               f"{self.stream.pixels / 1e6:.1f} Mpx), noise {settings['noise']}, {settings['target']} targets, "
-              f"loss {self.loss}, grey fraction {self.stream.gray_fraction:g}, tone fraction {self.stream.tone_fraction:g}")
+              f"loss {self.loss}, grey fraction {self.stream.gray_fraction:g}, tone fraction {self.stream.tone_fraction:g}"
+              f" (gains up to {self.stream.tone_gain_max:g})")
 
     def steps(self, world_size: int) -> int:
         return int(self.settings["steps_per_epoch"])

@@ -217,6 +217,7 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "shipped_training": photo_training_log(reader, "miniproject_1/shipped_training.csv"),
         "shipped_training_cycle2": photo_training_log(reader, "miniproject_1/shipped_training_cycle2.csv", optional=True),
         "shipped_training_cycle3": photo_training_log(reader, "miniproject_1/shipped_training_cycle3.csv", optional=True),
+        "shipped_training_cycle4": photo_training_log(reader, "miniproject_1/shipped_training_cycle4.csv", optional=True),
         "course_training": training_log(reader, "miniproject_1/bestmodel_training.csv"),
         "finetune": reader.json("miniproject_1/finetune.json"),
         "ablation": ablation(reader, arch_setup["arch"]),

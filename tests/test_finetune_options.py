@@ -181,6 +181,29 @@ def test_init_starts_from_the_given_weights_and_records_the_stream_options(photo
     assert last["stream"]["loss"] == "std-normalised" and last["stream"]["tone_gain_max"] == 1.0
 
 
+def test_keep_epochs_writes_each_epochs_weights_and_never_replaces_an_earlier_runs(photo_run, capsys) -> None:
+    from Miniproject_1.others.checkpoint import load_network
+
+    tmp_path, val, common = photo_run
+    out = tmp_path / "kept.pth"
+    argv = [*common[:-2], "--epochs", "2", "--keep-epochs", "--out", str(out)]
+    assert main(argv) == 0
+    kept = sorted(path.name for path in tmp_path.glob("kept.epoch*.pth"))
+    assert kept == ["kept.epoch001.pth", "kept.epoch002.pth"]
+    last = torch.load(tmp_path / "kept.last.pth", weights_only=True)
+    second = load_network(tmp_path / "kept.epoch002.pth").state_dict()
+    assert all(torch.equal(second[k], v) for k, v in last["model"].items())  # epoch 2's weights are the last ones
+    first = load_network(tmp_path / "kept.epoch001.pth").state_dict()
+    assert any(not torch.equal(first[k], v) for k, v in last["model"].items())
+    (tmp_path / "kept.pth").unlink(), (tmp_path / "kept.last.pth").unlink()
+    assert main(argv) == 2  # the earlier run's epoch weights are still there
+    assert "kept.epoch001.pth" in capsys.readouterr().err
+    assert main([*argv, "--force"]) == 0
+    assert main(["train", "--engine", "scratch", "--data", str(val), "--val", str(val), "--keep-epochs",
+                 "--out", str(tmp_path / "s.pth")]) == 2
+    assert "--keep-epochs runs on the torch engine" in capsys.readouterr().err
+
+
 def test_fine_tuning_options_in_the_wrong_place_are_clear_errors(photo_run, capsys) -> None:
     from Miniproject_1.others.checkpoint import save_atomically
     from Miniproject_1.others.unet import UNet

@@ -23,6 +23,11 @@ def companion_paths(out: Path) -> tuple[Path, Path]:
     return out.with_name(out.stem + ".last.pth"), out.with_suffix(".csv")
 
 
+def epoch_weights_path(out: Path, epoch: int) -> Path:
+    """Where ``--keep-epochs`` writes the weights after ``epoch`` (1-based): ``OUT.epoch007.pth`` next to ``out``."""
+    return out.with_name(f"{out.stem}.epoch{epoch:03d}.pth")
+
+
 def run_training(args: argparse.Namespace) -> int:
     """Dispatch ``args`` to the engine named by ``args.engine``."""
     if args.epochs < 1:

@@ -71,5 +71,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-augment", action="store_true", help="disable flips/rotations and input/target swaps")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument("--keep-epochs", action="store_true",
+                        help="torch engine: also keep every epoch's weights as OUT.epochNNN.pth (to score epochs on "
+                             "other measures later)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT.last.pth")
     parser.add_argument("--force", action="store_true", help="start over even if OUT exists")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import glob
 import io
 import os
 import re
@@ -37,7 +38,7 @@ from n2n.fileio import atomic_torch_save, atomic_write, check_writable
 from n2n.metrics import psnr
 from n2n.progress import bar
 from n2n.training.divergence import check_not_diverged
-from n2n.training.engines import companion_paths
+from n2n.training.engines import companion_paths, epoch_weights_path
 
 LOG_FIELDS = ["epoch", "loss", "val_psnr", "val_photos_psnr", "lr", "seconds"]
 
@@ -251,6 +252,11 @@ def run(args: argparse.Namespace) -> int:
     elif not args.force:
         for path in (args.out, last_path):
             check_writable(path)
+        if getattr(args, "keep_epochs", False):
+            kept = sorted(args.out.parent.glob(f"{glob.escape(args.out.stem)}.epoch[0-9][0-9][0-9]*.pth"))
+            if kept:
+                raise FileExistsError(f"{kept[0]} (an earlier run's epoch weights) already exists; pass --force to "
+                                      "replace them or choose another --out")
     config = TrainConfig(
         batch_size=args.batch_size or TrainConfig.batch_size,
         lr=args.lr or MULTI_EPOCH_LR,
@@ -331,6 +337,8 @@ def run(args: argparse.Namespace) -> int:
                 if val_psnr > best:
                     best = val_psnr
                     atomic_torch_save(weights, args.out, overwrite=True)
+                if getattr(args, "keep_epochs", False):
+                    atomic_torch_save(weights, epoch_weights_path(args.out, epoch + 1), overwrite=True)
                 atomic_torch_save({
                     "model": weights, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                     "epoch": epoch + 1, "best_psnr": best, "history": history, "arch": arch, "config": asdict(config),

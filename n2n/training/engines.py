@@ -7,6 +7,7 @@ Miniproject_2 adds ``scratch`` here. Modules are imported only when their engine
 from __future__ import annotations
 
 import argparse
+import glob
 import importlib
 from pathlib import Path
 
@@ -26,6 +27,11 @@ def companion_paths(out: Path) -> tuple[Path, Path]:
 def epoch_weights_path(out: Path, epoch: int) -> Path:
     """Where ``--keep-epochs`` writes the weights after ``epoch`` (1-based): ``OUT.epoch007.pth`` next to ``out``."""
     return out.with_name(f"{out.stem}.epoch{epoch:03d}.pth")
+
+
+def kept_epoch_weights(out: Path) -> list[Path]:
+    """The files :func:`epoch_weights_path` names for ``out`` that exist now, in epoch order."""
+    return sorted(out.parent.glob(f"{glob.escape(out.stem)}.epoch[0-9][0-9][0-9]*.pth"))
 
 
 def run_training(args: argparse.Namespace) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import glob
 import io
 import os
 import re
@@ -38,7 +37,7 @@ from n2n.fileio import atomic_torch_save, atomic_write, check_writable
 from n2n.metrics import psnr
 from n2n.progress import bar
 from n2n.training.divergence import check_not_diverged
-from n2n.training.engines import companion_paths, epoch_weights_path
+from n2n.training.engines import companion_paths, epoch_weights_path, kept_epoch_weights
 
 LOG_FIELDS = ["epoch", "loss", "val_psnr", "val_photos_psnr", "lr", "seconds"]
 
@@ -122,7 +121,7 @@ def stream_settings_from(args: argparse.Namespace) -> dict:
 
 
 def check_photo_only_options(args: argparse.Namespace, photo_stream: bool) -> None:
-    """``--loss``/``--gray-fraction``/``--tone-fraction`` shape the ``--photos`` stream; elsewhere they would be
+    """``--loss``/``--gray-fraction``/``--tone-fraction``/``--tone-gain-max`` shape the ``--photos`` stream; elsewhere they would be
     silently ignored."""
     flags = (("--loss", args.loss), ("--gray-fraction", args.gray_fraction), ("--tone-fraction", args.tone_fraction),
              ("--tone-gain-max", args.tone_gain_max))
@@ -253,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
         for path in (args.out, last_path):
             check_writable(path)
         if getattr(args, "keep_epochs", False):
-            kept = sorted(args.out.parent.glob(f"{glob.escape(args.out.stem)}.epoch[0-9][0-9][0-9]*.pth"))
+            kept = kept_epoch_weights(args.out)
             if kept:
                 raise FileExistsError(f"{kept[0]} (an earlier run's epoch weights) already exists; pass --force to "
                                       "replace them or choose another --out")

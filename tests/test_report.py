@@ -107,6 +107,10 @@ def full_fixture(root: Path) -> Path:
                                                               for e in (1, 2, 3)])
     write_csv(root / "miniproject_1/shipped_training.csv", [{"epoch": e, "loss": 0.01, "val_psnr": 29.0, "val_photos_psnr": 33.0 + 0.1 * e,
                                                              "lr": 0.0005, "seconds": 220.0} for e in (1, 2, 3)])
+    for cycle in (2, 3):
+        write_csv(root / f"miniproject_1/shipped_training_cycle{cycle}.csv", [
+            {"epoch": e, "loss": 0.01, "val_psnr": 29.1, "val_photos_psnr": 33.3 + 0.1 * cycle - 0.01 * e, "lr": 5e-5, "seconds": 230.0}
+            for e in (1, 2)])
     write_json(root / "whole_photos/reserved.json", {
         "photos": [{"id": "skimage/astronaut"}], "settings": {"sigmas": [25.0]},
         "means": [{"denoiser": name, "sigma": 25.0, "psnr": value}
@@ -159,3 +163,15 @@ def test_committed_report_data_matches_committed_results(number):
     # Through JSON, as stored: the comparison is of the numbers the PDF shows.
     assert stored == json.loads(json.dumps(collect(number, REPO / "results"))), \
         f"{committed} is stale: rebuild the reports with `n2n report`"
+
+
+def test_shipped_cycles_follow_the_chain_and_stop_at_a_gap(tmp_path):
+    from n2n.report.collect_mp1 import shipped_cycles
+    from n2n.report.inputs import ResultsReader
+
+    for cycle in (2, 3, 5):  # no cycle 4: cycle 5 cannot have started from it
+        write_csv(tmp_path / f"miniproject_1/shipped_training_cycle{cycle}.csv",
+                  [{"epoch": e, "loss": 0.01, "val_psnr": 29.0, "val_photos_psnr": 33.0 + e % 2, "lr": 5e-5, "seconds": 100.0} for e in (1, 2, 3)])
+    cycles = shipped_cycles(ResultsReader(tmp_path))
+    assert [(c["cycle"], c["epochs"], c["best_epoch"], c["seconds"]) for c in cycles] == [(2, 3, 1, 300.0), (3, 3, 1, 300.0)]
+    assert shipped_cycles(ResultsReader(tmp_path / "none")) == []

@@ -50,6 +50,16 @@ def photo_training_log(reader: ResultsReader, relative: str, optional: bool = Fa
             "val_psnr": best["val_psnr"], "seconds": sum(row["seconds"] for row in rows)}
 
 
+def shipped_cycles(reader: ResultsReader) -> list[dict]:
+    """:func:`photo_training_log` of ``shipped_training_cycleN.csv`` for N = 2, 3, ... in order, each with its
+    ``cycle`` number. Each cycle started from the previous one's best epoch, so the chain stops at the first
+    cycle missing; the last one found is ``bestmodel.pth``."""
+    cycles = []
+    while log := photo_training_log(reader, f"miniproject_1/shipped_training_cycle{len(cycles) + 2}.csv", optional=True):
+        cycles.append({"cycle": len(cycles) + 2, **log})
+    return cycles
+
+
 def gaussian(reader: ResultsReader) -> dict | None:
     """Noise2Noise (zero-mean and clipped targets) vs Noise2Clean on Gaussian noise (sigma 25).
 
@@ -215,9 +225,7 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "quality": quality(reader, "miniproject_1/quality.json"),
         "gaussian": gaussian(reader),
         "shipped_training": photo_training_log(reader, "miniproject_1/shipped_training.csv"),
-        "shipped_training_cycle2": photo_training_log(reader, "miniproject_1/shipped_training_cycle2.csv", optional=True),
-        "shipped_training_cycle3": photo_training_log(reader, "miniproject_1/shipped_training_cycle3.csv", optional=True),
-        "shipped_training_cycle4": photo_training_log(reader, "miniproject_1/shipped_training_cycle4.csv", optional=True),
+        "shipped_cycles": shipped_cycles(reader),
         "course_training": training_log(reader, "miniproject_1/bestmodel_training.csv"),
         "finetune": reader.json("miniproject_1/finetune.json"),
         "ablation": ablation(reader, arch_setup["arch"]),

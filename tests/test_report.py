@@ -111,6 +111,7 @@ def full_fixture(root: Path) -> Path:
         write_csv(root / f"miniproject_1/shipped_training_cycle{cycle}.csv", [
             {"epoch": e, "loss": 0.01, "val_psnr": 29.1, "val_photos_psnr": 33.3 + 0.1 * cycle - 0.01 * e, "lr": 5e-5, "seconds": 230.0}
             for e in (1, 2)])
+    write_json(root / "miniproject_1/shipped_epochs.json", {"cycles": {"3": {"epoch": 2, "rule": "last epoch"}}})
     write_json(root / "whole_photos/reserved.json", {
         "photos": [{"id": "skimage/astronaut"}], "settings": {"sigmas": [25.0]},
         "means": [{"denoiser": name, "sigma": 25.0, "psnr": value}
@@ -166,12 +167,20 @@ def test_committed_report_data_matches_committed_results(number):
 
 
 def test_shipped_cycles_follow_the_chain_and_stop_at_a_gap(tmp_path):
-    from n2n.report.collect_mp1 import shipped_cycles
+    from n2n.report.collect_mp1 import SHIPPED_EPOCHS, shipped_cycles
     from n2n.report.inputs import ResultsReader
 
     for cycle in (2, 3, 5):  # no cycle 4: cycle 5 cannot have started from it
         write_csv(tmp_path / f"miniproject_1/shipped_training_cycle{cycle}.csv",
-                  [{"epoch": e, "loss": 0.01, "val_psnr": 29.0, "val_photos_psnr": 33.0 + e % 2, "lr": 5e-5, "seconds": 100.0} for e in (1, 2, 3)])
+                  [{"epoch": e, "loss": 0.01, "val_psnr": 29.0 + e, "val_photos_psnr": 33.0 + e % 2, "lr": 5e-5, "seconds": 100.0} for e in (1, 2, 3)])
     cycles = shipped_cycles(ResultsReader(tmp_path))
-    assert [(c["cycle"], c["epochs"], c["best_epoch"], c["seconds"]) for c in cycles] == [(2, 3, 1, 300.0), (3, 3, 1, 300.0)]
+    assert [(c["cycle"], c["epochs"], c["kept_epoch"], c["picked_by_score"], c["seconds"]) for c in cycles] == [
+        (2, 3, 1, True, 300.0), (3, 3, 1, True, 300.0)]
     assert shipped_cycles(ResultsReader(tmp_path / "none")) == []
+
+    write_json(tmp_path / SHIPPED_EPOCHS, {"cycles": {"3": {"epoch": 3, "rule": "last epoch"}}})
+    cycles = shipped_cycles(ResultsReader(tmp_path))
+    assert (cycles[1]["kept_epoch"], cycles[1]["picked_by_score"], cycles[1]["rule"], cycles[1]["val_psnr"]) == (3, False, "last epoch", 32.0)
+    write_json(tmp_path / SHIPPED_EPOCHS, {"cycles": {"3": {"epoch": 7, "rule": "last epoch"}}})
+    with pytest.raises(ValueError, match="no epoch 7"):
+        shipped_cycles(ResultsReader(tmp_path))

@@ -39,25 +39,42 @@ def shipped_arch() -> dict | None:
     return {"width": network.width, "depth": network.depth, "params": sum(p.numel() for p in network.parameters())}
 
 
-def photo_training_log(reader: ResultsReader, relative: str, optional: bool = False) -> dict | None:
-    """Summary of an ``n2n train --photos --val-photos`` log: epochs, the best whole-photo PSNR (sigma 25,
-    what picked the kept epoch) and its epoch, that epoch's ``val_data`` PSNR, total seconds."""
+def photo_training_log(reader: ResultsReader, relative: str, optional: bool = False, kept_epoch: int | None = None) -> dict | None:
+    """Summary of an ``n2n train --photos --val-photos`` log: epochs, total seconds and the kept epoch with its
+    whole-photo PSNR (sigma 25) and ``val_data`` PSNR. The kept epoch is ``kept_epoch`` when given
+    (``picked_by_score`` False), else the one with the best whole-photo PSNR, which is what ``n2n train`` keeps."""
     rows = [row for row in reader.csv(relative, optional) or [] if row.get("val_photos_psnr") not in (None, "")]
     if not rows:
         return None
-    best = max(rows, key=lambda row: row["val_photos_psnr"])
-    return {"epochs": len(rows), "best_epoch": best["epoch"], "val_photos_psnr": best["val_photos_psnr"],
-            "val_psnr": best["val_psnr"], "seconds": sum(row["seconds"] for row in rows)}
+    if kept_epoch is None:
+        kept = max(rows, key=lambda row: row["val_photos_psnr"])
+    else:
+        kept = next((row for row in rows if row["epoch"] == kept_epoch), None)
+        if kept is None:
+            raise ValueError(f"{relative} has no epoch {kept_epoch}, the one {SHIPPED_EPOCHS} says was kept")
+    return {"epochs": len(rows), "kept_epoch": kept["epoch"], "picked_by_score": kept_epoch is None,
+            "val_photos_psnr": kept["val_photos_psnr"], "val_psnr": kept["val_psnr"], "seconds": sum(row["seconds"] for row in rows)}
+
+
+# Which epoch of a training cycle went on (the next cycle's start, or bestmodel.pth), for the cycles where
+# it is not the one with the best whole-photo score: {"cycles": {"5": {"epoch": 16, "rule": "..."}}}.
+SHIPPED_EPOCHS = "miniproject_1/shipped_epochs.json"
 
 
 def shipped_cycles(reader: ResultsReader) -> list[dict]:
     """:func:`photo_training_log` of ``shipped_training_cycleN.csv`` for N = 2, 3, ... in order, each with its
-    ``cycle`` number. Each cycle started from the previous one's best epoch, so the chain stops at the first
-    cycle missing; the last one found is ``bestmodel.pth``."""
+    ``cycle`` number (and the ``rule`` that kept an epoch other than the best-scored one). Each cycle started
+    from the previous one's kept epoch, so the chain stops at the first cycle missing; the last one found is
+    ``bestmodel.pth``."""
+    kept = (reader.json(SHIPPED_EPOCHS, optional=True) or {}).get("cycles", {})
     cycles = []
-    while log := photo_training_log(reader, f"miniproject_1/shipped_training_cycle{len(cycles) + 2}.csv", optional=True):
-        cycles.append({"cycle": len(cycles) + 2, **log})
-    return cycles
+    while True:
+        cycle = len(cycles) + 2
+        choice = kept.get(str(cycle), {})
+        log = photo_training_log(reader, f"miniproject_1/shipped_training_cycle{cycle}.csv", optional=True, kept_epoch=choice.get("epoch"))
+        if log is None:
+            return cycles
+        cycles.append({"cycle": cycle, **log, "rule": choice.get("rule")})
 
 
 def gaussian(reader: ResultsReader) -> dict | None:

@@ -26,3 +26,12 @@ def work_root() -> Path:
     """The folder that default caches and outputs (``cache/``, ``runs/``) live under: the checkout,
     else the current folder."""
     return REPO_ROOT if in_checkout() else Path.cwd()
+
+
+def repo_label(path: Path) -> str:
+    """``path`` relative to the checkout when it lies inside it (so results name files the same way in
+    any clone), else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)

@@ -23,3 +23,21 @@ def test_colour_parts_sum_to_the_mse_and_texture_strata_separate() -> None:
     assert result["texture"]["flat"]["mse"] == 0.0 and result["texture"]["edges"]["mse"] > 0
     assert result["texture"]["smooth"]["mse"] is None  # no pixel has a gradient in [1, 3)
     assert abs(sum(s["share"] for s in result["texture"].values()) - 1.0) < 1e-12
+
+
+def test_a_missing_checkpoint_is_named_before_any_work(tmp_path) -> None:
+    import pytest
+
+    from n2n.experiments.error_breakdown import main
+
+    missing = tmp_path / "nope.pth"
+    with pytest.raises(SystemExit, match="nope.pth"):
+        main(["--checkpoint", str(missing), "--out", str(tmp_path / "out.json")])
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_repo_label_is_relative_inside_the_checkout_and_unchanged_outside(tmp_path) -> None:
+    from n2n.paths import REPO_ROOT, repo_label
+
+    assert repo_label(REPO_ROOT / "Miniproject_1" / "bestmodel.pth") == "Miniproject_1/bestmodel.pth"
+    assert repo_label(tmp_path / "x.pth") == str(tmp_path / "x.pth")

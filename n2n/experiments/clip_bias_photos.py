@@ -31,7 +31,7 @@ from n2n.evaluation.whole_photos import noisy_copy, prepare_photo, quantize, run
 from n2n.fileio import atomic_write_text
 from n2n.inference import denoisers
 from n2n.metrics import psnr
-from n2n.paths import REPO_ROOT
+from n2n.paths import REPO_ROOT, repo_label
 
 RESULTS = REPO_ROOT / "results" / "whole_photos" / "clip_bias.json"
 TONES = ((0, 8), (8, 32), (32, 224), (224, 248), (248, 256))  # clean grey levels [low, high)
@@ -53,14 +53,6 @@ def bias_breakdown(output: torch.Tensor, clean: torch.Tensor) -> dict:
             "bias": [round(float(b), 3) for b in bias], "tones": tones}
 
 
-def label(path: Path) -> str:
-    """``path`` relative to the repository when it lies inside it (results stay valid in any checkout)."""
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", action="append", default=[], type=Path,
@@ -74,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in checkpoints:
         if not path.is_file():
             raise SystemExit(f"checkpoint not found: {path}")
-    networks = {label(path): denoisers.miniproject1(path) for path in checkpoints}
+    networks = {repo_label(path): denoisers.miniproject1(path) for path in checkpoints}
     photos = [prepare_photo(photo) for photo in validation_photos()]
     rows = []
     for sigma in args.sigmas:
@@ -94,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                           "psnr": sum(r["psnr"] for r in chosen) / len(chosen),
                           "psnr_without_bias": sum(r["psnr_without_bias"] for r in chosen) / len(chosen)})
     record = {"noise_seed": 0, "photo_size": 512, "tones": [list(t) for t in TONES],
-              "checkpoints": {label(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in checkpoints},
+              "checkpoints": {repo_label(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in checkpoints},
               "command": "python -m n2n.experiments.clip_bias_photos " + " ".join(sys.argv[1:] if argv is None else argv),
               "means": means, "rows": rows}
     atomic_write_text(json.dumps(record, indent=2) + "\n", args.out, overwrite=True)

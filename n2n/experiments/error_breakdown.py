@@ -2,8 +2,8 @@
 
 Whole-photo PSNR says how much a denoiser misses, not where. For each chosen validation photo (the
 noisy copy of ``n2n evaluate --photos``: short side 512, Gaussian ``--sigma``, noise seed 0) this
-splits the squared error of BM3D (true sigma) and of the shipped Miniproject_1 model (tiled, rounded
-to uint8, as ``n2n denoise`` writes it) two ways (:func:`breakdown`):
+splits the squared error of BM3D (true sigma) and of Miniproject_1 weights (the shipped ``bestmodel.pth``
+or each ``--checkpoint``; tiled, rounded to uint8, as ``n2n denoise`` writes it) two ways (:func:`breakdown`):
 
 - **colour**: into luma and the two chroma axes of an orthonormal opponent transform (the mean
   squared error per pixel and channel is the sum of the three parts);
@@ -11,7 +11,8 @@ to uint8, as ``n2n denoise`` writes it) two ways (:func:`breakdown`):
   its grey level, grey levels per pixel): flat (< 1), smooth (1-3), textured (3-8) and edges (>= 8),
   the mean squared error over the pixels of each stratum, with the stratum's share of the image.
 
-Writes ``results/whole_photos/error_breakdown.json``.
+Writes ``results/whole_photos/error_breakdown.json`` (or ``--out``); each network row is named by its weights
+file, relative to the checkout, and the file records every checkpoint's SHA-256.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import sys
+from pathlib import Path
 
 import torch
 
@@ -27,7 +30,7 @@ from n2n.evaluation.whole_photos import BM3D, noisy_copy, prepare_photo, quantiz
 from n2n.fileio import atomic_write_text
 from n2n.inference import denoisers
 from n2n.metrics import psnr
-from n2n.paths import REPO_ROOT
+from n2n.paths import REPO_ROOT, repo_label
 
 RESULTS = REPO_ROOT / "results" / "whole_photos" / "error_breakdown.json"
 STRATA = (("flat", 0.0, 1.0), ("smooth", 1.0, 3.0), ("textured", 3.0, 8.0), ("edges", 8.0, float("inf")))
@@ -65,27 +68,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photos", nargs="+", default=["Grey"], help="validation photos whose id contains one of these (default Grey)")
     parser.add_argument("--sigma", type=float, default=15.0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--checkpoint", action="append", default=[], type=Path,
+                        help="Miniproject_1 weights to break down (repeatable; default: the shipped bestmodel.pth)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"results file (default {repo_label(RESULTS)})")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    checkpoints = args.checkpoint or [BEST_MODEL_PATH]
+    missing = [str(path) for path in checkpoints if not path.is_file()]
+    if missing:
+        raise SystemExit(f"checkpoint not found: {', '.join(missing)} (pass an existing Miniproject_1 .pth file)")
     chosen = [photo for photo in validation_photos() if any(part in photo.id for part in args.photos)]
     if not chosen:
         raise SystemExit(f"no validation photo id contains any of {args.photos}")
-    network = denoisers.get("miniproject1")
+    networks = {repo_label(path): denoisers.miniproject1(path) for path in checkpoints}
     rows = []
     for photo_file in chosen:
         photo = prepare_photo(photo_file)
         noisy = noisy_copy(photo, args.sigma)
         outputs = {"noisy input": noisy, "BM3D (σ given)": quantize(BM3D.make(args.sigma)(noisy)),
-                   "Miniproject_1 shipped": quantize(run_network(network, noisy))}
-        rows += [{"photo": photo.id, "denoiser": name, **breakdown(out, photo.clean)} for name, out in outputs.items()]
-        for row in rows[-3:]:
+                   **{name: quantize(run_network(network, noisy)) for name, network in networks.items()}}
+        for name, output in outputs.items():
+            rows.append({"photo": photo.id, "denoiser": name, **breakdown(output, photo.clean)})
+            row = rows[-1]
             print(f"{row['photo']} {row['denoiser']}: {row['psnr']:.2f} dB, luma {row['colour']['luma']:.2f}, chroma "
                   f"{row['colour']['chroma']:.2f}, " + ", ".join(f"{k} {v['mse']:.2f}" for k, v in row["texture"].items()), flush=True)
     record = {"sigma": args.sigma, "noise_seed": 0, "strata": [list(s[:2]) + [s[2] if s[2] != float("inf") else None] for s in STRATA],
-              "model_sha256": hashlib.sha256(BEST_MODEL_PATH.read_bytes()).hexdigest(), "rows": rows}
-    atomic_write_text(json.dumps(record, indent=2) + "\n", RESULTS, overwrite=True)
+              "checkpoints": {repo_label(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in checkpoints},
+              "command": "python -m n2n.experiments.error_breakdown " + " ".join(sys.argv[1:] if argv is None else argv),
+              "rows": rows}
+    atomic_write_text(json.dumps(record, indent=2) + "\n", args.out, overwrite=True)
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -73,6 +73,26 @@ def test_denoise_writes_outputs_and_never_overwrites(trained: dict, tmp_path: Pa
     assert main([*args, "--force", "--tile", "32", "--overlap", "16"]) == 0
 
 
+def test_denoise_writes_a_grey_photo_grey_unless_told_not_to(trained: dict, tmp_path: Path, capsys) -> None:
+    clean = smooth_images(1, size=64).float().mean(1, keepdim=True).expand(-1, 3, -1, -1)
+    generator = torch.Generator().manual_seed(0)
+    image = (clean + 20 * torch.randn(clean.shape, generator=generator)).round().clamp(0, 255).to(torch.uint8)
+    source = tmp_path / "grey_in.png"
+    write_image(image, source)
+    base = ["denoise", str(source), "--checkpoint", str(trained["out"])]
+    assert main([*base, "-o", str(tmp_path / "auto.png")]) == 0
+    assert "written as a grey photo" in capsys.readouterr().out
+    auto = read_image(tmp_path / "auto.png")
+    assert torch.equal(auto[:, 0], auto[:, 1]) and torch.equal(auto[:, 1], auto[:, 2])
+    assert main([*base, "-o", str(tmp_path / "kept.png"), "--grey", "no"]) == 0
+    assert "grey photo" not in capsys.readouterr().out
+    kept = read_image(tmp_path / "kept.png")
+    assert not torch.equal(kept[:, 0], kept[:, 1])  # the small network leaves colour noise behind
+    with pytest.raises(SystemExit):
+        main([*base, "-o", str(tmp_path / "bad.png"), "--grey", "maybe"])
+    assert "--grey: invalid choice" in capsys.readouterr().err
+
+
 def test_denoise_several_inputs_into_a_folder(trained: dict, tmp_path: Path) -> None:
     sources = []
     for i in range(2):

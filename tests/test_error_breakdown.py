@@ -2,7 +2,8 @@
 
 import torch
 
-from n2n.experiments.error_breakdown import breakdown, opponent
+from n2n.experiments.error_breakdown import breakdown
+from n2n.inference.grey import opponent
 
 
 def test_opponent_transform_keeps_squared_norms() -> None:

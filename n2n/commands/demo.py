@@ -17,7 +17,7 @@ from n2n.commands.denoise import compare_path, side_by_side
 from n2n.data.images import read_image, write_image
 from n2n.evaluation.evaluate import VAL_SETS, available_val_sets, evaluate, format_table
 from n2n.inference import denoisers
-from n2n.inference.tiling import denoise_tiled
+from n2n.inference.photo import denoise_photo
 from n2n.metrics import psnr
 from n2n.paths import EXAMPLES, PACKAGE_VAL_CROPS, in_checkout
 
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
     noisy = read_image(EXAMPLE_NOISY)
     for name, predict in chosen.items():
-        result = denoise_tiled(predict, noisy, desc=name).round_().clamp_(0, 255).byte()
+        result = denoise_photo(predict, noisy, desc=name)[0].round_().clamp_(0, 255).byte()
         target = out / f"example_{name}.png"
         write_image(result, target)
         write_image(side_by_side(noisy, result), compare_path(target))

@@ -4,6 +4,10 @@ With ``--adapt``, a copy of the model is first fine-tuned on each photo itself (
 loss, ``--adapt-steps`` optimiser steps, :mod:`n2n.inference.adapt`); the photo is then denoised with the
 average of the model's and the copy's outputs, or by the model alone where a clean-image-free self-check
 scores the copy worse (:mod:`n2n.inference.self_check`). The model file is never changed.
+
+A photo whose noise shows no colour (black and white stored as RGB) is written grey (``--grey auto``,
+the default; :mod:`n2n.inference.grey`): each output pixel becomes its channel mean, which removes the
+colour noise a network leaves. ``--grey no`` keeps the network's colours, ``--grey yes`` always writes grey.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from n2n.fileio import check_writable
 from n2n.inference import denoisers
 from n2n.inference.adapt import DEFAULT_STEPS
 from n2n.inference.ensemble import self_ensemble
-from n2n.inference.tiling import denoise_tiled
+from n2n.inference.grey import MODES as GREY_MODES
+from n2n.inference.photo import denoise_photo
 from n2n.progress import bar
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
@@ -46,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ensemble", action="store_true",
                         help="average the model over the 8 flips and quarter turns of each tile: a little better "
                              "(see the README), 8 times slower")
+    parser.add_argument("--grey", choices=GREY_MODES, default="auto",
+                        help="auto (default): a photo whose noise shows no colour (black and white stored as RGB) is "
+                             "written grey, which removes the colour noise the network leaves; yes: always grey; no: never")
     parser.set_defaults(func=run)
 
 
@@ -114,7 +122,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"{source}: {used.summary()}")
         if getattr(args, "ensemble", False):
             used = self_ensemble(used)
-        denoised = denoise_tiled(used, noisy, tile=args.tile, overlap=args.overlap, desc=source.name)
+        denoised, made_grey = denoise_photo(used, noisy, tile=args.tile, overlap=args.overlap, desc=source.name,
+                                            grey=getattr(args, "grey", "auto"))
+        if made_grey and getattr(args, "grey", "auto") == "auto":
+            print(f"{source}: no colour beyond the noise, so written as a grey photo (--grey no keeps colour)")
         result = denoised.round_().clamp_(0, 255).to(torch.uint8)
         del denoised
         write_image(result, target, overwrite=args.force)

@@ -15,11 +15,12 @@ from pathlib import Path
 from n2n.evaluation.evaluate import VAL_SETS, available_val_sets, evaluate, format_table
 from n2n.fileio import atomic_write_text, check_writable
 from n2n.inference import denoisers
+from n2n.inference.grey import MODES as GREY_MODES
 
 VALIDATION_PHOTOS = Path("<validation photos>")  # --photos without DIR: the 6 validation photographs
 ENSEMBLE_SUFFIX = "(x8 ensemble)"  # the name of a denoiser's --ensemble row: "NAME (x8 ensemble)"
 ADAPT_SUFFIX = "(--adapt)"  # the name of a denoiser's --adapt row
-PHOTO_OPTIONS = ("sigmas", "photo_size", "noise_seed", "no_baselines", "nl_means", "adapt", "adapt_steps")  # only with --photos
+PHOTO_OPTIONS = ("sigmas", "photo_size", "noise_seed", "no_baselines", "nl_means", "adapt", "adapt_steps", "grey")  # only with --photos
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="also score each Miniproject_1 network after adapting a copy to each noisy photo "
                              "(`n2n denoise --adapt`; about a minute per photo and sigma on a 2-core CPU)")
     photos.add_argument("--adapt-steps", type=int, metavar="N", help="optimiser steps of --adapt (default: as n2n denoise)")
+    photos.add_argument("--grey", choices=GREY_MODES, default=None,
+                        help="n2n denoise --grey mode of the networks' outputs (default auto: a photo whose noise shows "
+                             "no colour gets grey output; no: the network's output as it is)")
     parser.set_defaults(func=run)
 
 
@@ -133,7 +137,8 @@ def run_photos(args: argparse.Namespace) -> int:
     if steps is not None:
         chosen.update(adapting_denoisers(chosen, steps))
     result = whole_photos.evaluate_photos(photos, chosen, sigmas=sigmas, size=size,
-                                          seed=args.noise_seed or 0, baselines=baselines, missing="skip")
+                                          seed=args.noise_seed or 0, baselines=baselines, missing="skip",
+                                          grey=args.grey or "auto")
     print(whole_photos.format_table(result))
     if args.json is not None:
         atomic_write_text(json.dumps(result, indent=2) + "\n", args.json, overwrite=args.force)

@@ -24,9 +24,10 @@ photographs. This module scores whole photos (``n2n evaluate --photos [DIR]``):
   depends on which other photos or sigmas are evaluated, nor in which order.
 - **Scores.** Whole-image PSNR (:func:`n2n.metrics.psnr`: one image on [0, 1], ``-10 log10(MSE)``)
   per photo, and its mean over photos per sigma (:func:`mean_rows`). Networks run through
-  :func:`n2n.inference.tiling.denoise_tiled` (512 px tiles, bounded memory) and every output is
-  rounded and clipped to uint8 before scoring, as ``n2n denoise`` writes it: that is what a user
-  gets. Seconds per photo are recorded.
+  :func:`n2n.inference.photo.denoise_photo` (512 px tiles, bounded memory; the output of a photo that
+  shows no colour beyond its noise made grey, unless ``grey="no"``) and every output is rounded and
+  clipped to uint8 before scoring, as ``n2n denoise`` writes it: that is what a user gets. Seconds
+  per photo are recorded.
 - **Baselines** (:data:`BASELINES`): the noisy input itself, BM3D given the true sigma
   (``bm3d.bm3d_rgb`` through :func:`n2n.evaluation.baselines.bm3d`) and optionally NL-means given
   the true sigma, run on the whole image (not tiled). BM3D takes tens of seconds per photo, so each
@@ -61,7 +62,8 @@ from n2n.data.noise import parse_noise
 from n2n.evaluation.recorded_scores import canonical, recorded_scores, score_key
 from n2n.extras import MissingExtra
 from n2n.fileio import atomic_write_text
-from n2n.inference.tiling import denoise_tiled
+from n2n.inference.grey import check_mode
+from n2n.inference.photo import denoise_photo, finish_grey
 from n2n.metrics import psnr
 from n2n.paths import REPO_ROOT, work_root
 from n2n.progress import bar
@@ -329,9 +331,18 @@ def quantize(image: torch.Tensor) -> torch.Tensor:
     return image.round().clamp(0, 255).to(torch.uint8)
 
 
-def run_network(predict: Denoiser, noisy: torch.Tensor) -> torch.Tensor:
-    """A network on a whole photo, tile by tile (bounded memory), as ``n2n denoise`` runs it."""
-    return denoise_tiled(predict, noisy)
+def run_network(predict: Denoiser, noisy: torch.Tensor, grey: str = "auto") -> torch.Tensor:
+    """A network on a whole photo, tile by tile (bounded memory) and kept grey for a grey photo (``grey``:
+    ``auto``, ``yes`` or ``no``), as ``n2n denoise`` runs it."""
+    return denoise_photo(predict, noisy, grey=grey)[0]
+
+
+def _runner(denoise: Denoiser, tiled: bool, grey: str) -> Denoiser:
+    """``denoise`` on a whole noisy photo as ``n2n denoise`` runs it: tiled (unless ``tiled`` is false), then made grey
+    when ``grey`` asks for it."""
+    if tiled:
+        return lambda noisy: run_network(denoise, noisy, grey)
+    return lambda noisy: finish_grey(denoise(noisy), noisy, grey)[0]
 
 
 def _score(denoise: Denoiser, noisy: torch.Tensor, clean: torch.Tensor, name: str) -> tuple[float, float]:
@@ -356,6 +367,7 @@ def evaluate_photos(
     missing: str = "raise",
     progress: bool = True,
     tiled: bool = True,
+    grey: str = "auto",
 ) -> dict:
     """Score ``denoisers`` (name -> callable, run tiled unless it has ``whole_image = True``) and ``baselines`` on whole ``photos``.
 
@@ -367,7 +379,8 @@ def evaluate_photos(
     earlier results files whose baseline scores with the same key are reused (``"default"``: the checkout's
     ``results/``; ``None``: none); such rows have ``cached`` true and ``recorded`` naming the file. ``missing``:
     ``"raise"`` (default) or ``"skip"`` (one line on stderr, listed in ``skipped``) when a baseline's
-    package is not installed.
+    package is not installed. ``grey``: the ``n2n denoise --grey`` mode applied to every network's output
+    (``auto``: grey photos get grey output; ``no``: the network's output as it is).
     """
     sigmas = check_sigmas(sigmas)
     size = check_size(size)
@@ -389,8 +402,8 @@ def evaluate_photos(
             print(f"skipping {baseline.name}: {error}", file=sys.stderr)
             skipped.append({"baseline": baseline.name, "reason": str(error)})
     known = recorded_scores(_folder(recorded, lambda: RESULTS_DIR), {baseline.name: baseline.key for baseline, _ in usable})
-    runners = [(name, (lambda fn: (lambda noisy: run_network(fn, noisy)))(fn) if tiled and not getattr(fn, "whole_image", False)
-                else fn) for name, fn in denoisers.items()]
+    check_mode(grey)  # a bad mode fails before any work
+    runners = [(name, _runner(fn, tiled and not getattr(fn, "whole_image", False), grey)) for name, fn in denoisers.items()]
     rows, described = [], []
     total = len(photos) * len(sigmas) * (1 + len(usable) + len(runners))
     progress_bar = bar(total=total, enabled=progress, desc="whole photos", unit="run")
@@ -424,7 +437,7 @@ def evaluate_photos(
                     rows.append({"denoiser": name, "kind": "network", "sigma": sigma, "psnr": value, "seconds": seconds, **base})
                     progress_bar.update()
     settings = {"sigmas": list(sigmas), "size": size, "noise": "gaussian (n2n.data.noise, clipped and rounded to uint8)",
-                "noise_seed": seed, "preparation": PREPARATION, "multiple": MULTIPLE, "tiled": tiled,
+                "noise_seed": seed, "preparation": PREPARATION, "multiple": MULTIPLE, "tiled": tiled, "grey": grey,
                 "psnr": "whole image on [0, 1], -10 log10(MSE); outputs rounded and clipped to uint8 first",
                 "baselines": {baseline.name: version for baseline, version in usable}}
     return {"settings": settings, "photos": described, "rows": rows, "means": mean_rows(rows), "skipped": skipped}

@@ -29,17 +29,12 @@ from Miniproject_1.model import BEST_MODEL_PATH
 from n2n.evaluation.whole_photos import BM3D, noisy_copy, prepare_photo, quantize, run_network, validation_photos
 from n2n.fileio import atomic_write_text
 from n2n.inference import denoisers
+from n2n.inference.grey import opponent
 from n2n.metrics import psnr
 from n2n.paths import REPO_ROOT, repo_label
 
 RESULTS = REPO_ROOT / "results" / "whole_photos" / "error_breakdown.json"
 STRATA = (("flat", 0.0, 1.0), ("smooth", 1.0, 3.0), ("textured", 3.0, 8.0), ("edges", 8.0, float("inf")))
-
-
-def opponent(images: torch.Tensor) -> torch.Tensor:
-    """``(N, 3, H, W)`` RGB -> ``(N, 3, H, W)`` luma, red-blue, green-magenta (orthonormal: squared norms kept)."""
-    r, g, b = images.unbind(1)
-    return torch.stack([(r + g + b) / 3**0.5, (r - b) / 2**0.5, (r - 2 * g + b) / 6**0.5], dim=1)
 
 
 def gradient(clean: torch.Tensor) -> torch.Tensor:

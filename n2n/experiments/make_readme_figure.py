@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from n2n.data.images import read_image, write_image
 from n2n.inference import denoisers
-from n2n.inference.tiling import denoise_tiled
+from n2n.inference.photo import denoise_photo
 from n2n.metrics import psnr
 from n2n.paths import EXAMPLES, REPO_ROOT
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="replace an existing picture")
     args = parser.parse_args(argv)
     noisy, clean = read_image(EXAMPLES / "example_noisy.png"), read_image(EXAMPLES / "example_clean.png")
-    denoised = denoise_tiled(denoisers.get("miniproject1"), noisy).round_().clamp_(0, 255).to(torch.uint8)
+    denoised = denoise_photo(denoisers.get("miniproject1"), noisy)[0].round_().clamp_(0, 255).to(torch.uint8)
     print(f"PSNR {psnr(noisy, clean):.2f} dB noisy -> {psnr(denoised, clean):.2f} dB denoised (whole example)")
     gap = torch.full((1, 3, 2 * (CROP[0].stop - CROP[0].start), 6), 255, dtype=torch.uint8)
     panels = [F.interpolate(image[:, :, CROP[0], CROP[1]].float(), scale_factor=2, mode="nearest").to(torch.uint8)

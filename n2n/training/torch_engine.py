@@ -147,11 +147,14 @@ def initial_weights(args: argparse.Namespace) -> tuple[dict | None, dict | None]
 
 
 def whole_photo_psnr(network: UNet, device: torch.device, sigma: float = 25.0) -> float:
-    """Mean PSNR on the 6 whole validation photos (short side 512, Gaussian ``sigma``), as ``n2n evaluate --photos``."""
+    """Mean PSNR on the 6 whole validation photos (short side 512, Gaussian ``sigma``), as ``n2n evaluate --photos
+    --grey no``: the network's own output, so that runs from before and after ``n2n denoise`` made grey photos
+    grey stay comparable."""
     from n2n.evaluation.whole_photos import evaluate_photos, validation_photos
 
     predict = lambda images: denoise(network, images, device, network.multiple)
-    result = evaluate_photos(validation_photos(), {"network": predict}, sigmas=(sigma,), baselines=(), progress=False)
+    result = evaluate_photos(validation_photos(), {"network": predict}, sigmas=(sigma,), baselines=(), progress=False,
+                             grey="no")
     return next(row["psnr"] for row in result["means"] if row["denoiser"] == "network")
 
 

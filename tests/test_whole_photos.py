@@ -156,6 +156,12 @@ def test_rows_means_and_table(photo_dir: Path) -> None:
     grey_row = next(r for r in plain["rows"] if r["denoiser"] == "blur" and r["photo"] == "grey.jpg")
     photo = wp.prepare_photo(next(p for p in photos if p.id == "grey.jpg"), 32)
     assert grey_row["psnr"] == pytest.approx(psnr(blur(wp.noisy_copy(photo, 25)).round().clamp(0, 255).to(torch.uint8), photo.clean))
+    from n2n.inference.photo import with_grey_mode
+
+    both = wp.evaluate_photos(photos, {"auto": blur, "no": with_grey_mode(blur, "no")}, sigmas=(25,), size=32, baselines=(),
+                              cache_dir=None, progress=False)
+    scores = {row["denoiser"]: row["psnr"] for row in both["rows"] if row["photo"] == "grey.jpg"}
+    assert scores["no"] == pytest.approx(grey_row["psnr"]) and scores["auto"] > scores["no"]
     with pytest.raises(ValueError, match="grey mode"):
         wp.evaluate_photos(photos, {"blur": blur}, sigmas=(25,), size=32, baselines=(), cache_dir=None, progress=False, grey="maybe")
 

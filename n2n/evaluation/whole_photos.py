@@ -380,7 +380,8 @@ def evaluate_photos(
     ``results/``; ``None``: none); such rows have ``cached`` true and ``recorded`` naming the file. ``missing``:
     ``"raise"`` (default) or ``"skip"`` (one line on stderr, listed in ``skipped``) when a baseline's
     package is not installed. ``grey``: the ``n2n denoise --grey`` mode applied to every network's output
-    (``auto``: grey photos get grey output; ``no``: the network's output as it is).
+    (``auto``: grey photos get grey output; ``no``: the network's output as it is), unless a denoiser carries
+    its own (:func:`n2n.inference.photo.with_grey_mode`).
     """
     sigmas = check_sigmas(sigmas)
     size = check_size(size)
@@ -403,7 +404,8 @@ def evaluate_photos(
             skipped.append({"baseline": baseline.name, "reason": str(error)})
     known = recorded_scores(_folder(recorded, lambda: RESULTS_DIR), {baseline.name: baseline.key for baseline, _ in usable})
     check_mode(grey)  # a bad mode fails before any work
-    runners = [(name, _runner(fn, tiled and not getattr(fn, "whole_image", False), grey)) for name, fn in denoisers.items()]
+    runners = [(name, _runner(fn, tiled and not getattr(fn, "whole_image", False), check_mode(getattr(fn, "grey", grey))))
+               for name, fn in denoisers.items()]
     rows, described = [], []
     total = len(photos) * len(sigmas) * (1 + len(usable) + len(runners))
     progress_bar = bar(total=total, enabled=progress, desc="whole photos", unit="run")

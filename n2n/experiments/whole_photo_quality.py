@@ -3,7 +3,8 @@
 ``python -m n2n.experiments.whole_photo_quality`` runs :mod:`n2n.evaluation.whole_photos` on the
 6 validation photographs of the default pool (short side 512 px, Gaussian noise sigma = 15, 25, 50,
 noise seed 0): the noisy input, BM3D given the true sigma, and the shipped Miniproject_1 and
-Miniproject_2 models (tiled, outputs rounded to uint8 as ``n2n denoise`` writes them). Writes
+Miniproject_2 models (tiled, black-and-white photos made grey, outputs rounded to uint8 as ``n2n denoise``
+writes them), and the Miniproject_1 model without the grey step. Writes
 ``results/whole_photos/quality.json`` (every per-photo row, the means, the settings, the machine
 and thread count, the date) and refreshes the README block ``whole_photos:quality``.
 
@@ -26,6 +27,7 @@ from n2n.evaluation import whole_photos
 from n2n.fileio import atomic_write_text
 from n2n.inference import denoisers
 from n2n.inference.ensemble import self_ensemble
+from n2n.inference.photo import with_grey_mode
 from n2n.paths import REPO_ROOT
 from n2n.report.readme_blocks import replace_block
 
@@ -37,6 +39,9 @@ MODELS = {
 }
 # The same network averaged over the 8 symmetries of the square (`n2n denoise --ensemble`).
 ENSEMBLES = {"Miniproject_1 shipped, x8 ensemble (`--ensemble`)": "miniproject1"}
+# Every row above gets the grey step of `n2n denoise` (black-and-white photos written grey); this one shows the
+# network's own output, so the table says what the step adds.
+WITHOUT_GREY = {"Miniproject_1 shipped, without the grey step (`--grey no`)": "miniproject1"}
 
 
 def readme_table(results: dict) -> str:
@@ -93,9 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     chosen = {label: denoisers.get(name) for label, name in MODELS.items()}
     for label, name in ENSEMBLES.items():
         chosen[label] = self_ensemble(denoisers.get(name))
+    for label, name in WITHOUT_GREY.items():
+        chosen[label] = with_grey_mode(denoisers.get(name), "no")
     results = whole_photos.evaluate_photos(photos, chosen, sigmas=args.sigmas, size=args.size, seed=args.seed,
                                            baselines=[whole_photos.BM3D])
-    results["models"] = {**MODELS, **{label: f"{name} (x8 ensemble)" for label, name in ENSEMBLES.items()}}
+    results["models"] = {**MODELS, **{label: f"{name} (x8 ensemble)" for label, name in ENSEMBLES.items()},
+                         **{label: f"{name} (--grey no)" for label, name in WITHOUT_GREY.items()}}
     results["settings"]["photo_set"] = "validation photographs of the default pool (data/manifest.json splits/val)"
     save_results(results, args, load_start, BLOCK, readme_table)
     return 0

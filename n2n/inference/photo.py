@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from n2n.inference.denoisers import Denoiser
-from n2n.inference.grey import project_grey, wants_grey
+from n2n.inference.grey import check_mode, project_grey, wants_grey
 from n2n.inference.tiling import denoise_tiled
 
 
@@ -31,3 +31,18 @@ def denoise_photo(predict: Denoiser, noisy: torch.Tensor, tile: int = 512, overl
     grey_output = wants_grey(noisy, grey)  # checks the mode before the (long) denoising
     denoised = denoise_tiled(predict, noisy, tile=tile, overlap=overlap, desc=desc)
     return (project_grey(denoised) if grey_output else denoised), grey_output
+
+
+def with_grey_mode(predict: Denoiser, mode: str) -> Denoiser:
+    """``predict`` marked to be scored with ``n2n denoise --grey mode`` whatever the evaluation's own mode
+    (:func:`n2n.evaluation.whole_photos.evaluate_photos` reads the mark): one table can then show a network
+    with and without the grey step."""
+    check_mode(mode)
+
+    def marked(images: torch.Tensor) -> torch.Tensor:
+        return predict(images)
+
+    marked.grey = mode
+    if getattr(predict, "whole_image", False):
+        marked.whole_image = True
+    return marked

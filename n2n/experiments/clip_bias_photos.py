@@ -5,7 +5,7 @@ clipped noisy copy is brighter (darker) on average than the clean image: at 0 by
 ``sigma / sqrt(2 pi)`` grey levels. A Noise2Noise network trained on unclipped targets should learn to
 undo that; this measures how much it leaves. For each validation photo (the noisy copy of ``n2n
 evaluate --photos``: short side 512, Gaussian sigma, noise seed 0) and each network (tiled, rounded to
-uint8, as ``n2n denoise`` writes it):
+uint8, as ``n2n denoise --grey no`` writes it: the network's own output, without the grey step):
 
 - ``bias``: the mean error (output minus clean) of each RGB channel, grey levels;
 - ``psnr`` and ``psnr_without_bias``: PSNR before and after subtracting that per-channel mean (an
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     for sigma in args.sigmas:
         for photo in photos:
             noisy = noisy_copy(photo, sigma)
-            outputs = {"noisy input": noisy, **{name: quantize(run_network(net, noisy)) for name, net in networks.items()}}
+            outputs = {"noisy input": noisy, **{name: quantize(run_network(net, noisy, grey="no")) for name, net in networks.items()}}
             for name, output in outputs.items():
                 rows.append({"sigma": sigma, "photo": photo.id, "denoiser": name, **bias_breakdown(output, photo.clean)})
                 row = rows[-1]

@@ -3,7 +3,8 @@
 Whole-photo PSNR says how much a denoiser misses, not where. For each chosen validation photo (the
 noisy copy of ``n2n evaluate --photos``: short side 512, Gaussian ``--sigma``, noise seed 0) this
 splits the squared error of BM3D (true sigma) and of Miniproject_1 weights (the shipped ``bestmodel.pth``
-or each ``--checkpoint``; tiled, rounded to uint8, as ``n2n denoise`` writes it) two ways (:func:`breakdown`):
+or each ``--checkpoint``; tiled, rounded to uint8, as ``n2n denoise --grey no`` writes it: the network's own
+output, whose colour noise on a grey photo the grey step would remove) two ways (:func:`breakdown`):
 
 - **colour**: into luma and the two chroma axes of an orthonormal opponent transform (the mean
   squared error per pixel and channel is the sum of the three parts);
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         photo = prepare_photo(photo_file)
         noisy = noisy_copy(photo, args.sigma)
         outputs = {"noisy input": noisy, "BM3D (σ given)": quantize(BM3D.make(args.sigma)(noisy)),
-                   **{name: quantize(run_network(network, noisy)) for name, network in networks.items()}}
+                   **{name: quantize(run_network(network, noisy, grey="no")) for name, network in networks.items()}}
         for name, output in outputs.items():
             rows.append({"photo": photo.id, "denoiser": name, **breakdown(output, photo.clean)})
             row = rows[-1]

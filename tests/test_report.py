@@ -184,3 +184,17 @@ def test_shipped_cycles_follow_the_chain_and_stop_at_a_gap(tmp_path):
     write_json(tmp_path / SHIPPED_EPOCHS, {"cycles": {"3": {"epoch": 7, "rule": "last epoch"}}})
     with pytest.raises(ValueError, match="no epoch 7"):
         shipped_cycles(ResultsReader(tmp_path))
+
+
+def test_whole_photo_margins_keep_to_what_n2n_denoise_writes() -> None:
+    from n2n.report.collect_mp1 import margins_over_bm3d, short_label
+
+    names = ["BM3D (sigma given)", "Miniproject_1 shipped (U-Net 40×5, blind)", "Miniproject_1 shipped, x8 ensemble (`--ensemble`)",
+             "Miniproject_1 shipped, without the grey step (`--grey no`)"]
+    found = {"settings": {"sigmas": [25.0]},
+             "means": [{"denoiser": name, "sigma": 25.0, "psnr": 30.0 + i} for i, name in enumerate(names)]}
+    margins = margins_over_bm3d(found)
+    assert [m["label"] for m in margins] == ["Miniproject_1 shipped", "Miniproject_1 shipped, x8 ensemble (`--ensemble`)"]
+    assert [m["margins"]["σ = 25"] for m in margins] == [1.0, 2.0]
+    assert short_label("Miniproject_1 shipped (x8 ensemble)") == "Miniproject_1 shipped (x8 ensemble)"
+    assert short_label("Miniproject_2 shipped") == "Miniproject_2 shipped"

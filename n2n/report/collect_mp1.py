@@ -128,6 +128,8 @@ def whole_photos(reader: ResultsReader) -> dict | None:
     sigmas = [f"σ = {sigma:g}" for sigma in found["settings"]["sigmas"]]
     table: dict[str, dict[str, str]] = {}
     for mean in found["means"]:
+        if "--grey no" in mean["denoiser"]:
+            continue  # the README shows the network without the grey step; the report keeps to what n2n denoise writes
         table.setdefault(mean["denoiser"], {})[f"σ = {mean['sigma']:g}"] = f"{mean['psnr']:.2f}"
     figure = reader.json("whole_photos/figure.json", optional=True)
     reserved = reader.json("whole_photos/reserved.json", optional=True)
@@ -145,14 +147,26 @@ def whole_photos(reader: ResultsReader) -> dict | None:
 ADAPT_ROW = "(--adapt)"
 
 
+def short_label(name: str) -> str:
+    """A denoiser's row name without a trailing description in brackets, unless that names a variant (ensemble, --adapt):
+    ``"Miniproject_1 shipped (U-Net 40×5, ...)"`` -> ``"Miniproject_1 shipped"``."""
+    if name.endswith(")") and " (" in name:
+        head, tail = name.rsplit(" (", 1)
+        if not any(word in tail for word in ("ensemble", "adapt")):
+            return head
+    return name
+
+
 def margins_over_bm3d(found: dict, contains: str | None = None) -> list[dict]:
-    """Each shipped Miniproject_1 row of a whole-photo result minus BM3D, per sigma: issue #10's "beat BM3D" measure.
+    """Each shipped Miniproject_1 row of a whole-photo result (as ``n2n denoise`` writes it, so not the ``--grey no`` row)
+    minus BM3D, per sigma: issue #10's "beat BM3D" measure.
     ``contains``: instead, every row whose name contains it (e.g. ``"(--adapt)"``)."""
     means = {(mean["denoiser"], mean["sigma"]): mean["psnr"] for mean in found["means"]}
     bm3d = next((name for name, _ in means if name.startswith("BM3D")), None)
     names = dict.fromkeys(name for name, _ in means
-                          if (contains in name if contains is not None else name.startswith("Miniproject_1 shipped")))
-    return [{"denoiser": name, "margins": {f"σ = {sigma:g}": means[name, sigma] - means[bm3d, sigma]
+                          if (contains in name if contains is not None
+                              else name.startswith("Miniproject_1 shipped") and "--grey no" not in name))
+    return [{"denoiser": name, "label": short_label(name), "margins": {f"σ = {sigma:g}": means[name, sigma] - means[bm3d, sigma]
                                            for sigma in found["settings"]["sigmas"] if (name, sigma) in means and (bm3d, sigma) in means}}
             for name in names if bm3d is not None]
 

@@ -55,7 +55,7 @@ def test_exact_cases_and_tiny_images() -> None:
     assert not is_grey(flat_colour)
     assert not is_grey(torch.full((1, 3, 8, 64), 90, dtype=torch.uint8))  # too small: never called grey
     assert not is_grey(torch.full((1, 3, 64, 16), 90, dtype=torch.uint8))  # 16 px wide leaves 15 neighbour differences
-    with pytest.raises(ValueError, match="too small"):
+    with pytest.raises(ValueError, match="at least 16 rows and 17 columns"):
         colour_evidence(torch.full((1, 3, 64, 16), 90, dtype=torch.uint8))
     with pytest.raises(ValueError, match=r"\(1, 3, H, W\)"):
         colour_evidence(torch.zeros(2, 3, 32, 32))

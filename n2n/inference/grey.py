@@ -7,15 +7,16 @@ photo is grey is a test on its chroma (:func:`opponent`): noise that is independ
 distributed across the channels (Gaussian or Poisson, clipped or not) has zero-mean chroma, so in a
 grey photo every block's mean chroma is zero up to sampling error. :func:`colour_evidence` is the
 largest block mean in standard errors (the noise's standard deviation in the block, read from the
-differences of neighbouring pixels, over the root of its pixel count), over blocks of 16, 64 and 256 pixels and the whole photo: a faint tint over a large area
-shows at the large scales, a small strongly coloured object at the small ones. Above
-:data:`THRESHOLD` standard errors the photo has colour. Under the null hypothesis of a grey photo the
-largest of ~100 000 block means of a 12-megapixel photo is about 4.5 standard errors, so a grey photo is
-practically never missed; the price is that colour weaker than the threshold is taken for noise: a
-tint of one channel by ``t`` grey levels over a square of side ``L`` is seen when ``t`` exceeds about
-``8.5 sigma / L`` (3.3 levels over 64 pixels at sigma 25, 0.8 levels over 256 pixels). Noise correlated across channels or pixels
-(demosaicked camera noise, JPEG chroma subsampling) inflates the block means: such photos are kept in
-colour, as without the test.
+differences of neighbouring pixels, over the root of its pixel count), over blocks of 16, 64 and 256
+pixels and the whole photo: a faint tint over a large area shows at the large scales, a small
+strongly coloured object at the small ones. Above :data:`THRESHOLD` standard errors the photo has
+colour. Under the null hypothesis of a grey photo the largest of the ~100 000 block means of a
+12-megapixel photo is about 4.5 to 5 standard errors (5.1 measured on uniform noise), so a grey photo
+is rarely missed; the price is that colour weaker than the threshold is taken for noise: a tint of
+one channel by ``t`` grey levels over a square of side ``L`` is seen when ``t`` exceeds about
+``8.5 sigma / L`` (3.3 levels over 64 pixels at sigma 25, 0.8 levels over 256 pixels). Noise
+correlated across channels or pixels (demosaicked camera noise, JPEG chroma subsampling) inflates the
+block means: such photos are kept in colour, as without the test.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def colour_evidence(image: torch.Tensor) -> float:
     base = BLOCKS[0]
     height, width = image.shape[-2] // base * base, (image.shape[-1] - 1) // base * base
     if height == 0 or width == 0:
-        raise ValueError(f"an image under {base + 1} x {base} pixels is too small to test for colour, got {tuple(image.shape)}")
+        raise ValueError(f"an image needs at least {base} rows and {base + 1} columns to be tested for colour, "
+                         f"got {tuple(image.shape)}")
     r, g, b = (image[0, c, :height, : width + 1].to(torch.float32) for c in range(3))
     chroma = torch.stack([(r - b) / 2**0.5, (r - 2 * g + b) / 6**0.5])  # (2, height, width + 1)
     del r, g, b

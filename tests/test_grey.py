@@ -103,3 +103,25 @@ def test_grey_detection_experiment_scores_clean_and_noisy_copies() -> None:
     assert set(result) == {"clean", "gaussian:25", "poisson"} and min(result.values()) > 6
     grey = scores(project_grey(colour).round().to(torch.uint8), ["gaussian:25"], seed=0)
     assert grey["clean"] == 0.0 and grey["gaussian:25"] < 6
+
+
+def test_a_greyscale_file_is_denoised_with_shifted_channels() -> None:
+    from n2n.inference.photo import SHIFTS, same_noise_in_all_channels, shift
+
+    seen = []
+
+    def channel_mean(images: torch.Tensor) -> torch.Tensor:  # a "denoiser" that can only average across channels
+        seen.append(images)
+        return images.float().mean(1, keepdim=True).expand(-1, 3, -1, -1)
+
+    clean = greyed(scene(64, 96)).round()
+    noise = torch.randn((1, 1, 64, 96), generator=torch.Generator().manual_seed(0)) * 20
+    greyscale = (clean[:, :1] + noise).round().clamp(0, 255).to(torch.uint8).expand(-1, 3, -1, -1)
+    assert same_noise_in_all_channels(greyscale) and not same_noise_in_all_channels(noisy(greyed(scene(64, 96)), "gaussian:20", 0))
+    output, made_grey = denoise_photo(channel_mean, greyscale)
+    assert made_grey and torch.equal(output[:, 0], output[:, 2])
+    assert not torch.equal(seen[0][:, 0], seen[0][:, 1])  # the network saw shifted, no longer identical, channels
+    plain, _ = denoise_photo(channel_mean, greyscale, grey="no")
+    error = lambda image: (image - clean).pow(2).mean().item()
+    assert error(output) < 0.6 * error(plain)  # averaging noise from different pixels removes some of it
+    assert torch.equal(shift(shift(clean, 0, 1), 0, -1)[..., :-1], clean[..., :-1]) and len(SHIFTS) == 3

@@ -7,7 +7,9 @@ scores the copy worse (:mod:`n2n.inference.self_check`). The model file is never
 
 A photo whose noise shows no colour (black and white stored as RGB) is written grey (``--grey auto``,
 the default; :mod:`n2n.inference.grey`): each output pixel becomes its channel mean, which removes the
-colour noise a network leaves. ``--grey no`` keeps the network's colours, ``--grey yes`` always writes grey.
+colour noise a network leaves. A greyscale file (the same noise in all channels) is denoised with its
+channels shifted a pixel apart (:func:`n2n.inference.photo.denoise_greyscale`). ``--grey no`` keeps the
+network's colours and output as they are, ``--grey yes`` always writes grey.
 """
 
 from __future__ import annotations

@@ -47,11 +47,17 @@ def nl_means(sigma: float | None = None) -> Callable[[torch.Tensor], torch.Tenso
 
 
 def bm3d(sigma: float | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Colour BM3D (``bm3d.bm3d_rgb``) with noise level ``sigma`` in [0, 255] units, or estimated per image."""
+    """Colour BM3D (``bm3d.bm3d_rgb``) with noise level ``sigma`` in [0, 255] units, or estimated per image.
+
+    An image whose three channels are identical (a greyscale file) gets greyscale BM3D (``bm3d.bm3d``) on one
+    channel: ``bm3d_rgb`` divides by its zero colour and returns NaN there."""
     import bm3d as bm3d_package
 
     def one(image: np.ndarray) -> np.ndarray:
-        s = estimated_sigma(image) if sigma is None else sigma / 255.0
-        return bm3d_package.bm3d_rgb(image, sigma_psd=max(s, 1e-3))
+        s = max(estimated_sigma(image) if sigma is None else sigma / 255.0, 1e-3)
+        if np.array_equal(image[..., 0], image[..., 1]) and np.array_equal(image[..., 1], image[..., 2]):
+            grey = np.asarray(bm3d_package.bm3d(image[..., 0], sigma_psd=s)).reshape(image.shape[:2])
+            return np.repeat(grey[..., None], 3, axis=2)
+        return bm3d_package.bm3d_rgb(image, sigma_psd=s)
 
     return lambda images: _per_image(images, one, "bm3d")

@@ -70,6 +70,24 @@ def test_grey_fraction_greys_crops_and_zero_keeps_the_stream_as_it_was() -> None
         PatchStream(colour, parse_noise("gaussian:5"), crop=8, gray_fraction=1.5)
 
 
+def test_same_noise_fraction_copies_one_channel_of_noise_on_grey_crops_only() -> None:
+    colour = ramp_images()  # grey ramps (all channels equal)
+    noise = parse_noise("gaussian:20")
+    plain = PatchStream(colour, noise, crop=8, gray_fraction=1.0).batch(6, batch_generator(3, 0))
+    zero = PatchStream(colour, noise, crop=8, gray_fraction=1.0, same_noise_fraction=0.0).batch(6, batch_generator(3, 0))
+    assert all(torch.equal(a, b) for a, b in zip(plain, zero))  # 0 keeps the stream as it was
+    assert not torch.equal(plain[0][:, 0], plain[0][:, 1])
+    noisy, target = PatchStream(colour, noise, crop=8, gray_fraction=1.0, same_noise_fraction=1.0).batch(6, batch_generator(3, 0))
+    assert torch.equal(noisy[:, 0], noisy[:, 1]) and torch.equal(noisy[:, 1], noisy[:, 2])
+    assert torch.equal(target[:, 0], target[:, 2]) and not torch.equal(noisy[:, 0].float(), target[:, 0])
+    tinted = [(image.int() + torch.tensor([0, 20, 40]).view(3, 1, 1)).clamp(0, 255).to(torch.uint8) for image in colour]
+    colour_noisy, _ = PatchStream(tinted, noise, crop=8, same_noise_fraction=1.0).batch(6, batch_generator(3, 0))
+    colour_noisy = colour_noisy.int() - torch.tensor([0, 20, 40]).view(1, 3, 1, 1)
+    assert not torch.equal(colour_noisy[:, 0], colour_noisy[:, 1])  # colour crops keep independent noise
+    with pytest.raises(ValueError, match="same-noise fraction"):
+        PatchStream(colour, noise, crop=8, same_noise_fraction=2.0)
+
+
 def test_remap_tones_is_a_monotone_curve_per_crop_and_channel_within_its_bounds() -> None:
     ramp = torch.arange(256, dtype=torch.uint8).view(1, 1, 1, 256).expand(64, 3, 1, 256).contiguous()
     toned = remap_tones(ramp, torch.Generator().manual_seed(0))
@@ -174,6 +192,11 @@ def test_init_starts_from_the_given_weights_and_records_the_stream_options(photo
     assert last["stream"]["loss"] == "noise-normalised" and last["stream"]["gray_fraction"] == 0.25
     assert last["stream"]["tone_fraction"] == 0.5
     assert "tone_gain_max" not in last["stream"]  # without the option the settings are as before it existed
+    assert "same_noise_fraction" not in last["stream"]
+    same = tmp_path / "same.pth"
+    assert main([*common, "--init", str(tmp_path / "start.pth"), "--lr", "1e-12", "--gray-fraction", "0.5",
+                 "--same-noise-fraction", "0.5", "--out", str(same)]) == 0
+    assert torch.load(tmp_path / "same.last.pth", weights_only=True)["stream"]["same_noise_fraction"] == 0.5
     capped = tmp_path / "capped.pth"
     assert main([*common, "--init", str(tmp_path / "start.pth"), "--lr", "1e-12", "--loss", "std-normalised",
                  "--tone-fraction", "0.5", "--tone-gain-max", "1", "--out", str(capped)]) == 0
@@ -218,6 +241,9 @@ def test_fine_tuning_options_in_the_wrong_place_are_clear_errors(photo_run, caps
         ([*common, "--gray-fraction", "2", *out], "between 0 and 1"),
         ([*common, "--tone-fraction", "-1", *out], "--tone-fraction must be between 0 and 1"),
         ([*common, "--tone-gain-max", "1", *out], "give a --tone-fraction above 0"),
+        ([*common, "--same-noise-fraction", "0.5", *out], "give a --gray-fraction above 0"),
+        ([*common, "--gray-fraction", "0.5", "--same-noise-fraction", "1.5", *out], "--same-noise-fraction must be between 0 and 1"),
+        (["train", "--data", str(val), "--val", str(val), "--same-noise-fraction", "0.5", *out], "--photos only"),
         ([*common, "--tone-fraction", "0.5", "--tone-gain-max", "9", *out], "--tone-gain-max: tone gain max must be between"),
         (["train", "--data", str(val), "--val", str(val), "--tone-gain-max", "1", *out], "--photos only"),
         (["train", "--data", str(val), "--val", str(val), "--tone-fraction", "0.5", *out], "--photos only"),

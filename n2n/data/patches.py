@@ -114,10 +114,13 @@ class PatchStream:
         tone_fraction: share of crops whose tones are remapped (:func:`remap_tones`) before the noise
             (and before greying): more shadows and highlights, where clipping biases the noisy input.
         tone_gain_max: the tone curves' largest gain (see :func:`remap_tones`).
+        same_noise_fraction: share of the grey crops (all channels equal) whose two noisy copies carry the same
+            noise in every channel, as a greyscale file does: the noise of their first channel, copied.
     """
 
     def __init__(self, images: Sequence[torch.Tensor], noise: NoiseModel, crop: int = 96, target: str = "noisy",
-                 gray_fraction: float = 0.0, tone_fraction: float = 0.0, tone_gain_max: float = TONE_GAIN[1]) -> None:
+                 gray_fraction: float = 0.0, tone_fraction: float = 0.0, tone_gain_max: float = TONE_GAIN[1],
+                 same_noise_fraction: float = 0.0) -> None:
         if crop < 8:
             raise ValueError(f"crop size must be at least 8 px, got {crop}")
         if target not in TARGETS:
@@ -126,24 +129,28 @@ class PatchStream:
             raise ValueError(f"gray fraction must be in [0, 1], got {gray_fraction}")
         if not 0.0 <= tone_fraction <= 1.0:
             raise ValueError(f"tone fraction must be in [0, 1], got {tone_fraction}")
+        if not 0.0 <= same_noise_fraction <= 1.0:
+            raise ValueError(f"same-noise fraction must be in [0, 1], got {same_noise_fraction}")
         usable = [image for image in images if min(image.shape[1:]) >= crop]
         if not usable:
             raise ValueError(f"no training photo is at least {crop} px on its short side; use a smaller --crop-size")
         self.images, self.noise, self.crop, self.target = usable, noise, crop, target
         self.gray_fraction, self.tone_fraction = float(gray_fraction), float(tone_fraction)
         self.tone_gain_max = check_tone_gain_max(tone_gain_max)
+        self.same_noise_fraction = float(same_noise_fraction)
         # Positions are uniform over all pixels: a (photo, scale) is drawn with weight = its number of crop positions.
         self.weights = torch.tensor([float((im.shape[1] - crop + 1) * (im.shape[2] - crop + 1)) for im in usable], dtype=torch.float64)
 
     @classmethod
     def from_photos(cls, photos: Sequence[Photo], noise: NoiseModel, crop: int = 96, target: str = "noisy",
                     short_sides: Sequence[int] = PATCH_SHORT_SIDES, gray_fraction: float = 0.0,
-                    tone_fraction: float = 0.0, tone_gain_max: float = TONE_GAIN[1]) -> PatchStream:
+                    tone_fraction: float = 0.0, tone_gain_max: float = TONE_GAIN[1],
+                    same_noise_fraction: float = 0.0) -> PatchStream:
         """Load ``photos`` at each of ``short_sides`` (never upscaled) and stream crops from them."""
         if not photos:
             raise ValueError("no training photos given")
         images = [image for photo in bar(photos, desc="loading photos", unit="photo") for image in _working_scales(photo, short_sides)]
-        return cls(images, noise, crop, target, gray_fraction, tone_fraction, tone_gain_max)
+        return cls(images, noise, crop, target, gray_fraction, tone_fraction, tone_gain_max, same_noise_fraction)
 
     @property
     def pixels(self) -> int:
@@ -171,6 +178,11 @@ class PatchStream:
         """``(inputs uint8, targets float32)``, each ``(batch, 3, crop, crop)`` in [0, 255] (targets unclipped)."""
         clean = self.clean_batch(batch, generator)
         noisy, second = self.noise.corrupt_pair(clean, generator, raw_second=True)
+        if self.same_noise_fraction > 0:  # drawn only then, so that older streams stay as they were
+            grey = (clean[:, 0] == clean[:, 1]).flatten(1).all(1) & (clean[:, 1] == clean[:, 2]).flatten(1).all(1)
+            same = grey & (torch.rand(batch, generator=generator) < self.same_noise_fraction)
+            noisy[same] = noisy[same][:, :1].expand(-1, 3, -1, -1)
+            second[same] = second[same][:, :1].expand(-1, 3, -1, -1)
         return noisy, (second if self.target == "noisy" else clean.float())
 
     def single_batch(self, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

@@ -50,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the two noisy copies, so that low noise levels weigh more")
     parser.add_argument("--gray-fraction", type=float, default=None, metavar="F",
                         help="with --photos: share of crops turned grey before the noise (default 0)")
+    parser.add_argument("--same-noise-fraction", type=float, default=None, metavar="F",
+                        help="with --gray-fraction: share of the grey crops whose noise is the same in all channels, "
+                             "as in a greyscale file (default 0)")
     parser.add_argument("--tone-fraction", type=float, default=None, metavar="F",
                         help="with --photos: share of crops whose tones are remapped (random per-channel gamma and "
                              "gain, clipped) before the noise, for more shadows and highlights, where clipping biases "

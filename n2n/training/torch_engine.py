@@ -110,6 +110,11 @@ def stream_settings_from(args: argparse.Namespace) -> dict:
     settings = {"photos": str(args.photos), "noise": args.noise, "target": args.target, "crop": crop,
                 "steps_per_epoch": args.steps_per_epoch, "scales": scales, "loss": args.loss or "mse",
                 "gray_fraction": gray, "tone_fraction": tone}
+    same = fraction("--same-noise-fraction", getattr(args, "same_noise_fraction", None))
+    if same > 0:
+        if gray == 0:
+            raise ValueError("--same-noise-fraction is a share of the grey crops; give a --gray-fraction above 0")
+        settings["same_noise_fraction"] = same
     if args.tone_gain_max is not None:
         if tone == 0:
             raise ValueError("--tone-gain-max shapes the tone curves of --tone-fraction; give a --tone-fraction above 0")
@@ -124,7 +129,7 @@ def check_photo_only_options(args: argparse.Namespace, photo_stream: bool) -> No
     """``--loss``/``--gray-fraction``/``--tone-fraction``/``--tone-gain-max`` shape the ``--photos`` stream; elsewhere they would be
     silently ignored."""
     flags = (("--loss", args.loss), ("--gray-fraction", args.gray_fraction), ("--tone-fraction", args.tone_fraction),
-             ("--tone-gain-max", args.tone_gain_max))
+             ("--tone-gain-max", args.tone_gain_max), ("--same-noise-fraction", getattr(args, "same_noise_fraction", None)))
     given = [flag for flag, value in flags if value is not None]
     if given and not photo_stream:
         raise ValueError(f"{' and '.join(given)} apply to Noise2Noise training on --photos only; drop them here")
@@ -188,11 +193,13 @@ class StreamSource:
         self.stream = PatchStream.from_photos(photos, parse_noise(settings["noise"]), settings["crop"], settings["target"],
                                               settings.get("scales", (384, 512, 640, 800)),  # the first runs' scales
                                               settings.get("gray_fraction", 0.0), settings.get("tone_fraction", 0.0),
-                                              settings.get("tone_gain_max", TONE_GAIN[1]))
+                                              settings.get("tone_gain_max", TONE_GAIN[1]),
+                                              settings.get("same_noise_fraction", 0.0))
         self.loss = settings.get("loss", "mse")
         print(f"streaming {settings['crop']} px crops from {len(photos)} photos ({len(self.stream.images)} scaled images, "
               f"{self.stream.pixels / 1e6:.1f} Mpx), noise {settings['noise']}, {settings['target']} targets, "
-              f"loss {self.loss}, grey fraction {self.stream.gray_fraction:g}, tone fraction {self.stream.tone_fraction:g}"
+              f"loss {self.loss}, grey fraction {self.stream.gray_fraction:g} (same noise in all channels for "
+              f"{self.stream.same_noise_fraction:g} of them), tone fraction {self.stream.tone_fraction:g}"
               f" (gains up to {self.stream.tone_gain_max:g})")
 
     def steps(self, world_size: int) -> int:

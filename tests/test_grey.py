@@ -125,3 +125,13 @@ def test_a_greyscale_file_is_denoised_with_shifted_channels() -> None:
     error = lambda image: (image - clean).pow(2).mean().item()
     assert error(output) < 0.6 * error(plain)  # averaging noise from different pixels removes some of it
     assert torch.equal(shift(shift(clean, 0, 1), 0, -1)[..., :-1], clean[..., :-1]) and len(SHIFTS) == 3
+
+
+def test_greyscale_files_experiment_names_a_missing_checkpoint(tmp_path) -> None:
+    from n2n.experiments.greyscale_files import greyscale_noisy, main
+
+    with pytest.raises(SystemExit, match="nope.pth"):
+        main(["--checkpoint", str(tmp_path / "nope.pth"), "--out", str(tmp_path / "out.json")])
+    assert not (tmp_path / "out.json").exists()
+    noisy_file = greyscale_noisy(torch.full((1, 3, 16, 16), 100, dtype=torch.uint8), 10.0, seed=0)
+    assert torch.equal(noisy_file[:, 0], noisy_file[:, 2]) and not torch.equal(noisy_file[:, 0], torch.full((1, 16, 16), 100, dtype=torch.uint8))

@@ -6,13 +6,14 @@ rounded) and given Gaussian noise ``--sigma`` in one channel copied to all three
 ``n2n evaluate --photos``), this scores the noisy input, the shipped Miniproject_1 network as it is
 (``n2n denoise --grey no``), the same network through ``n2n denoise`` (the channel-shift path of
 :func:`n2n.inference.photo.denoise_greyscale`) and greyscale BM3D given sigma. Writes
-``results/whole_photos/greyscale_files.json``. Needs the ``baselines`` extra (BM3D).
+``results/whole_photos/greyscale_files.json`` (or ``--out``); ``--checkpoint`` adds other weights. Needs the ``baselines`` extra (BM3D).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import torch
 
@@ -22,7 +23,7 @@ from n2n.fileio import atomic_write_text
 from n2n.inference import denoisers
 from n2n.inference.grey import project_grey
 from n2n.metrics import psnr
-from n2n.paths import REPO_ROOT
+from n2n.paths import REPO_ROOT, repo_label
 
 RESULTS = REPO_ROOT / "results" / "whole_photos" / "greyscale_files.json"
 
@@ -40,26 +41,36 @@ def main(argv: list[str] | None = None) -> int:
                         help="validation photos whose id contains one of these (default Grey GreenMeadow TwoWings)")
     parser.add_argument("--sigma", type=float, default=25.0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--checkpoint", action="append", default=[], type=Path,
+                        help="also score these Miniproject_1 weights, as they are and through n2n denoise (repeatable)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"results file (default {repo_label(RESULTS)})")
     args = parser.parse_args(argv)
+    missing = [str(path) for path in args.checkpoint if not path.is_file()]
+    if missing:
+        raise SystemExit(f"checkpoint not found: {', '.join(missing)} (pass an existing Miniproject_1 .pth file)")
     torch.set_num_threads(args.threads)
     chosen = [photo for photo in validation_photos() if any(part in photo.id for part in args.photos)]
     if not chosen:
         raise SystemExit(f"no validation photo id contains any of {args.photos}")
-    network, baseline = denoisers.get("miniproject1"), bm3d(args.sigma)
+    networks = {"Miniproject_1 shipped": denoisers.get("miniproject1"),
+                **{repo_label(path): denoisers.miniproject1(path) for path in args.checkpoint}}
+    baseline = bm3d(args.sigma)
     rows = []
     for photo_file in chosen:
         clean = project_grey(prepare_photo(photo_file).clean).round().to(torch.uint8)
         noisy = greyscale_noisy(clean, args.sigma, noise_seed(photo_file.id, args.sigma))
-        outputs = {"noisy input": noisy, "Miniproject_1 shipped, as it is (`--grey no`)": run_network(network, noisy, grey="no"),
-                   "Miniproject_1 shipped, `n2n denoise` (channel shifts)": run_network(network, noisy),
-                   "BM3D, greyscale (σ given)": baseline(noisy)}
+        outputs = {"noisy input": noisy}
+        for label, network in networks.items():
+            outputs[f"{label}, as it is (`--grey no`)"] = run_network(network, noisy, grey="no")
+            outputs[f"{label}, `n2n denoise` (channel shifts)"] = run_network(network, noisy)
+        outputs["BM3D, greyscale (σ given)"] = baseline(noisy)
         for name, output in outputs.items():
             rows.append({"photo": photo_file.id, "denoiser": name, "psnr": psnr(quantize(output), clean)})
             print(f"{photo_file.id} {name}: {rows[-1]['psnr']:.2f} dB", flush=True)
     names = list(dict.fromkeys(row["denoiser"] for row in rows))
     means = {name: sum(r["psnr"] for r in rows if r["denoiser"] == name) / len(chosen) for name in names}
-    record = {"sigma": args.sigma, "photos": [photo.id for photo in chosen], "photo_size": 512, "means": means, "rows": rows}
-    atomic_write_text(json.dumps(record, indent=2) + "\n", RESULTS, overwrite=True)
+    record = {"sigma": args.sigma, "checkpoints": [repo_label(path) for path in args.checkpoint], "photos": [photo.id for photo in chosen], "photo_size": 512, "means": means, "rows": rows}
+    atomic_write_text(json.dumps(record, indent=2) + "\n", args.out, overwrite=True)
     for name, value in means.items():
         print(f"mean {name}: {value:.2f} dB")
     return 0

@@ -22,14 +22,13 @@ import argparse
 import hashlib
 import json
 import sys
-from pathlib import Path
 
 import torch
 
 from Miniproject_1.model import BEST_MODEL_PATH
 from n2n.evaluation.whole_photos import noisy_copy, prepare_photo, quantize, run_network, validation_photos
 from n2n.fileio import atomic_write_text
-from n2n.inference import denoisers
+from n2n.experiments.photo_options import add_checkpoint_options, networks
 from n2n.metrics import psnr
 from n2n.paths import REPO_ROOT, repo_label
 
@@ -55,24 +54,19 @@ def bias_breakdown(output: torch.Tensor, clean: torch.Tensor) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", action="append", default=[], type=Path,
-                        help="Miniproject_1 weights to measure (repeatable; default: the shipped bestmodel.pth)")
+    add_checkpoint_options(parser, "Miniproject_1 weights to measure (repeatable; default: the shipped bestmodel.pth)", RESULTS)
     parser.add_argument("--sigmas", type=float, nargs="+", default=[15.0, 25.0, 50.0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     checkpoints = args.checkpoint or [BEST_MODEL_PATH]
-    for path in checkpoints:
-        if not path.is_file():
-            raise SystemExit(f"checkpoint not found: {path}")
-    networks = {repo_label(path): denoisers.miniproject1(path) for path in checkpoints}
+    chosen = networks(checkpoints)
     photos = [prepare_photo(photo) for photo in validation_photos()]
     rows = []
     for sigma in args.sigmas:
         for photo in photos:
             noisy = noisy_copy(photo, sigma)
-            outputs = {"noisy input": noisy, **{name: quantize(run_network(net, noisy, grey="no")) for name, net in networks.items()}}
+            outputs = {"noisy input": noisy, **{name: quantize(run_network(net, noisy, grey="no")) for name, net in chosen.items()}}
             for name, output in outputs.items():
                 rows.append({"sigma": sigma, "photo": photo.id, "denoiser": name, **bias_breakdown(output, photo.clean)})
                 row = rows[-1]
@@ -80,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"bias {row['bias']}", flush=True)
     means = []
     for sigma in args.sigmas:
-        for name in ["noisy input", *networks]:
+        for name in ["noisy input", *chosen]:
             chosen = [row for row in rows if row["sigma"] == sigma and row["denoiser"] == name]
             means.append({"sigma": sigma, "denoiser": name,
                           "psnr": sum(r["psnr"] for r in chosen) / len(chosen),

@@ -22,14 +22,13 @@ import argparse
 import hashlib
 import json
 import sys
-from pathlib import Path
 
 import torch
 
 from Miniproject_1.model import BEST_MODEL_PATH
-from n2n.evaluation.whole_photos import BM3D, noisy_copy, prepare_photo, quantize, run_network, validation_photos
+from n2n.evaluation.whole_photos import BM3D, noisy_copy, prepare_photo, quantize, run_network
 from n2n.fileio import atomic_write_text
-from n2n.inference import denoisers
+from n2n.experiments.photo_options import add_checkpoint_options, matching_photos, networks
 from n2n.inference.grey import opponent
 from n2n.metrics import psnr
 from n2n.paths import REPO_ROOT, repo_label
@@ -64,25 +63,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photos", nargs="+", default=["Grey"], help="validation photos whose id contains one of these (default Grey)")
     parser.add_argument("--sigma", type=float, default=15.0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--checkpoint", action="append", default=[], type=Path,
-                        help="Miniproject_1 weights to break down (repeatable; default: the shipped bestmodel.pth)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help=f"results file (default {repo_label(RESULTS)})")
+    add_checkpoint_options(parser, "Miniproject_1 weights to break down (repeatable; default: the shipped bestmodel.pth)", RESULTS)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     checkpoints = args.checkpoint or [BEST_MODEL_PATH]
-    missing = [str(path) for path in checkpoints if not path.is_file()]
-    if missing:
-        raise SystemExit(f"checkpoint not found: {', '.join(missing)} (pass an existing Miniproject_1 .pth file)")
-    chosen = [photo for photo in validation_photos() if any(part in photo.id for part in args.photos)]
-    if not chosen:
-        raise SystemExit(f"no validation photo id contains any of {args.photos}")
-    networks = {repo_label(path): denoisers.miniproject1(path) for path in checkpoints}
+    chosen_networks = networks(checkpoints)
+    chosen = matching_photos(args.photos)
     rows = []
     for photo_file in chosen:
         photo = prepare_photo(photo_file)
         noisy = noisy_copy(photo, args.sigma)
         outputs = {"noisy input": noisy, "BM3D (σ given)": quantize(BM3D.make(args.sigma)(noisy)),
-                   **{name: quantize(run_network(network, noisy, grey="no")) for name, network in networks.items()}}
+                   **{name: quantize(run_network(network, noisy, grey="no")) for name, network in chosen_networks.items()}}
         for name, output in outputs.items():
             rows.append({"photo": photo.id, "denoiser": name, **breakdown(output, photo.clean)})
             row = rows[-1]

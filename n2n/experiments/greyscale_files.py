@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import torch
 
 from n2n.evaluation.baselines import bm3d
-from n2n.evaluation.whole_photos import noise_seed, prepare_photo, quantize, run_network, validation_photos
+from n2n.evaluation.whole_photos import noise_seed, prepare_photo, quantize, run_network
+from n2n.experiments.photo_options import add_checkpoint_options, matching_photos, networks
 from n2n.fileio import atomic_write_text
 from n2n.inference import denoisers
 from n2n.inference.grey import project_grey
 from n2n.metrics import psnr
-from n2n.paths import REPO_ROOT, repo_label
+from n2n.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "results" / "whole_photos" / "greyscale_files.json"
 
@@ -41,26 +41,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="validation photos whose id contains one of these (default Grey GreenMeadow TwoWings)")
     parser.add_argument("--sigma", type=float, default=25.0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--checkpoint", action="append", default=[], type=Path,
-                        help="also score these Miniproject_1 weights, as they are and through n2n denoise (repeatable)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help=f"results file (default {repo_label(RESULTS)})")
+    add_checkpoint_options(parser, "also score these Miniproject_1 weights, as they are and through n2n denoise (repeatable)", RESULTS)
     args = parser.parse_args(argv)
-    missing = [str(path) for path in args.checkpoint if not path.is_file()]
-    if missing:
-        raise SystemExit(f"checkpoint not found: {', '.join(missing)} (pass an existing Miniproject_1 .pth file)")
+    others = networks(args.checkpoint)
     torch.set_num_threads(args.threads)
-    chosen = [photo for photo in validation_photos() if any(part in photo.id for part in args.photos)]
-    if not chosen:
-        raise SystemExit(f"no validation photo id contains any of {args.photos}")
-    networks = {"Miniproject_1 shipped": denoisers.get("miniproject1"),
-                **{repo_label(path): denoisers.miniproject1(path) for path in args.checkpoint}}
+    chosen = matching_photos(args.photos)
+    scored = {"Miniproject_1 shipped": denoisers.get("miniproject1"), **others}
     baseline = bm3d(args.sigma)
     rows = []
     for photo_file in chosen:
         clean = project_grey(prepare_photo(photo_file).clean).round().to(torch.uint8)
         noisy = greyscale_noisy(clean, args.sigma, noise_seed(photo_file.id, args.sigma))
         outputs = {"noisy input": noisy}
-        for label, network in networks.items():
+        for label, network in scored.items():
             outputs[f"{label}, as it is (`--grey no`)"] = run_network(network, noisy, grey="no")
             outputs[f"{label}, `n2n denoise` (channel shifts)"] = run_network(network, noisy)
         outputs["BM3D, greyscale (σ given)"] = baseline(noisy)
@@ -69,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{photo_file.id} {name}: {rows[-1]['psnr']:.2f} dB", flush=True)
     names = list(dict.fromkeys(row["denoiser"] for row in rows))
     means = {name: sum(r["psnr"] for r in rows if r["denoiser"] == name) / len(chosen) for name in names}
-    record = {"sigma": args.sigma, "checkpoints": [repo_label(path) for path in args.checkpoint], "photos": [photo.id for photo in chosen], "photo_size": 512, "means": means, "rows": rows}
+    record = {"sigma": args.sigma, "checkpoints": list(others), "photos": [photo.id for photo in chosen], "photo_size": 512,
+              "means": means, "rows": rows}
     atomic_write_text(json.dumps(record, indent=2) + "\n", args.out, overwrite=True)
     for name, value in means.items():
         print(f"mean {name}: {value:.2f} dB")

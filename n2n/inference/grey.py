@@ -50,7 +50,7 @@ def colour_evidence(image: torch.Tensor) -> float:
     The noise's standard deviation in a block is read from the differences of horizontal neighbours
     (their variance is twice the noise's for white noise), not from the block's spread, which a colour
     pattern inside the block would inflate. Sums are taken once over 16-pixel blocks and pooled for the
-    larger ones (about a second and 0.4 GB for a 12-megapixel photo)."""
+    larger ones (1.7 s and 0.46 GB for a 12-megapixel photo, measured at one thread on a shared CPU)."""
     if image.dim() != 4 or image.shape[:2] != (1, 3):
         raise ValueError(f"expected one RGB image of shape (1, 3, H, W), got {tuple(image.shape)}")
     base = BLOCKS[0]

@@ -21,6 +21,7 @@ import torch
 
 from Miniproject_1.others.checkpoint import load_network
 from Miniproject_1.others.inference import denoise
+from Miniproject_1.others.unet import UNet
 from n2n.cli import main as n2n_main
 from n2n.data.course import load_val
 from n2n.evaluation.evaluate import available_val_sets
@@ -33,13 +34,9 @@ RESULTS = REPO_ROOT / "results" / "miniproject_1" / "photo_ablation.csv"
 WORK = REPO_ROOT / "cache" / "photo_ablation"
 
 
-def macs_per_pixel(width: int, depth: int, channels: int = 3) -> float:
+def macs_per_pixel(width: int, depth: int) -> float:
     """Multiply-accumulates per input pixel of ``UNet(width, depth)`` (3x3 convolutions only)."""
-    conv = lambda cin, cout: 9 * cin * cout  # noqa: E731
-    total = conv(channels, width) + conv(width, width) + conv(width, channels)
-    total += sum(conv(width, width) / 4**level for level in range(1, depth + 1)) + conv(width, width) / 4**depth
-    total += sum((conv(2 * width, width) + conv(width, width)) / 4**level for level in range(depth))
-    return total
+    return UNet(width=width, depth=depth).macs_per_pixel()
 
 
 def seconds_per_512(network) -> float:

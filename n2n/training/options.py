@@ -63,6 +63,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--init", type=Path, metavar="WEIGHTS",
                         help="torch engine: start from these Miniproject_1 weights (fine-tuning; architecture read "
                              "from them) with a fresh optimiser and schedule; not with --resume")
+    parser.add_argument("--widen", default=None, metavar="W0,W1,...",
+                        help="torch engine, with --init: first widen those weights to these per-level widths (full "
+                             "resolution first, one per level, none narrower than now) without changing what the "
+                             "network computes; the added channels are learnt from there")
     parser.add_argument("--val", type=Path, required=True, help="val_data.pkl-style file (noisy, clean)")
     parser.add_argument("--epochs", type=int, default=10, help="total epochs (default 10)")
     parser.add_argument("--out", type=Path, required=True, help="where to save the best weights (.pth)")

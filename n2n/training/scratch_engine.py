@@ -73,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
                              lr=args.lr or default.lr, augment=not args.no_augment, seed=args.seed)
     if getattr(args, "init", None) is not None:
         raise ValueError("--init (fine-tuning from Miniproject_1 weights) runs on the torch engine; drop --engine scratch")
+    if getattr(args, "widen", None) is not None:
+        raise ValueError("--widen (growing Miniproject_1 weights) runs on the torch engine; drop --engine scratch")
     if getattr(args, "keep_epochs", False):
         raise ValueError("--keep-epochs runs on the torch engine; drop it or --engine scratch")
     if getattr(args, "photos", None) is not None:

@@ -31,6 +31,7 @@ from Miniproject_1.others.training import (
     train_epoch,
 )
 from Miniproject_1.others.unet import UNet, arch_from_state_dict
+from Miniproject_1.others.widen import widen_state_dict
 from n2n.data.course import load_train_pairs, load_val
 from n2n.data.noise import parse_noise
 from n2n.fileio import atomic_torch_save, atomic_write, check_writable
@@ -45,6 +46,16 @@ LOG_FIELDS = ["epoch", "loss", "val_psnr", "val_photos_psnr", "lr", "seconds"]
 # Default peak rate of `n2n train`: Model.train's 2e-3 suits its one-epoch schedule, but held over
 # a 10-epoch schedule it diverged (n2n/divergence.py); the shipped 10-epoch model used 1e-3.
 MULTI_EPOCH_LR = 1e-3
+
+
+def parse_widths(text: str) -> list[int]:
+    """``"40,48,64"`` -> ``[40, 48, 64]`` (``--widen``); ``ValueError`` naming the expected form."""
+    try:
+        widths = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--widen takes comma-separated channel counts, one per level, full resolution first "
+                         f"(e.g. 40,48,64,80,80,80), got {text!r}") from None
+    return widths
 
 
 def parse_arch(text: str | None) -> dict:
@@ -136,12 +147,18 @@ def check_photo_only_options(args: argparse.Namespace, photo_stream: bool) -> No
 
 
 def initial_weights(args: argparse.Namespace) -> tuple[dict | None, dict | None]:
-    """``(state_dict, arch)`` of ``--init`` (``(None, None)`` without it); clear errors on conflicts."""
+    """``(state_dict, arch)`` of ``--init`` (``(None, None)`` without it), widened by ``--widen`` if given;
+    clear errors on conflicts."""
+    widen = getattr(args, "widen", None)
     if args.init is None:
+        if widen is not None:
+            raise ValueError("--widen grows trained weights: give them with --init WEIGHTS")
         return None, None
     if args.resume:
         raise ValueError("--init starts a new run from given weights and --resume continues one: use one of them")
     state = load_state_dict(args.init)
+    if widen is not None:
+        state = widen_state_dict(state, parse_widths(widen), torch.Generator().manual_seed(args.seed))
     arch = arch_from_state_dict(state)
     if args.arch is not None:
         asked = parse_arch(args.arch)

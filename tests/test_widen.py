@@ -140,3 +140,20 @@ def test_macs_per_pixel_counts_every_convolution(arch) -> None:
     with torch.no_grad():
         network(torch.zeros(1, 3, 32, 32))
     assert network.macs_per_pixel() == pytest.approx(counted / (32 * 32))
+
+
+def test_the_course_model_loads_predicts_and_trains_a_widened_checkpoint(tmp_path) -> None:
+    from Miniproject_1.model import Model
+
+    network = trained_like(depth=2)
+    save_atomically(widen_state_dict(network.state_dict(), [8, 12, 16]), tmp_path / "wide.pth")
+    model = Model()
+    model.load_weights(tmp_path / "wide.pth")
+    assert model.network.widths == (8, 12, 16)
+    images = torch.randint(0, 256, (4, 3, 12, 20), dtype=torch.uint8)
+    with torch.no_grad():
+        expected = network(images.float() / 255) * 255
+    assert torch.allclose(model.predict(images).cpu(), expected.clamp(0, 255), atol=1e-3)
+    before = {key: value.clone() for key, value in model.network.state_dict().items()}
+    model.train(images, images.flip(-1), 1)
+    assert any(not torch.equal(before[key], value) for key, value in model.network.state_dict().items())

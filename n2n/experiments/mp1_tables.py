@@ -6,16 +6,10 @@ import csv
 import json
 from pathlib import Path
 
+from Miniproject_1.others.unet import UNet
 from n2n.experiments.mp1_quality import readme_table
 
 RESULTS = Path("results/miniproject_1")
-
-
-def macs_per_pixel(width: int, depth: int) -> float:
-    """Multiply-accumulates of one forward pass per input pixel (convolutions only)."""
-    from Miniproject_1.others.unet import UNet
-
-    return UNet(width=width, depth=depth).macs_per_pixel()
 
 
 def ablation_table() -> str:
@@ -25,7 +19,7 @@ def ablation_table() -> str:
     lines = ["| width × depth | parameters | k MAC / pixel | val PSNR (dB) | train time (s, 1 thread, shared CPU) | 512×512 predict (s) |",
              "|---|---|---|---|---|---|"]
     for row in csv.DictReader(path.open()):
-        macs = macs_per_pixel(int(row["width"]), int(row["depth"])) / 1000
+        macs = UNet(width=int(row["width"]), depth=int(row["depth"])).macs_per_pixel() / 1000
         lines.append(f"| {row['width']} × {row['depth']} | {int(row['params']):,} | {macs:.0f} | {float(row['val_psnr']):.2f} | "
                      f"{float(row['train_seconds']):.0f} | {float(row['predict_512_seconds']):.2f} |")
     return "\n".join(lines)

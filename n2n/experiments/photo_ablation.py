@@ -34,11 +34,6 @@ RESULTS = REPO_ROOT / "results" / "miniproject_1" / "photo_ablation.csv"
 WORK = REPO_ROOT / "cache" / "photo_ablation"
 
 
-def macs_per_pixel(width: int, depth: int) -> float:
-    """Multiply-accumulates per input pixel of ``UNet(width, depth)`` (3x3 convolutions only)."""
-    return UNet(width=width, depth=depth).macs_per_pixel()
-
-
 def seconds_per_512(network) -> float:
     image = torch.rand(1, 3, 512, 512) * 255
     denoise(network, image, torch.device("cpu"), network.multiple)
@@ -91,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         width, depth = map(int, arch.split("x"))
         log = list(csv.DictReader(out.with_suffix(".csv").open()))
         row = {"arch": arch, "params": sum(t.numel() for t in torch.load(out, weights_only=True).values()),
-               "kmac_per_pixel": round(macs_per_pixel(width, depth) / 1e3, 1), "steps": args.steps, "batch_size": args.batch_size,
+               "kmac_per_pixel": round(UNet(width=width, depth=depth).macs_per_pixel() / 1e3, 1), "steps": args.steps, "batch_size": args.batch_size,
                "crop": args.crop_size, "lr": args.lr, "threads": args.threads,
                "train_seconds": round(sum(float(r["seconds"]) for r in log), 1), "wall_seconds": round(time.perf_counter() - start, 1),
                **score(arch, out, tuple(args.sigmas)), "date": time.strftime("%Y-%m-%d")}

@@ -29,12 +29,14 @@ SETUPS = {"32x3/b32/32px": (32, 3, 32, 32), "48x4/b16/64px": (48, 4, 16, 64), "4
 
 
 class TrainStep:
-    """One Adam step of a ``UNet(width, depth)`` on ``batch`` random crops of ``size`` px."""
+    """One Adam step of a ``UNet(width, depth, widths=widths)`` on ``batch`` random crops of ``size`` px.
 
-    def __init__(self, width: int, depth: int, batch: int, size: int, bfloat16: bool) -> None:
+    ``name`` labels the step in :func:`~n2n.bench.framework.time_interleaved` (default: the precision)."""
+
+    def __init__(self, width: int, depth: int, batch: int, size: int, bfloat16: bool, widths=None, name: str | None = None) -> None:
         torch.manual_seed(0)
-        self.name = "bfloat16" if bfloat16 else "float32"
-        self.network = UNet(width, depth).to(memory_format=torch.channels_last)
+        self.name = name or ("bfloat16" if bfloat16 else "float32")
+        self.network = UNet(width, depth, widths=widths).to(memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(self.network.parameters(), lr=1e-4)
         generator = torch.Generator().manual_seed(0)
         self.x, self.y = (torch.rand(batch, 3, size, size, generator=generator).contiguous(memory_format=torch.channels_last)
@@ -53,8 +55,8 @@ class TrainStep:
 class PredictStep(TrainStep):
     """Inference on one 512x512 image."""
 
-    def __init__(self, width: int, depth: int, bfloat16: bool) -> None:
-        super().__init__(width, depth, 1, 512, bfloat16)
+    def __init__(self, width: int, depth: int, bfloat16: bool, widths=None, name: str | None = None) -> None:
+        super().__init__(width, depth, 1, 512, bfloat16, widths, name)
 
     def __call__(self) -> None:
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):

@@ -29,14 +29,18 @@ def setup() -> dict:
 
 
 def shipped_arch() -> dict | None:
-    """Width, depth and parameter count of ``Miniproject_1/bestmodel.pth`` (read from its tensor shapes)."""
+    """Width, depth, per-level widths, a label (``40×5``, or the widths full resolution first when they differ,
+    ``48/40/40/40/40/40``) and parameter count of ``Miniproject_1/bestmodel.pth`` (read from its tensor shapes)."""
     from Miniproject_1.model import BEST_MODEL_PATH
     from Miniproject_1.others.checkpoint import load_network
 
     if not BEST_MODEL_PATH.is_file():
         return None
     network = load_network(BEST_MODEL_PATH)
-    return {"width": network.width, "depth": network.depth, "params": sum(p.numel() for p in network.parameters())}
+    widths = list(network.widths)
+    label = f"{network.width}×{network.depth}" if len(set(widths)) == 1 else "/".join(map(str, widths))
+    return {"width": network.width, "depth": network.depth, "widths": widths, "label": label,
+            "params": sum(p.numel() for p in network.parameters())}
 
 
 def photo_training_log(reader: ResultsReader, relative: str, optional: bool = False, kept_epoch: int | None = None) -> dict | None:

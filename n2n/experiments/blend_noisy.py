@@ -13,19 +13,15 @@ Writes ``results/whole_photos/blend_noisy.json``.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
-import sys
 
 import torch
 
-from Miniproject_1.model import BEST_MODEL_PATH
-from n2n.evaluation.whole_photos import noisy_copy, prepare_photo, quantize, run_network, validation_photos
-from n2n.experiments.photo_options import add_checkpoint_options, networks
+from n2n.evaluation.whole_photos import quantize, run_network
+from n2n.experiments.photo_options import photo_sweep
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
-from n2n.paths import REPO_ROOT, repo_label
+from n2n.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "results" / "whole_photos" / "blend_noisy.json"
 ALPHAS = (-0.1, -0.05, -0.02, 0.0, 0.02, 0.05, 0.1)
@@ -47,37 +43,25 @@ def blend_scores(output: torch.Tensor, noisy: torch.Tensor, clean: torch.Tensor,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_checkpoint_options(parser, "Miniproject_1 weights to measure (repeatable; default: the shipped bestmodel.pth)", RESULTS)
-    parser.add_argument("--sigmas", type=float, nargs="+", default=[15.0, 25.0, 50.0])
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    checkpoints = args.checkpoint or [BEST_MODEL_PATH]
-    chosen = networks(checkpoints)
-    photos = [prepare_photo(photo) for photo in validation_photos()]
+    sweep = photo_sweep(__doc__.splitlines()[0], RESULTS, argv)
     rows = []
-    for sigma in args.sigmas:
-        for photo in photos:
-            noisy = noisy_copy(photo, sigma)
-            for name, net in chosen.items():
-                output = run_network(net, noisy, grey="no")
-                rows.append({"sigma": sigma, "photo": photo.id, "denoiser": name, **blend_scores(output, noisy, photo.clean)})
-                row = rows[-1]
-                print(f"σ {sigma:g} {photo.id} {name}: {row['plain']:.2f} dB, best alpha {row['best_alpha']:+g} "
-                      f"({row['best_gain']:+.3f} dB)", flush=True)
+    for sigma, photo, noisy in sweep.noisy_copies():
+        for name, net in sweep.networks.items():
+            output = run_network(net, noisy, grey="no")
+            rows.append({"sigma": sigma, "photo": photo.id, "denoiser": name, **blend_scores(output, noisy, photo.clean)})
+            row = rows[-1]
+            print(f"σ {sigma:g} {photo.id} {name}: {row['plain']:.2f} dB, best alpha {row['best_alpha']:+g} "
+                  f"({row['best_gain']:+.3f} dB)", flush=True)
     means = []
-    for sigma in args.sigmas:
-        for name in chosen:
+    for sigma in sweep.args.sigmas:
+        for name in sweep.networks:
             same = [row for row in rows if row["sigma"] == sigma and row["denoiser"] == name]
             means.append({"sigma": sigma, "denoiser": name,
                           "psnr": {str(a): sum(r["psnr"][str(a)] for r in same) / len(same) for a in ALPHAS},
                           "best_gain_per_photo": sum(r["best_gain"] for r in same) / len(same)})
     record = {"noise_seed": 0, "photo_size": 512, "alphas": list(ALPHAS),
-              "checkpoints": {repo_label(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in checkpoints},
-              "command": "python -m n2n.experiments.blend_noisy " + " ".join(sys.argv[1:] if argv is None else argv),
-              "means": means, "rows": rows}
-    atomic_write_text(json.dumps(record, indent=2) + "\n", args.out, overwrite=True)
+              **sweep.provenance("n2n.experiments.blend_noisy", argv), "means": means, "rows": rows}
+    atomic_write_text(json.dumps(record, indent=2) + "\n", sweep.args.out, overwrite=True)
     for mean in means:
         scores = ", ".join(f"{a}: {s:.2f}" for a, s in mean["psnr"].items())
         print(f"σ {mean['sigma']:g} {mean['denoiser']}: {scores}; best alpha per photo {mean['best_gain_per_photo']:+.3f} dB")

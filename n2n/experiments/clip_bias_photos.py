@@ -18,19 +18,15 @@ Writes ``results/whole_photos/clip_bias.json``.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
-import sys
 
 import torch
 
-from Miniproject_1.model import BEST_MODEL_PATH
-from n2n.evaluation.whole_photos import noisy_copy, prepare_photo, quantize, run_network, validation_photos
+from n2n.evaluation.whole_photos import quantize, run_network
+from n2n.experiments.photo_options import photo_sweep
 from n2n.fileio import atomic_write_text
-from n2n.experiments.photo_options import add_checkpoint_options, networks
 from n2n.metrics import psnr
-from n2n.paths import REPO_ROOT, repo_label
+from n2n.paths import REPO_ROOT
 
 RESULTS = REPO_ROOT / "results" / "whole_photos" / "clip_bias.json"
 TONES = ((0, 8), (8, 32), (32, 224), (224, 248), (248, 256))  # clean grey levels [low, high)
@@ -53,37 +49,26 @@ def bias_breakdown(output: torch.Tensor, clean: torch.Tensor) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_checkpoint_options(parser, "Miniproject_1 weights to measure (repeatable; default: the shipped bestmodel.pth)", RESULTS)
-    parser.add_argument("--sigmas", type=float, nargs="+", default=[15.0, 25.0, 50.0])
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    checkpoints = args.checkpoint or [BEST_MODEL_PATH]
-    chosen = networks(checkpoints)
-    photos = [prepare_photo(photo) for photo in validation_photos()]
+    sweep = photo_sweep(__doc__.splitlines()[0], RESULTS, argv)
     rows = []
-    for sigma in args.sigmas:
-        for photo in photos:
-            noisy = noisy_copy(photo, sigma)
-            outputs = {"noisy input": noisy, **{name: quantize(run_network(net, noisy, grey="no")) for name, net in chosen.items()}}
-            for name, output in outputs.items():
-                rows.append({"sigma": sigma, "photo": photo.id, "denoiser": name, **bias_breakdown(output, photo.clean)})
-                row = rows[-1]
-                print(f"σ {sigma:g} {photo.id} {name}: {row['psnr']:.2f} dB, without bias {row['psnr_without_bias']:.2f}, "
-                      f"bias {row['bias']}", flush=True)
+    for sigma, photo, noisy in sweep.noisy_copies():
+        outputs = {"noisy input": noisy,
+                   **{name: quantize(run_network(net, noisy, grey="no")) for name, net in sweep.networks.items()}}
+        for name, output in outputs.items():
+            rows.append({"sigma": sigma, "photo": photo.id, "denoiser": name, **bias_breakdown(output, photo.clean)})
+            row = rows[-1]
+            print(f"σ {sigma:g} {photo.id} {name}: {row['psnr']:.2f} dB, without bias {row['psnr_without_bias']:.2f}, "
+                  f"bias {row['bias']}", flush=True)
     means = []
-    for sigma in args.sigmas:
-        for name in ["noisy input", *chosen]:
-            chosen = [row for row in rows if row["sigma"] == sigma and row["denoiser"] == name]
+    for sigma in sweep.args.sigmas:
+        for name in ["noisy input", *sweep.networks]:
+            same = [row for row in rows if row["sigma"] == sigma and row["denoiser"] == name]
             means.append({"sigma": sigma, "denoiser": name,
-                          "psnr": sum(r["psnr"] for r in chosen) / len(chosen),
-                          "psnr_without_bias": sum(r["psnr_without_bias"] for r in chosen) / len(chosen)})
+                          "psnr": sum(r["psnr"] for r in same) / len(same),
+                          "psnr_without_bias": sum(r["psnr_without_bias"] for r in same) / len(same)})
     record = {"noise_seed": 0, "photo_size": 512, "tones": [list(t) for t in TONES],
-              "checkpoints": {repo_label(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in checkpoints},
-              "command": "python -m n2n.experiments.clip_bias_photos " + " ".join(sys.argv[1:] if argv is None else argv),
-              "means": means, "rows": rows}
-    atomic_write_text(json.dumps(record, indent=2) + "\n", args.out, overwrite=True)
+              **sweep.provenance("n2n.experiments.clip_bias_photos", argv), "means": means, "rows": rows}
+    atomic_write_text(json.dumps(record, indent=2) + "\n", sweep.args.out, overwrite=True)
     for mean in means:
         print(f"σ {mean['sigma']:g} {mean['denoiser']}: {mean['psnr']:.2f} dB, without bias {mean['psnr_without_bias']:.2f}")
     return 0

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from n2n.evaluation.whole_photos import PhotoFile, validation_photos
+import torch
+
+from Miniproject_1.model import BEST_MODEL_PATH
+from n2n.evaluation.whole_photos import PhotoFile, PreparedPhoto, noisy_copy, prepare_photo, validation_photos
 from n2n.inference import denoisers
 from n2n.inference.denoisers import Denoiser
 from n2n.paths import repo_label
@@ -31,3 +38,38 @@ def matching_photos(parts: list[str]) -> list[PhotoFile]:
     if not chosen:
         raise SystemExit(f"no validation photo id contains any of {parts}")
     return chosen
+
+
+@dataclass
+class PhotoSweep:
+    """The parsed options of a sweep over the validation photos, σ values and Miniproject_1 weights."""
+
+    args: argparse.Namespace
+    checkpoints: list[Path]
+    networks: dict[str, Denoiser]
+    photos: list[PreparedPhoto]
+
+    def noisy_copies(self) -> Iterator[tuple[float, PreparedPhoto, torch.Tensor]]:
+        """``(sigma, photo, noisy uint8 (1, 3, H, W))`` for every σ, then every photo (noise seed 0)."""
+        for sigma in self.args.sigmas:
+            for photo in self.photos:
+                yield sigma, photo, noisy_copy(photo, sigma)
+
+    def provenance(self, module: str, argv: list[str] | None) -> dict:
+        """The weights' SHA-256 and the command line, for the results file."""
+        return {"checkpoints": {repo_label(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in self.checkpoints},
+                "command": f"python -m {module} " + " ".join(sys.argv[1:] if argv is None else argv)}
+
+
+def photo_sweep(description: str, results: Path, argv: list[str] | None) -> PhotoSweep:
+    """Parse ``--checkpoint`` (default: the shipped weights), ``--out``, ``--sigmas`` and ``--threads``, set the
+    thread count, load the networks and prepare the validation photos (short side 512)."""
+    parser = argparse.ArgumentParser(description=description)
+    add_checkpoint_options(parser, "Miniproject_1 weights to measure (repeatable; default: the shipped bestmodel.pth)", results)
+    parser.add_argument("--sigmas", type=float, nargs="+", default=[15.0, 25.0, 50.0])
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    checkpoints = args.checkpoint or [BEST_MODEL_PATH]
+    chosen = networks(checkpoints)
+    return PhotoSweep(args, checkpoints, chosen, [prepare_photo(photo) for photo in validation_photos()])

@@ -1,4 +1,4 @@
-"""``n2n data build`` (the stand-in training/validation data) and ``n2n data info FILE``."""
+"""``n2n data build`` (the stand-in training/validation data), ``n2n data pack-photos`` and ``n2n data info FILE``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     build.set_defaults(func=run_build)
 
+    pack = commands.add_parser(
+        "pack-photos",
+        help="write a small copy of the default photo pool (for a machine that cannot fetch it)",
+        description="Write every default photo downscaled to a short side of at most --short-side px, under the "
+        "photo cache's layout, so that N2N_PHOTO_CACHE=OUT gives the same photos, split and commands offline.",
+    )
+    pack.add_argument("--out", type=Path, required=True, help="folder to write the pack into")
+    pack.add_argument("--short-side", type=int, default=768, help="largest short side kept, px (default: 768, the largest training scale)")
+    pack.add_argument("--photo-cache", type=Path, default=None, help="the full photo cache to copy (default: $N2N_PHOTO_CACHE or cache/photos)")
+    pack.add_argument("--force", action="store_true", help="overwrite files of an existing pack")
+    pack.set_defaults(func=run_pack)
+
     info = commands.add_parser("info", help="print shapes, dtypes and PSNR of a course data file")
     info.add_argument("file", type=Path, help="a train_data.pkl- or val_data.pkl-style file")
     info.set_defaults(func=run_info)
@@ -59,6 +71,15 @@ def run_build(args: argparse.Namespace) -> int:
         f"wrote {', '.join(manifest['files'])} and manifest.json to {args.out} in {time.perf_counter() - start:.1f} s "
         f"({counts['crops']['train_pairs']} training pairs, {counts['crops']['val']} validation crops)"
     )
+    return 0
+
+
+def run_pack(args: argparse.Namespace) -> int:
+    from n2n.data.photo_pack import pack_default_photos
+
+    written = pack_default_photos(args.out, args.short_side, args.photo_cache, overwrite=args.force)
+    size = sum(path.stat().st_size for path in written)
+    print(f"wrote {len(written)} photos ({size / 1e6:.1f} MB) to {args.out}; use it with N2N_PHOTO_CACHE={args.out}")
     return 0
 
 

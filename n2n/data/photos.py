@@ -184,10 +184,13 @@ def default_photos(cache: str | os.PathLike | None = None, fetch: bool = True) -
         versions[package] = unquote(version_file.read_text().strip()) if version_file.is_file() else "unknown"
         for file in files:
             path = folder / file
+            copied_out = path.with_name(path.name + ".jpg")  # an .edj's photograph (a pack holds only this)
+            if path.suffix == ".edj" and not path.is_file() and copied_out.is_file():
+                path = copied_out
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: expected photo missing from {package}; delete {folder} to fetch it again")
             if path.suffix == ".edj":  # the photograph inside, copied out once (same bytes everywhere)
-                path = extract_largest_jpeg(path, path.with_name(path.name + ".jpg"))
+                path = extract_largest_jpeg(path, copied_out)
             photos.append(Photo(default_photo_id(package, file), path))
     return photos, versions
 

@@ -64,16 +64,17 @@ def cuda_tests() -> dict:
     return {"summary": run.stdout.strip().splitlines()[-1]}
 
 
-def timing(mp2_pairs: int) -> dict:
+def timing(mp2_pairs: int, mp1_pairs: int = 50_000, photo_size: tuple[int, int] = (3000, 4000)) -> dict:
     import Miniproject_1.model as mp1
     import Miniproject_2.model as mp2
     from n2n.inference.photo import denoise_photo
     from n2n.metrics import psnr
 
     generator = torch.Generator().manual_seed(0)
-    pairs = torch.randint(0, 256, (2, 50_000, 3, 32, 32), dtype=torch.uint8, generator=generator)
+    pairs = torch.randint(0, 256, (2, max(mp1_pairs, mp2_pairs), 3, 32, 32), dtype=torch.uint8, generator=generator)
     noisy_crops, clean = torch.load(REPO_ROOT / "data" / "val_data.pkl", weights_only=True)
-    result = {"mp1_train_epoch_50000_s": synchronized(lambda: mp1.Model().train(pairs[0], pairs[1], 1))}
+    result = {"mp1_train_pairs": mp1_pairs,
+              "mp1_train_epoch_s": synchronized(lambda: mp1.Model().train(pairs[0, :mp1_pairs], pairs[1, :mp1_pairs], 1))}
     with torch.no_grad():
         result["mp2_train_pairs"] = mp2_pairs
         result["mp2_train_epoch_s"] = synchronized(lambda: mp2.Model().train(pairs[0, :mp2_pairs], pairs[1, :mp2_pairs], 1))
@@ -86,10 +87,11 @@ def timing(mp2_pairs: int) -> dict:
         result[f"{name}_val_data_psnr"] = psnr(output, clean)
     model = mp1.Model()
     model.load_pretrained_model()
-    photo = torch.randint(0, 256, (1, 3, 3000, 4000), dtype=torch.uint8, generator=generator)
+    photo = torch.randint(0, 256, (1, 3, *photo_size), dtype=torch.uint8, generator=generator)
     torch.cuda.reset_peak_memory_stats()
-    result["mp1_denoise_12mp_s"] = synchronized(lambda: denoise_photo(model.predict, photo))
-    result["mp1_denoise_12mp_peak_gpu_gib"] = torch.cuda.max_memory_allocated() / 2**30
+    result["mp1_denoise_photo_size"] = list(photo_size)
+    result["mp1_denoise_photo_s"] = synchronized(lambda: denoise_photo(model.predict, photo))
+    result["mp1_denoise_photo_peak_gpu_gib"] = torch.cuda.max_memory_allocated() / 2**30
     return result
 
 

@@ -11,8 +11,8 @@ timed and logged, none stopping the next (a failure is recorded and the session 
    Miniproject_1 as ``n2n denoise`` runs it (tiles, grey test), with the peak GPU memory;
 4. ``training`` (``--train-minutes`` > 0): ``n2n train --photos`` from the shipped weights, with the
    photo pack of ``n2n data pack-photos`` as the photo cache (``--photo-pack``; the machine reaches no
-   package mirror). A 100-step calibration run times a step, then the run gets as many 500-step epochs
-   as fit, so that its learning-rate schedule ends inside the time given; every epoch's weights are kept.
+   package mirror). A calibration run of two 100-step epochs times an epoch, then the run gets as many
+   500-step epochs as fit, so that its learning-rate schedule ends inside the time given.
 
 Writes ``DIR/gpu_session.json`` and, for step 4, ``DIR/training/`` (the log, the CSV, the best and the last
 epoch, and ``model.last.pth`` to resume from; the run's other files stay in ``--work``). Exit status 0
@@ -22,6 +22,7 @@ when every step ran.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import os
@@ -106,12 +107,15 @@ def n2n_train(args: list[str], env: dict, log: Path) -> float:
     return time.perf_counter() - start
 
 
-def epochs_that_fit(minutes: float, calibration_s: float) -> int:
-    """500-step epochs that fit in ``minutes`` after a 100-step calibration run that took ``calibration_s``.
+def epochs_that_fit(minutes: float, calibration_s: float, epoch_s: float) -> int:
+    """500-step epochs that fit in ``minutes`` after a calibration run of two 100-step epochs.
 
-    The calibration's time holds the start-up and one validation as well, so five of it over-estimate an
-    epoch and the run ends in time (at least one epoch)."""
-    return max(1, math.floor((minutes * 60 - calibration_s) / (5 * calibration_s)))
+    ``calibration_s``: that run's wall time (start-up included); ``epoch_s``: its second epoch's seconds
+    from its CSV (steps and validation, warm). Five of that over-estimate a 500-step epoch (the validation
+    is counted five times), and the run's start-up is taken as long as the calibration's, so the run ends
+    in time (at least one epoch)."""
+    startup = max(0.0, calibration_s - 2 * epoch_s)
+    return max(1, math.floor((minutes * 60 - calibration_s - startup) / (5 * epoch_s)))
 
 
 def training(out: Path, work: Path, minutes: float, pack: Path, batch_size: int, lr: float) -> dict:
@@ -124,8 +128,10 @@ def training(out: Path, work: Path, minutes: float, pack: Path, batch_size: int,
     common = ["--photos", "--init", "Miniproject_1/bestmodel.pth", *TRAIN_RECIPE, "--batch-size", str(batch_size),
               "--lr", str(lr), "--seed", "20", "--quiet"]
     log = work / "train.log"
-    calibration = n2n_train([*common, "--steps-per-epoch", "100", "--epochs", "1", "--out", str(work / "calibration.pth")], env, log)
-    epochs = epochs_that_fit(minutes, calibration)
+    calibration = n2n_train([*common, "--steps-per-epoch", "100", "--epochs", "2", "--out", str(work / "calibration.pth")], env, log)
+    with (work / "calibration.csv").open() as file:
+        epoch_s = float(list(csv.DictReader(file))[-1]["seconds"])
+    epochs = epochs_that_fit(minutes, calibration, epoch_s)
     try:
         seconds = n2n_train([*common, "--steps-per-epoch", "500", "--epochs", str(epochs), "--keep-epochs",
                              "--out", str(work / "model.pth")], env, log)
@@ -136,7 +142,7 @@ def training(out: Path, work: Path, minutes: float, pack: Path, batch_size: int,
         for path in kept:
             if path.is_file():
                 shutil.copyfile(path, out / path.name)
-    return {"calibration_s": calibration, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seconds": seconds,
+    return {"calibration_s": calibration, "calibration_epoch_s": epoch_s, "epochs": epochs, "batch_size": batch_size, "lr": lr, "seconds": seconds,
             "command": ["n2n", "train", *common, "--steps-per-epoch", "500", "--epochs", str(epochs), "--keep-epochs"]}
 
 

@@ -64,6 +64,16 @@ def open_rgb(path: str | os.PathLike) -> Image.Image:
     return rgb
 
 
+def downscale_to_short_side(image: Image.Image, short_side: int) -> Image.Image:
+    """Lanczos-downscale ``image`` so that its short side is ``short_side``; one already that small is returned as is."""
+    width, height = image.size
+    if min(width, height) <= short_side:
+        return image
+    scale = short_side / min(width, height)
+    size = (short_side, max(1, round(height * scale))) if width <= height else (max(1, round(width * scale)), short_side)
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
 def read_image(path: str | os.PathLike) -> torch.Tensor:
     """Read a PNG/JPEG (or any Pillow-readable) image as ``uint8 (1, 3, H, W)``."""
     array = np.asarray(open_rgb(path), dtype=np.uint8)

@@ -17,23 +17,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
-
-from n2n.data.images import open_rgb
+from n2n.data.images import downscale_to_short_side, open_rgb
 from n2n.data.photos import DEFAULT_PHOTOS, default_photo_cache, default_photos
 from n2n.fileio import atomic_write, check_writable
 
 DEFAULT_SHORT_SIDE = 768
-
-
-def downscaled(image: Image.Image, short_side: int) -> Image.Image:
-    """Lanczos-downscale ``image`` so that its short side is ``short_side``; a smaller image is returned unchanged."""
-    width, height = image.size
-    if min(width, height) <= short_side:
-        return image
-    scale = short_side / min(width, height)
-    size = (short_side, max(1, round(height * scale))) if width <= height else (max(1, round(width * scale)), short_side)
-    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def pack_default_photos(out: str | Path, short_side: int = DEFAULT_SHORT_SIDE, cache: str | Path | None = None,
@@ -55,7 +43,7 @@ def pack_default_photos(out: str | Path, short_side: int = DEFAULT_SHORT_SIDE, c
     for target in [*targets, *(copy for _, copy in versions)]:  # refuse before writing anything
         check_writable(target, overwrite)
     for photo, target in zip(photos, targets):
-        image = downscaled(open_rgb(photo.path), short_side)
+        image = downscale_to_short_side(open_rgb(photo.path), short_side)
         options = {"format": "PNG", "optimize": True} if target.suffix.lower() == ".png" else {"format": "JPEG", "quality": 95}
         atomic_write(target, lambda file: image.save(file, **options), overwrite)
     for version, copy in versions:

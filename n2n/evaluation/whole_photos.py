@@ -57,7 +57,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from n2n.data.images import IMAGE_SUFFIXES, open_rgb
+from n2n.data.images import IMAGE_SUFFIXES, downscale_to_short_side, open_rgb
 from n2n.data.noise import parse_noise
 from n2n.evaluation.recorded_scores import canonical, recorded_scores, score_key
 from n2n.extras import MissingExtra
@@ -191,13 +191,7 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 def _resized(image: Image.Image, size: int) -> Image.Image:
     """Lanczos-downscale so the short side is ``size`` (no upscaling; ``size=0``: unchanged)."""
-    width, height = image.size
-    short = min(width, height)
-    if size == 0 or short <= size:
-        return image
-    scale = size / short
-    target = (size, max(1, round(height * scale))) if width <= height else (max(1, round(width * scale)), size)
-    return image.resize(target, Image.Resampling.LANCZOS)
+    return image if size == 0 else downscale_to_short_side(image, size)
 
 
 def prepare_photo(photo: PhotoFile, size: int = DEFAULT_SIZE) -> PreparedPhoto:

@@ -254,3 +254,74 @@ def test_fine_tuning_options_in_the_wrong_place_are_clear_errors(photo_run, caps
     for argv, message in cases:
         assert main(argv) == 2, argv
         assert message in capsys.readouterr().err
+
+
+def test_ensemble_targets_average_the_teacher_over_the_eight_symmetries() -> None:
+    from Miniproject_1.others.unet import UNet
+    from n2n.inference.ensemble import SYMMETRIES, self_ensemble, transform, untransform
+    from n2n.training.distill import ensemble_targets
+
+    torch.manual_seed(1)
+    teacher = UNet(width=8, depth=2)
+    torch.nn.init.normal_(teacher.tail.weight, std=0.1)  # not the identity, and not symmetric
+    inputs = torch.rand(3, 3, 16, 16)
+    targets = ensemble_targets(teacher, inputs)
+    with torch.no_grad():
+        expected = self_ensemble(teacher)(inputs)  # one transform at a time
+        plain = teacher(inputs)
+    assert targets.shape == inputs.shape and not targets.requires_grad
+    assert torch.allclose(targets, expected, atol=1e-5)
+    assert not torch.allclose(targets, plain, atol=1e-4)  # the ensemble is not the plain output
+    with pytest.raises(ValueError, match="square crops"):
+        ensemble_targets(teacher, torch.rand(1, 3, 16, 8))
+    with pytest.raises(ValueError, match="between 1 and 8"):
+        ensemble_targets(teacher, inputs, symmetries=0)
+    # Two symmetries drawn per crop: each target is the mean of two of the eight transformed outputs, and
+    # over many draws the estimate averages to the full ensemble.
+    with torch.no_grad():
+        members = torch.stack([untransform(teacher(transform(inputs, *sym)), *sym) for sym in SYMMETRIES])
+    generator = torch.Generator().manual_seed(0)
+    draws = torch.stack([ensemble_targets(teacher, inputs, 2, generator) for _ in range(200)])
+    pair_means = {(a, b): (members[a] + members[b]) / 2 for a in range(8) for b in range(8) if a != b}
+    for crop in range(3):
+        assert all(any(torch.allclose(draw[crop], mean[crop], atol=1e-5) for mean in pair_means.values()) for draw in draws[:10])
+    assert (draws.mean(0) - expected).abs().max() < 0.25 * (members - expected).abs().max()
+    same = ensemble_targets(teacher, inputs, 2, torch.Generator().manual_seed(0))
+    assert torch.equal(same, draws[0])  # the draw follows the generator: a resumed run repeats it
+
+
+def test_teacher_targets_train_a_student_and_are_recorded(photo_run, capsys) -> None:
+    from Miniproject_1.others.checkpoint import save_atomically
+    from Miniproject_1.others.unet import UNet
+
+    tmp_path, val, common = photo_run
+    torch.manual_seed(2)
+    teacher = UNet(width=8, depth=2)
+    torch.nn.init.normal_(teacher.tail.weight, std=0.01)
+    save_atomically(teacher.state_dict(), tmp_path / "teacher.pth")
+    out = tmp_path / "student.pth"
+    assert main([*common, "--init", str(tmp_path / "teacher.pth"), "--teacher", str(tmp_path / "teacher.pth"),
+                 "--out", str(out)]) == 0
+    assert "self-ensemble of" in capsys.readouterr().out
+    last = torch.load(tmp_path / "student.last.pth", weights_only=True)
+    assert last["stream"]["teacher"] == str(tmp_path / "teacher.pth") and len(last["stream"]["teacher_sha256"]) == 64
+    assert last["stream"]["teacher_symmetries"] == 2  # the default draw
+    moved = any(not torch.equal(a, b) for a, b in zip(last["model"].values(), teacher.state_dict().values()))
+    assert moved  # the student learned from the ensemble targets
+    # A changed teacher file stops a resumed run instead of silently distilling another network.
+    torch.nn.init.normal_(teacher.tail.weight, std=0.02)
+    save_atomically(teacher.state_dict(), tmp_path / "teacher.pth")
+    assert main([*common[:-2], "--epochs", "2", "--resume", "--out", str(out)]) == 2
+    assert "changed since this run started" in capsys.readouterr().err
+    out2 = ["--out", str(tmp_path / "s2.pth")]
+    cases = [
+        ([*common, "--teacher", str(tmp_path / "missing.pth"), *out2], "--teacher"),
+        ([*common, "--teacher-symmetries", "4", *out2], "give --teacher WEIGHTS"),
+        ([*common, "--teacher", str(tmp_path / "teacher.pth"), "--teacher-symmetries", "0", *out2], "between 1 and 8"),
+        ([*common, "--teacher", str(tmp_path / "teacher.pth"), "--target", "clean", *out2], "drop --target clean"),
+        ([*common, "--teacher", str(tmp_path / "teacher.pth"), "--loss", "noise-normalised", *out2], "drop --loss"),
+        (["train", "--data", str(val), "--val", str(val), "--teacher", str(tmp_path / "teacher.pth"), *out2], "--photos only"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        assert message in capsys.readouterr().err

@@ -28,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", choices=["noisy", "clean", "single"], default="noisy",
                         help="with --photos: train Noise2Noise (noisy, default), the Noise2Clean control (clean), or "
                              "Neighbor2Neighbor on the noisy inputs alone (single)")
+    parser.add_argument("--teacher", type=Path, default=None, metavar="WEIGHTS",
+                        help="with --photos: targets are these Miniproject_1 weights' 8-symmetry self-ensemble on the "
+                             "noisy input (self-distillation; the second noisy copy is not used)")
+    parser.add_argument("--teacher-symmetries", type=int, default=None, metavar="K",
+                        help="with --teacher: symmetries drawn per crop for its target (1-8, default 2; 8 is the full "
+                             "ensemble at 4 times a step's cost, fewer an unbiased estimate of it)")
     parser.add_argument("--single-targets", choices=["unclipped", "clipped"], default=None,
                         help="with --photos --target single: take the sub-image targets from the synthetic noisy copy "
                              "before clipping to [0, 255] (unclipped, default, like the Noise2Noise targets) or after "

@@ -121,6 +121,23 @@ def stream_settings_from(args: argparse.Namespace) -> dict:
     settings = {"photos": str(args.photos), "noise": args.noise, "target": args.target, "crop": crop,
                 "steps_per_epoch": args.steps_per_epoch, "scales": scales, "loss": args.loss or "mse",
                 "gray_fraction": gray, "tone_fraction": tone}
+    teacher = getattr(args, "teacher", None)
+    if teacher is None and getattr(args, "teacher_symmetries", None) is not None:
+        raise ValueError("--teacher-symmetries shapes the targets of --teacher: give --teacher WEIGHTS")
+    if teacher is not None:
+        if args.target != "noisy":
+            raise ValueError(f"--teacher makes the targets itself: drop --target {args.target}")
+        if not Path(teacher).is_file():
+            raise FileNotFoundError(f"--teacher {teacher} not found; pass a Miniproject_1 .pth file "
+                                    "(e.g. Miniproject_1/bestmodel.pth)")
+        if settings["loss"] != "mse":
+            raise ValueError(f"--teacher targets are noise-free: drop --loss {settings['loss']}")
+        from n2n.training.distill import file_sha256
+
+        symmetries = 2 if getattr(args, "teacher_symmetries", None) is None else args.teacher_symmetries
+        if not 1 <= symmetries <= 8:
+            raise ValueError(f"--teacher-symmetries must be between 1 and 8, got {symmetries}")
+        settings.update(teacher=str(teacher), teacher_sha256=file_sha256(teacher), teacher_symmetries=symmetries)
     same = fraction("--same-noise-fraction", getattr(args, "same_noise_fraction", None))
     if same > 0:
         if gray == 0:
@@ -140,7 +157,8 @@ def check_photo_only_options(args: argparse.Namespace, photo_stream: bool) -> No
     """``--loss``/``--gray-fraction``/``--tone-fraction``/``--tone-gain-max`` shape the ``--photos`` stream; elsewhere they would be
     silently ignored."""
     flags = (("--loss", args.loss), ("--gray-fraction", args.gray_fraction), ("--tone-fraction", args.tone_fraction),
-             ("--tone-gain-max", args.tone_gain_max), ("--same-noise-fraction", getattr(args, "same_noise_fraction", None)))
+             ("--tone-gain-max", args.tone_gain_max), ("--same-noise-fraction", getattr(args, "same_noise_fraction", None)),
+             ("--teacher", getattr(args, "teacher", None)), ("--teacher-symmetries", getattr(args, "teacher_symmetries", None)))
     given = [flag for flag, value in flags if value is not None]
     if given and not photo_stream:
         raise ValueError(f"{' and '.join(given)} apply to Noise2Noise training on --photos only; drop them here")
@@ -213,8 +231,10 @@ class StreamSource:
                                               settings.get("tone_gain_max", TONE_GAIN[1]),
                                               settings.get("same_noise_fraction", 0.0))
         self.loss = settings.get("loss", "mse")
+        self.teacher = None  # loaded on the training device by the first epoch
         print(f"streaming {settings['crop']} px crops from {len(photos)} photos ({len(self.stream.images)} scaled images, "
-              f"{self.stream.pixels / 1e6:.1f} Mpx), noise {settings['noise']}, {settings['target']} targets, "
+              f"{self.stream.pixels / 1e6:.1f} Mpx), noise {settings['noise']}, "
+              f"{'self-ensemble of ' + settings['teacher'] if 'teacher' in settings else settings['target']} targets, "
               f"loss {self.loss}, grey fraction {self.stream.gray_fraction:g} (same noise in all channels for "
               f"{self.stream.same_noise_fraction:g} of them), tone fraction {self.stream.tone_fraction:g}"
               f" (gains up to {self.stream.tone_gain_max:g})")
@@ -228,8 +248,13 @@ class StreamSource:
     def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp: Distributed, on_step) -> float:
         from n2n.training.stream import train_stream_epoch
 
+        if self.teacher is None and "teacher" in self.settings:
+            from n2n.training.distill import load_teacher
+
+            self.teacher = load_teacher(self.settings["teacher"], self.settings["teacher_sha256"], ddp.device)
         return train_stream_epoch(network, optimizer, scheduler, self.stream, self.steps(ddp.world_size), config.batch_size,
-                                  config.seed, epoch, ddp.device, ddp.rank, ddp.world_size, on_step, self.loss)
+                                  config.seed, epoch, ddp.device, ddp.rank, ddp.world_size, on_step, self.loss, self.teacher,
+                                  self.settings.get("teacher_symmetries", 8))
 
 
 class Distributed:

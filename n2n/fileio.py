@@ -7,6 +7,7 @@ file in the destination folder (same file system), flushed, then moved into plac
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -86,3 +87,12 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike, overwrite: bool = False
 def atomic_write_text(text: str, path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically (see :func:`atomic_write`)."""
     return atomic_write(path, lambda file: file.write(text.encode("utf-8")), overwrite=overwrite)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The SHA-256 hex digest of the file at ``path``, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -61,6 +61,10 @@ class UNet(nn.Module):
         return 2 ** self.depth
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.tail(self.features(x))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, C, H, W)`` -> ``(N, widths[0], H, W)``: the last full-resolution features, before the output layer."""
         skips = []
         h = self.head(x)
         for down in self.down:
@@ -70,7 +74,7 @@ class UNet(nn.Module):
         for up in self.up:
             h = F.interpolate(h, scale_factor=2, mode="nearest")
             h = up(torch.cat([h, skips.pop()], dim=1))
-        return x + self.tail(h)
+        return h
 
     def macs_per_pixel(self) -> float:
         """Multiply-accumulates of one forward pass per input pixel (the 3x3 convolutions; level ``k`` has

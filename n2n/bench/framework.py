@@ -71,6 +71,12 @@ class TorchStep(FrameworkStep):
 ENGINES = {engine.name: engine for engine in (FrameworkStep, TorchStep)}
 
 
+def machine_record() -> dict:
+    """What a CPU timing ran on: torch version, CPU name, torch's CPU capability and the date."""
+    return {"torch": torch.__version__, "cpu": platform.processor() or platform.machine(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "date": time.strftime("%Y-%m-%d")}
+
+
 def time_interleaved(steps, runs: int, warmup: int) -> dict[str, list[float]]:
     """Alternate the steps ``runs`` times after ``warmup`` rounds; seconds per call for each."""
     for _ in range(warmup):

@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
-import time
 
 import torch
 import torch.nn.functional as F
@@ -26,7 +24,7 @@ from torch import nn
 
 from Miniproject_1.others.training import use_bfloat16
 from Miniproject_1.others.unet import UNet
-from n2n.bench.framework import time_interleaved
+from n2n.bench.framework import machine_record, time_interleaved
 from n2n.bench.precision import PredictStep, TrainStep
 from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT
@@ -72,15 +70,7 @@ class NonLocalUNet(UNet):
         self.attention = WindowAttention(width, radius)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        skips = []
-        h = self.head(x)
-        for down in self.down:
-            skips.append(h)
-            h = down(F.max_pool2d(h, 2))
-        h = self.bottom(h)
-        for up in self.up:
-            h = up(torch.cat([F.interpolate(h, scale_factor=2, mode="nearest"), skips.pop()], dim=1))
-        return x + self.tail(self.attention(h))
+        return x + self.tail(self.attention(self.features(x)))
 
 
 def _with_network(step: TrainStep, network: nn.Module) -> TrainStep:
@@ -121,9 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{row['network']}: train step {row['train_step_seconds'] * 1e3:.0f} ms ({row['train_step_seconds_ratio']:.2f}x), "
               f"512 px inference {row['predict_512_seconds'] * 1e3:.0f} ms ({row['predict_512_seconds_ratio']:.2f}x)", flush=True)
     result = {"rows": rows, "keys": 8, "values": 16, "precision": "bfloat16" if bfloat16 else "float32",
-              "threads": args.threads, "runs": args.runs, "batch": 8, "crop": 96, "torch": torch.__version__,
-              "cpu": platform.processor() or platform.machine(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-              "load_average_after": list(os.getloadavg()), "date": time.strftime("%Y-%m-%d")}
+              "threads": args.threads, "runs": args.runs, "batch": 8, "crop": 96, **machine_record(),
+              "load_average_after": list(os.getloadavg())}
     atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)
     return 0
 

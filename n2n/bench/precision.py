@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 
 from Miniproject_1.others.training import cpu_has_native_bfloat16, use_bfloat16
 from Miniproject_1.others.unet import UNet
-from n2n.bench.framework import time_interleaved
+from n2n.bench.framework import machine_record, time_interleaved
 from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT
 
@@ -89,10 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{width}x{depth} batch {batch} of {size}px: train step {train['float32']:.3f} s fp32, {train['bfloat16']:.3f} s bf16 "
               f"({train['speedup']:.2f}x); predict 512px {predict['float32']:.3f} s / {predict['bfloat16']:.3f} s ({predict['speedup']:.2f}x)",
               flush=True)
-    result = {"rows": rows, "threads": args.threads, "runs": args.runs, "torch": torch.__version__,
-              "cpu": platform.processor() or platform.machine(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-              "native_bfloat16": cpu_has_native_bfloat16(), "auto_picks_bfloat16": use_bfloat16(torch.device("cpu")),
-              "date": time.strftime("%Y-%m-%d")}
+    result = {"rows": rows, "threads": args.threads, "runs": args.runs, **machine_record(),
+              "native_bfloat16": cpu_has_native_bfloat16(), "auto_picks_bfloat16": use_bfloat16(torch.device("cpu"))}
     atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)
     return 0
 

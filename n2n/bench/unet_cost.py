@@ -14,15 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
-import time
 
 import torch
 
 from Miniproject_1.others.training import use_bfloat16
 from Miniproject_1.others.unet import UNet
-from n2n.bench.framework import time_interleaved
+from n2n.bench.framework import machine_record, time_interleaved
 from n2n.bench.precision import PredictStep, TrainStep
 from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT
@@ -86,9 +84,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({row['macs_per_pixel_ratio']:.2f}x), train step {row['train_step_seconds'] * 1e3:.0f} ms ({row['train_step_seconds_ratio']:.2f}x), "
               f"512 px inference {row['predict_512_seconds'] * 1e3:.0f} ms ({row['predict_512_seconds_ratio']:.2f}x)", flush=True)
     result = {"rows": rows, "precision": "bfloat16" if bfloat16 else "float32", "threads": args.threads, "runs": args.runs,
-              "batch": 8, "crop": 96, "torch": torch.__version__, "cpu": platform.processor() or platform.machine(),
-              "cpu_capability": torch.backends.cpu.get_cpu_capability(), "load_average_after": list(os.getloadavg()),
-              "date": time.strftime("%Y-%m-%d")}
+              "batch": 8, "crop": 96, **machine_record(), "load_average_after": list(os.getloadavg())}
     atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)
     return 0
 

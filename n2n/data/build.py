@@ -38,7 +38,7 @@ from n2n.data.photos import (
     is_default_pool,
     split_default_photos,
 )
-from n2n.fileio import atomic_torch_save, atomic_write_text, check_writable
+from n2n.fileio import atomic_torch_save, atomic_write_text, check_writable, file_sha256
 from n2n.progress import bar
 
 VAL_FRACTION = 0.15
@@ -100,14 +100,6 @@ def output_names(options: BuildOptions) -> list[str]:
     return names
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _load_levels(photos: list[Photo], label: str, progress: bool) -> list[torch.Tensor]:
     levels: list[torch.Tensor] = []
     for photo in bar(photos, enabled=progress, desc=f"loading {label} photos", unit="photo"):
@@ -160,7 +152,7 @@ def build_dataset(options: BuildOptions, log: Callable[[str], None] = print) -> 
     else:
         photos, packages = default_photos(options.photo_cache)
         source = {"kind": "debian-packages", "packages": packages}
-    source["photo_sha256"] = {photo.id: _file_sha256(photo.path) for photo in photos}
+    source["photo_sha256"] = {photo.id: file_sha256(photo.path) for photo in photos}
     train_photos, val_photos = split_photos(photos)
     log(f"{len(photos)} photos: {len(train_photos)} for training, {len(val_photos)} for validation")
 
@@ -203,7 +195,7 @@ def build_dataset(options: BuildOptions, log: Callable[[str], None] = print) -> 
             "crops": {"train_pairs": options.pairs, "val": options.val},
         },
         "files": {
-            name: {"shape": list(tensor.shape), "dtype": "uint8", "sha256": _file_sha256(out / name)}
+            name: {"shape": list(tensor.shape), "dtype": "uint8", "sha256": file_sha256(out / name)}
             for name, tensor in written.items()
         },
         "versions": _versions(),

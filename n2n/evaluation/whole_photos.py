@@ -61,7 +61,7 @@ from n2n.data.images import IMAGE_SUFFIXES, downscale_to_short_side, open_rgb
 from n2n.data.noise import parse_noise
 from n2n.evaluation.recorded_scores import canonical, recorded_scores, score_key
 from n2n.extras import MissingExtra
-from n2n.fileio import atomic_write_text
+from n2n.fileio import atomic_write_text, file_sha256
 from n2n.inference.grey import check_mode
 from n2n.inference.photo import denoise_photo, finish_grey
 from n2n.metrics import psnr
@@ -179,14 +179,6 @@ def check_sigmas(sigmas: Iterable[float]) -> tuple[float, ...]:
     if not result:
         raise ValueError("no noise sigma given; use e.g. --sigmas 15 25 50")
     return tuple(result)
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _resized(image: Image.Image, size: int) -> Image.Image:

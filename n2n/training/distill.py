@@ -9,12 +9,12 @@ only the noisy input copy, and the teacher itself was trained Noise2Noise.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from n2n.fileio import file_sha256
 from n2n.inference.ensemble import SYMMETRIES, transform, untransform
 
 
@@ -45,10 +45,6 @@ def ensemble_targets(teacher: nn.Module, inputs: torch.Tensor, symmetries: int =
         for output, (i, s) in zip(outputs, order):
             total[i] += untransform(output, *SYMMETRIES[s])
     return (total / symmetries).clone()  # a normal tensor, usable by autograd as a constant
-
-
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def load_teacher(path: str | Path, expected_sha256: str | None = None, device: torch.device | None = None) -> nn.Module:

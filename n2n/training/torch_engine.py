@@ -132,7 +132,7 @@ def stream_settings_from(args: argparse.Namespace) -> dict:
                                     "(e.g. Miniproject_1/bestmodel.pth)")
         if settings["loss"] != "mse":
             raise ValueError(f"--teacher targets are noise-free: drop --loss {settings['loss']}")
-        from n2n.training.distill import file_sha256
+        from n2n.fileio import file_sha256
 
         symmetries = 2 if getattr(args, "teacher_symmetries", None) is None else args.teacher_symmetries
         if not 1 <= symmetries <= 8:

@@ -11,8 +11,15 @@ Specs understood by :func:`parse_noise`:
 - ``poisson`` (photon peak uniform in [10, 60] per image), ``poisson:30``, ``poisson:20-40``;
 - ``pixelate`` (block b in {2, 3}, then Gaussian sigma uniform in [0, 15]), ``pixelate:2`` (fixed b);
 - ``mixed`` (default): each image draws one of the three defaults above uniformly;
+- ``camera`` (Brooks et al.'s unprocessing pipeline: shot and read noise on a Bayer mosaic,
+  demosaiced and developed; ISO log-uniform in [100, 6400]), ``camera:800``, ``camera:400-3200``
+  (:mod:`n2n.data.camera_noise`);
+- ``NOISE,jpeg``: any of the above, then saved as JPEG (quality uniform in [70, 98], chroma 4:2:0
+  with probability 0.6, 4:2:2 0.1, 4:4:4 0.3), ``NOISE,jpeg:90``, ``NOISE,jpeg:70-98:420``
+  (:mod:`n2n.data.jpeg_noise`);
 - ``A+B+...``: each image draws one of the listed specs uniformly, so a repeated spec weighs more
-  (``gaussian:0-55+gaussian:0-55+poisson+pixelate``: half Gaussian, a quarter each of the others).
+  (``gaussian:0-55+gaussian:0-55+poisson+pixelate``: half Gaussian, a quarter each of the others;
+  ``gaussian:0-55+gaussian:0-55,jpeg``: half of it saved as JPEG).
 """
 
 from __future__ import annotations
@@ -221,12 +228,43 @@ class MixedNoise(NoiseModel):
         return {"name": self.name, "choice": "uniform per image", "models": [m.describe() for m in self.models]}
 
 
+class SavedAsJpeg(NoiseModel):
+    """``noise`` then :class:`n2n.data.jpeg_noise.JpegStage`: the noisy image as a JPEG file holds it.
+
+    The JPEG settings (quality, chroma, grid offset) are per-image parameters, shared by the two
+    copies of a pair; only ``noise``'s randomness differs between them. Outputs are whole uint8
+    values (as float32), so an unclipped second copy is the saved one.
+    """
+
+    name = "jpeg"
+
+    def __init__(self, noise: NoiseModel, jpeg: Any):
+        self.noise = noise
+        self.jpeg = jpeg
+
+    def sample_params(self, n: int, generator: torch.Generator) -> Params:
+        return {"noise": self.noise.sample_params(n, generator), "jpeg": self.jpeg.sample_params(n, generator)}
+
+    def apply(self, clean: torch.Tensor, params: Params, generator: torch.Generator) -> torch.Tensor:
+        return self.jpeg.apply(self.noise.apply(clean, params["noise"], generator), params["jpeg"])
+
+    def describe(self) -> dict:
+        return {"name": "saved_as_jpeg", "noise": self.noise.describe(), "jpeg": self.jpeg.describe()}
+
+
+def _camera_noise_class() -> type[NoiseModel]:
+    from n2n.data.camera_noise import CameraNoise  # imported here: it builds on NoiseModel
+
+    return CameraNoise
+
+
 NOISE_MODELS: dict[str, type[NoiseModel]] = {
     "gaussian": GaussianNoise,
     "poisson": PoissonNoise,
     "pixelate": PixelateNoise,
     "mixed": MixedNoise,
 }
+NOISE_NAMES = (*NOISE_MODELS, "camera")
 
 
 def _parse_range(text: str, spec: str) -> tuple[float, float]:
@@ -244,16 +282,29 @@ def _parse_range(text: str, spec: str) -> tuple[float, float]:
 
 def parse_noise(spec: str) -> NoiseModel:
     """Build a noise model from a spec such as ``mixed``, ``gaussian:25``, ``poisson:10-60``, ``pixelate:2``,
-    or a ``+``-joined list of them (uniform choice per image)."""
+    ``camera:800``, any of them followed by ``,jpeg[:QUALITY][:CHROMA]``, or a ``+``-joined list of
+    them (uniform choice per image)."""
     if "+" in spec:
         parts = [part.strip() for part in spec.split("+")]
         if any(not part or part.lower().startswith("mixed") for part in parts):
             raise ValueError(f"bad noise spec {spec!r}: join plain models with '+', e.g. gaussian:0-55+poisson+pixelate")
         return MixedNoise(tuple(parse_noise(part) for part in parts))
+    if "," in spec:
+        noise_spec, _, stage = spec.partition(",")
+        stage_name, _, stage_argument = stage.strip().partition(":")
+        if stage_name.lower() != "jpeg" or not noise_spec.strip():
+            raise ValueError(f"bad noise spec {spec!r}: after ',' only a jpeg stage may follow a noise, e.g. gaussian:25,jpeg:90:420")
+        from n2n.data.jpeg_noise import parse_jpeg
+
+        return SavedAsJpeg(parse_noise(noise_spec), parse_jpeg(stage_argument, spec))
     name, _, argument = spec.strip().partition(":")
     name = name.lower()
+    if name == "camera":
+        return _camera_noise_class()(iso=_parse_range(argument, spec)) if argument else _camera_noise_class()()
+    if name == "jpeg":
+        raise ValueError(f"bad noise spec {spec!r}: jpeg is a stage after a noise, e.g. gaussian:25,jpeg:90")
     if name not in NOISE_MODELS:
-        raise ValueError(f"unknown noise model {name!r} in {spec!r}; choose from {', '.join(NOISE_MODELS)}")
+        raise ValueError(f"unknown noise model {name!r} in {spec!r}; choose from {', '.join(NOISE_NAMES)}")
     if not argument:
         return NOISE_MODELS[name]()
     if name == "gaussian":

@@ -1,8 +1,8 @@
 """``n2n evaluate``: PSNR of the shipped denoisers (and optional checkpoints) on the validation sets.
 
 With ``--photos [DIR]``: whole-photo PSNR instead, on the 6 validation photographs (or the PNG/JPEG
-images in DIR) with Gaussian noise, beside the noisy input and BM3D given the true sigma
-(:mod:`n2n.evaluation.whole_photos`).
+images in DIR) with Gaussian noise or the noises of ``--noise`` (JPEG-saved, camera), beside the noisy
+input and BM3D (:mod:`n2n.evaluation.whole_photos`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from n2n.inference.grey import MODES as GREY_MODES
 VALIDATION_PHOTOS = Path("<validation photos>")  # --photos without DIR: the 6 validation photographs
 ENSEMBLE_SUFFIX = "(x8 ensemble)"  # the name of a denoiser's --ensemble row: "NAME (x8 ensemble)"
 ADAPT_SUFFIX = "(--adapt)"  # the name of a denoiser's --adapt row
-PHOTO_OPTIONS = ("sigmas", "photo_size", "noise_seed", "no_baselines", "nl_means", "adapt", "adapt_steps", "grey")  # only with --photos
+PHOTO_OPTIONS = ("sigmas", "noise", "bm3d_estimated", "photo_size", "noise_seed", "no_baselines", "nl_means", "adapt", "adapt_steps", "grey")  # only with --photos
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,6 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "photographs of the default pool (fetched into cache/photos on first use)")
     photos.add_argument("--sigmas", nargs="+", type=float, metavar="SIGMA",
                         help="Gaussian noise levels on the 0-255 scale (default: 15 25 50)")
+    photos.add_argument("--noise", nargs="+", metavar="SPEC",
+                        help="noise of fixed level as columns instead of (or, with --sigmas, beside) Gaussian sigmas, "
+                             "e.g. gaussian:25,jpeg:90:420 (saved as JPEG quality 90, 4:2:0 chroma) or "
+                             "camera:800,jpeg:90:420 (camera noise at ISO 800, then JPEG); brings BM3D with sigma "
+                             "estimated beside BM3D given the noise's true strength")
+    photos.add_argument("--bm3d-estimated", action="store_true",
+                        help="also run BM3D with sigma estimated from each noisy photo, as a user who does not know it must")
     photos.add_argument("--photo-size", type=int, metavar="PX",
                         help="downscale each photo so its short side is PX (default 512; 0: native size)")
     photos.add_argument("--noise-seed", type=int, metavar="SEED", help="seed of the noise (default 0)")
@@ -125,20 +132,23 @@ def run_photos(args: argparse.Namespace) -> int:
 
     if args.val or args.limit is not None:
         raise ValueError("--val and --limit apply to the crop sets, not to --photos; drop them")
-    sigmas = whole_photos.check_sigmas(args.sigmas if args.sigmas is not None else whole_photos.DEFAULT_SIGMAS)
+    noises = whole_photos.check_noises(args.noise or ())
+    default_sigmas = () if noises else whole_photos.DEFAULT_SIGMAS
+    sigmas = whole_photos.check_sigmas(args.sigmas) if args.sigmas is not None else default_sigmas
     size = whole_photos.check_size(args.photo_size if args.photo_size is not None else whole_photos.DEFAULT_SIZE)
     if args.photos == VALIDATION_PHOTOS:
         photos = whole_photos.validation_photos()
     else:
         photos = whole_photos.folder_images(args.photos)
-    baselines = [] if args.no_baselines else [whole_photos.BM3D] + ([whole_photos.NL_MEANS] if args.nl_means else [])
+    blind = [whole_photos.BM3D_ESTIMATED] if (noises or args.bm3d_estimated) else []
+    baselines = [] if args.no_baselines else [whole_photos.BM3D, *blind] + ([whole_photos.NL_MEANS] if args.nl_means else [])
     steps = adapt_steps(args)  # None without --adapt; the checks of `n2n denoise`
     chosen = chosen_denoisers(args)
     if steps is not None:
         chosen.update(adapting_denoisers(chosen, steps))
     result = whole_photos.evaluate_photos(photos, chosen, sigmas=sigmas, size=size,
                                           seed=args.noise_seed or 0, baselines=baselines, missing="skip",
-                                          grey=args.grey or "auto")
+                                          grey=args.grey or "auto", noises=noises)
     print(whole_photos.format_table(result))
     if args.json is not None:
         atomic_write_text(json.dumps(result, indent=2) + "\n", args.json, overwrite=args.force)

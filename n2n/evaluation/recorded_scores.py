@@ -10,7 +10,7 @@ of it matches; anything else is computed afresh.
 
 A results file is any JSON object with ``settings`` (``size``, ``noise_seed``, ``preparation``,
 ``baselines``: {row label: version}), ``photos`` (``id``, ``sha256``) and ``rows`` (``kind ==
-"baseline"`` rows: ``denoiser``, ``photo``, ``sigma``, ``psnr``, ``seconds``), at the top level or
+"baseline"`` rows: ``denoiser``, ``photo``, ``sigma`` or ``noise``, ``psnr``, ``seconds``), at the top level or
 under a ``whole_photos`` key (the experiments that embed a whole-photo evaluation).
 """
 
@@ -21,11 +21,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
-def score_key(baseline: str, version: str, photo: str, sha256: str, size: int, sigma: float, seed: int,
+def score_key(baseline: str, version: str, photo: str, sha256: str, size: int, column: float | str, seed: int,
               preparation: str) -> dict:
-    """The identity of one baseline score (``baseline``: the baseline's cache key, e.g. ``bm3d_rgb``)."""
+    """The identity of one baseline score (``baseline``: the baseline's cache key, e.g. ``bm3d_rgb``).
+
+    ``column``: the Gaussian sigma (a number: key ``sigma``, as every earlier score) or a noise spec
+    such as ``gaussian:25,jpeg:90:420`` (a string: key ``noise``)."""
+    noise = {"noise": column} if isinstance(column, str) else {"sigma": float(column)}
     return {"baseline": baseline, "version": version, "photo": photo, "sha256": sha256, "size": int(size),
-            "sigma": float(sigma), "noise_seed": int(seed), "preparation": preparation}
+            **noise, "noise_seed": int(seed), "preparation": preparation}
 
 
 def canonical(key: Mapping) -> str:
@@ -57,7 +61,8 @@ def scores_in(data: object, baseline_keys: Mapping[str, str], source: str = "") 
                 name = row.get("denoiser")
                 if row.get("kind") != "baseline" or name not in baseline_keys or name not in versions or row.get("photo") not in sha:
                     continue
-                key = score_key(baseline_keys[name], versions[name], row["photo"], sha[row["photo"]], size, row["sigma"], seed, preparation)
+                column = row["noise"] if "noise" in row else row["sigma"]
+                key = score_key(baseline_keys[name], versions[name], row["photo"], sha[row["photo"]], size, column, seed, preparation)
                 scores[canonical(key)] = {"psnr": float(row["psnr"]), "seconds": float(row["seconds"]), "recorded": source}
         except (KeyError, TypeError, ValueError, AttributeError):
             continue  # not a complete whole-photo evaluation: nothing reusable in it

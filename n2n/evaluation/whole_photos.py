@@ -58,7 +58,8 @@ import torch
 from PIL import Image
 
 from n2n.data.images import IMAGE_SUFFIXES, downscale_to_short_side, open_rgb
-from n2n.data.noise import parse_noise
+from n2n.data.camera_noise import CameraNoise
+from n2n.data.noise import GaussianNoise, NoiseModel, PoissonNoise, SavedAsJpeg, parse_noise
 from n2n.evaluation.recorded_scores import canonical, recorded_scores, score_key
 from n2n.extras import MissingExtra
 from n2n.fileio import atomic_write_text, file_sha256
@@ -206,16 +207,68 @@ def prepare_photo(photo: PhotoFile, size: int = DEFAULT_SIZE) -> PreparedPhoto:
 # ----------------------------------------------------------------------------------------------- noise
 
 
-def noise_seed(photo_id: str, sigma: float, seed: int = 0) -> int:
-    """A 63-bit generator seed from the SHA-256 of (photo id, sigma, seed): independent of anything else."""
-    text = json.dumps([str(photo_id), float(sigma), int(seed)])
+def noise_seed(photo_id: str, column: float | str, seed: int = 0) -> int:
+    """A 63-bit generator seed from the SHA-256 of (photo id, sigma or noise spec, seed): independent of anything else."""
+    text = json.dumps([str(photo_id), column if isinstance(column, str) else float(column), int(seed)])
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") & (2**63 - 1)
 
 
-def noisy_copy(photo: PreparedPhoto, sigma: float, seed: int = 0) -> torch.Tensor:
-    """``uint8 (1, 3, H, W)``: ``photo.clean`` plus Gaussian noise ``sigma``, clipped and rounded; deterministic."""
-    generator = torch.Generator().manual_seed(noise_seed(photo.id, sigma, seed))
-    return parse_noise(f"gaussian:{float(sigma)!r}").corrupt(photo.clean, generator)
+def noisy_copy(photo: PreparedPhoto, column: float | str, seed: int = 0) -> torch.Tensor:
+    """``uint8 (1, 3, H, W)``: ``photo.clean`` with Gaussian noise of sigma ``column`` (a number) or the noise of
+    spec ``column`` (a string such as ``camera:800,jpeg:90:420``), clipped and rounded; deterministic."""
+    generator = torch.Generator().manual_seed(noise_seed(photo.id, column, seed))
+    spec = column if isinstance(column, str) else f"gaussian:{float(column)!r}"
+    return parse_noise(spec).corrupt(photo.clean, generator)
+
+
+def check_noises(noises: Iterable[str]) -> tuple[str, ...]:
+    """Noise specs as columns: each must parse (:func:`n2n.data.noise.parse_noise`) and be fixed per photo.
+
+    A spec whose parameters are drawn from ranges (``gaussian:10-30``, ``jpeg`` without a quality and a
+    chroma) would give each photo another noise, which makes a column's mean meaningless."""
+    checked = []
+    for spec in noises:
+        spec = str(spec).strip()
+        if not _fixed(parse_noise(spec)):  # parse_noise: ValueError naming a malformed spec
+            raise ValueError(f"noise {spec!r} varies from photo to photo; give fixed levels, "
+                             "e.g. gaussian:25,jpeg:90:420 or camera:800,jpeg:90:420")
+        if spec not in checked:
+            checked.append(spec)
+    return tuple(checked)
+
+
+def _fixed(model: NoiseModel) -> bool:
+    """Whether every per-image parameter of ``model`` is a single value."""
+    if isinstance(model, SavedAsJpeg):
+        return _fixed(model.noise) and model.jpeg.quality[0] == model.jpeg.quality[1] and len(model.jpeg.chroma) == 1
+    ranges = {GaussianNoise: "sigma", PoissonNoise: "peak", CameraNoise: "iso"}
+    for kind, field in ranges.items():
+        if isinstance(model, kind):
+            low, high = getattr(model, field)
+            return low == high
+    return False
+
+
+def column_label(column: float | str) -> str:
+    """A table column's heading: ``σ = 25`` for Gaussian sigma 25, the spec itself otherwise."""
+    return column if isinstance(column, str) else f"σ = {column:g}"
+
+
+def column_of(row: dict) -> float | str:
+    """The column of a row: its noise spec, or its Gaussian sigma (rows written before specs existed)."""
+    return row["noise"] if "noise" in row else row["sigma"]
+
+
+def _column_field(column: float | str) -> dict:
+    return {"noise": column} if isinstance(column, str) else {"sigma": column}
+
+
+def given_sigma(column: float | str, noisy: torch.Tensor, clean: torch.Tensor) -> float:
+    """The noise level a "sigma given" baseline gets: the Gaussian sigma, or for any other noise the RMS of
+    ``noisy - clean`` on the 0-255 scale (an oracle: a user does not know it)."""
+    if not isinstance(column, str):
+        return float(column)
+    return float((noisy.float() - clean.float()).pow(2).mean().sqrt())
 
 
 # ------------------------------------------------------------------------------------------- baselines
@@ -261,18 +314,27 @@ def _nl_means(sigma: float) -> Denoiser:
     return baselines.nl_means(sigma)
 
 
+def _bm3d_estimated(sigma: float) -> Denoiser:
+    from n2n.evaluation import baselines
+
+    return baselines.bm3d(None)
+
+
 BM3D = Baseline("BM3D (sigma given)", "bm3d_rgb", _bm3d, lambda: "bm3d " + _require("bm3d", "BM3D"))
+# The blind user's BM3D: sigma estimated from the noisy photo (scikit-image's wavelet estimate).
+BM3D_ESTIMATED = Baseline("BM3D (sigma estimated)", "bm3d_rgb_estimated", _bm3d_estimated,
+                          lambda: "bm3d " + _require("bm3d", "BM3D") + ", scikit-image " + _require("skimage", "BM3D's sigma estimate"))
 NL_MEANS = Baseline("NL-means (sigma given)", "nl_means_p5_w13_h0.8", _nl_means,
                     lambda: "scikit-image " + _require("skimage", "NL-means"))
-BASELINES = {"bm3d": BM3D, "nl-means": NL_MEANS}
+BASELINES = {"bm3d": BM3D, "bm3d-estimated": BM3D_ESTIMATED, "nl-means": NL_MEANS}
 
 
 def default_cache_dir() -> Path:
     return work_root() / "cache" / "whole_photos"
 
 
-def cache_key(baseline: Baseline, version: str, photo: PreparedPhoto, sigma: float, seed: int) -> dict:
-    return score_key(baseline.key, version, photo.id, photo.sha256, photo.size, sigma, seed, PREPARATION)
+def cache_key(baseline: Baseline, version: str, photo: PreparedPhoto, column: float | str, seed: int) -> dict:
+    return score_key(baseline.key, version, photo.id, photo.sha256, photo.size, column, seed, PREPARATION)
 
 
 
@@ -354,6 +416,7 @@ def evaluate_photos(
     progress: bool = True,
     tiled: bool = True,
     grey: str = "auto",
+    noises: Iterable[str] = (),
 ) -> dict:
     """Score ``denoisers`` (name -> callable, run tiled unless it has ``whole_image = True``) and ``baselines`` on whole ``photos``.
 
@@ -367,9 +430,13 @@ def evaluate_photos(
     ``"raise"`` (default) or ``"skip"`` (one line on stderr, listed in ``skipped``) when a baseline's
     package is not installed. ``grey``: the ``n2n denoise --grey`` mode applied to every network's output
     (``auto``: grey photos get grey output; ``no``: the network's output as it is), unless a denoiser carries
-    its own (:func:`n2n.inference.photo.with_grey_mode`).
+    its own (:func:`n2n.inference.photo.with_grey_mode`). ``noises``: further columns, one per noise spec
+    with fixed levels (:func:`check_noises`, e.g. ``gaussian:25,jpeg:90:420``); their rows carry ``noise``
+    instead of ``sigma``, and a "sigma given" baseline gets the RMS of the noise (:func:`given_sigma`).
     """
-    sigmas = check_sigmas(sigmas)
+    noises = check_noises(noises)
+    sigmas = check_sigmas(sigmas) if (sigmas or not noises) else ()
+    columns = [*sigmas, *noises]
     size = check_size(size)
     if missing not in ("raise", "skip"):
         raise ValueError(f"missing must be 'raise' or 'skip', got {missing!r}")
@@ -393,7 +460,7 @@ def evaluate_photos(
     runners = [(name, _runner(fn, tiled and not getattr(fn, "whole_image", False), check_mode(getattr(fn, "grey", grey))))
                for name, fn in denoisers.items()]
     rows, described = [], []
-    total = len(photos) * len(sigmas) * (1 + len(usable) + len(runners))
+    total = len(photos) * len(columns) * (1 + len(usable) + len(runners))
     progress_bar = bar(total=total, enabled=progress, desc="whole photos", unit="run")
     with progress_bar:
         for photo_file in photos:
@@ -401,30 +468,32 @@ def evaluate_photos(
             described.append(photo.describe())
             clean = photo.clean
             base = {"photo": photo.id, "height": int(clean.shape[2]), "width": int(clean.shape[3])}
-            for sigma in sigmas:
-                noisy = noisy_copy(photo, sigma, seed)
-                progress_bar.set_postfix_str(f"{photo.id} sigma={sigma:g}", refresh=False)
-                rows.append({"denoiser": NOISY_INPUT, "kind": "input", "sigma": sigma, "psnr": psnr(noisy, clean), "seconds": 0.0, **base})
+            for column in columns:
+                noisy = noisy_copy(photo, column, seed)
+                where, field = f"{photo.id} {column_label(column)}", _column_field(column)
+                progress_bar.set_postfix_str(where, refresh=False)
+                rows.append({"denoiser": NOISY_INPUT, "kind": "input", **field, "psnr": psnr(noisy, clean), "seconds": 0.0, **base})
                 progress_bar.update()
                 for baseline, version in usable:
-                    progress_bar.set_postfix_str(f"{photo.id} sigma={sigma:g} {baseline.name}")
-                    key = cache_key(baseline, version, photo, sigma, seed)
+                    progress_bar.set_postfix_str(f"{where} {baseline.name}")
+                    key = cache_key(baseline, version, photo, column, seed)
                     entry = _cached(cache, key) or known.get(canonical(key))
                     if entry is None:
-                        value, seconds = _score(baseline.make(sigma), noisy, clean, baseline.name)
+                        value, seconds = _score(baseline.make(given_sigma(column, noisy, clean)), noisy, clean, baseline.name)
                         _store(cache, key, value, seconds)
                         entry = {"psnr": value, "seconds": seconds, "cached": False}
                     else:
                         entry = {"psnr": float(entry["psnr"]), "seconds": float(entry["seconds"]), "cached": True,
                                  **({"recorded": entry["recorded"]} if "recorded" in entry else {})}
-                    rows.append({"denoiser": baseline.name, "kind": "baseline", "sigma": sigma, **entry, **base})
+                    rows.append({"denoiser": baseline.name, "kind": "baseline", **field, **entry, **base})
                     progress_bar.update()
                 for name, denoise in runners:
-                    progress_bar.set_postfix_str(f"{photo.id} sigma={sigma:g} {name}")
+                    progress_bar.set_postfix_str(f"{where} {name}")
                     value, seconds = _score(denoise, noisy, clean, name)
-                    rows.append({"denoiser": name, "kind": "network", "sigma": sigma, "psnr": value, "seconds": seconds, **base})
+                    rows.append({"denoiser": name, "kind": "network", **field, "psnr": value, "seconds": seconds, **base})
                     progress_bar.update()
-    settings = {"sigmas": list(sigmas), "size": size, "noise": "gaussian (n2n.data.noise, clipped and rounded to uint8)",
+    settings = {"sigmas": list(sigmas), **({"noises": list(noises)} if noises else {}), "size": size,
+                "noise": "gaussian (n2n.data.noise, clipped and rounded to uint8)" + (" and the specs in noises" if noises else ""),
                 "noise_seed": seed, "preparation": PREPARATION, "multiple": MULTIPLE, "tiled": tiled, "grey": grey,
                 "psnr": "whole image on [0, 1], -10 log10(MSE); outputs rounded and clipped to uint8 first",
                 "baselines": {baseline.name: version for baseline, version in usable}}
@@ -432,30 +501,31 @@ def evaluate_photos(
 
 
 def mean_rows(rows: Iterable[dict]) -> list[dict]:
-    """Per (denoiser, sigma): ``{"denoiser", "kind", "sigma", "psnr", "seconds", "photos"}``, means over photos."""
-    groups: dict[tuple[str, float], list[dict]] = {}
+    """Per (denoiser, column): ``{"denoiser", "kind", "sigma" or "noise", "psnr", "seconds", "photos"}``, means over photos."""
+    groups: dict[tuple[str, float | str], list[dict]] = {}
     for row in rows:
-        groups.setdefault((row["denoiser"], row["sigma"]), []).append(row)
-    return [{"denoiser": name, "kind": group[0]["kind"], "sigma": sigma,
+        groups.setdefault((row["denoiser"], column_of(row)), []).append(row)
+    return [{"denoiser": name, "kind": group[0]["kind"], **_column_field(column),
              "psnr": sum(r["psnr"] for r in group) / len(group),
              "seconds": sum(r["seconds"] for r in group) / len(group), "photos": len(group)}
-            for (name, sigma), group in groups.items()]
+            for (name, column), group in groups.items()]
 
 
 def format_table(result: dict) -> str:
-    """Markdown: one row per denoiser (noisy input and baselines first), one column per sigma (mean PSNR, dB),
+    """Markdown: one row per denoiser (noisy input and baselines first), one column per noise (mean PSNR, dB),
     and the mean seconds per photo."""
     means = result["means"]
-    sigmas = list(dict.fromkeys(row["sigma"] for row in means))
+    columns = list(dict.fromkeys(column_of(row) for row in means))
     names = list(dict.fromkeys(row["denoiser"] for row in means))
-    value = {(row["denoiser"], row["sigma"]): row for row in means}
+    value = {(row["denoiser"], column_of(row)): row for row in means}
     photos = max((row["photos"] for row in means), default=0)
-    lines = ["| denoiser | " + " | ".join(f"σ = {s:g}" for s in sigmas) + " | s / photo |", "|---" * (len(sigmas) + 2) + "|"]
+    lines = ["| denoiser | " + " | ".join(column_label(c) for c in columns) + " | s / photo |", "|---" * (len(columns) + 2) + "|"]
     for name in names:
-        cells = [f"{value[name, s]['psnr']:.2f}" if (name, s) in value else "–" for s in sigmas]
-        found = [value[name, s]["seconds"] for s in sigmas if (name, s) in value]
+        cells = [f"{value[name, c]['psnr']:.2f}" if (name, c) in value else "–" for c in columns]
+        found = [value[name, c]["seconds"] for c in columns if (name, c) in value]
         seconds = "–" if name == NOISY_INPUT or not found else f"{sum(found) / len(found):.1f}"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {seconds} |")
     size = result["settings"]["size"]
     shape = f"short side {size} px" if size else "native size"
-    return f"Mean whole-photo PSNR (dB) over {photos} photo(s), {shape}, Gaussian noise:\n\n" + "\n".join(lines)
+    kinds = "Gaussian noise" if all(not isinstance(c, str) for c in columns) else "noise as headed"
+    return f"Mean whole-photo PSNR (dB, higher is better) over {photos} photo(s), {shape}, {kinds}:\n\n" + "\n".join(lines)

@@ -75,19 +75,31 @@ def bayer_masks(phase: int, h: int, w: int) -> torch.Tensor:
     return torch.stack([site == c for c in range(3)]).float()
 
 
-def demosaic(raw: torch.Tensor, phase: int) -> torch.Tensor:
-    """Malvar-He-Cutler demosaicing of ``raw (N, 1, H, W)`` with Bayer ``phase``; returns ``(N, 3, H, W)``."""
+def _phase_masks(phases: torch.Tensor | int, n: int, h: int, w: int) -> torch.Tensor:
+    """``(N, 3, H, W)`` Bayer masks, one phase per image (an int: the same for all)."""
+    table = torch.stack([bayer_masks(phase, h, w) for phase in range(len(BAYER_PHASES))])
+    index = torch.full((n,), int(phases)) if isinstance(phases, int) else phases.long()
+    return table[index]
+
+
+def mosaic(linear: torch.Tensor, phases: torch.Tensor | int) -> torch.Tensor:
+    """The Bayer samples of ``linear (N, 3, H, W)``: ``(N, 1, H, W)``, one phase per image."""
+    n, _, h, w = linear.shape
+    return (linear * _phase_masks(phases, n, h, w).to(linear.dtype)).sum(dim=1, keepdim=True)
+
+
+def demosaic(raw: torch.Tensor, phases: torch.Tensor | int) -> torch.Tensor:
+    """Malvar-He-Cutler demosaicing of ``raw (N, 1, H, W)``, Bayer phase per image (or one int); ``(N, 3, H, W)``."""
     n, _, h, w = raw.shape
     if h < 3 or w < 3:
         raise ValueError(f"demosaicing needs images of at least 3 x 3 pixels, got {h} x {w}")
     padded = F.pad(raw, (2, 2, 2, 2), mode="reflect")
     g_at_rb, row_nb, col_nb, diagonal = F.conv2d(padded, _FILTERS.to(raw.dtype)).unbind(1)
-    masks = bayer_masks(phase, h, w).to(raw.dtype)
-    r_site, g_site, b_site = masks
+    r_site, g_site, b_site = _phase_masks(phases, n, h, w).to(raw.dtype).unbind(1)
     value = raw[:, 0]
-    # A green site's row holds R when the R site of that row parity shares its row.
-    r_rows = r_site.amax(dim=1, keepdim=True).expand(h, w)
-    b_rows = b_site.amax(dim=1, keepdim=True).expand(h, w)
+    # Whether a row holds red (else blue) sites: a green site takes that colour from its row neighbours.
+    r_rows = r_site.amax(dim=2, keepdim=True)
+    b_rows = b_site.amax(dim=2, keepdim=True)
     red = r_site * value + g_site * (r_rows * row_nb + b_rows * col_nb) + b_site * diagonal
     blue = b_site * value + g_site * (b_rows * row_nb + r_rows * col_nb) + r_site * diagonal
     green = g_site * value + (r_site + b_site) * g_at_rb
@@ -142,18 +154,12 @@ class CameraNoise(NoiseModel):
         gains = params["gains"].view(n, 3, 1, 1)
         camera = torch.einsum("nij,njhw->nihw", rgb2cam, linear)
         raw_rgb = (camera / gains).clamp(0, 1)
-        noise = torch.randn(n, 1, h, w, generator=generator)
-        out = torch.empty_like(clean, dtype=torch.float32)
-        for i in range(n):
-            phase = int(params["phase"][i])
-            masks = bayer_masks(phase, h, w)
-            raw = (raw_rgb[i] * masks).sum(dim=0, keepdim=True).unsqueeze(0)
-            variance = params["shot"][i] * raw + params["read"][i]
-            noisy_raw = raw + variance.sqrt() * noise[i : i + 1]
-            developed = demosaic(noisy_raw, phase)[0] * gains[i]
-            rgb = torch.einsum("ij,jhw->ihw", torch.linalg.inv(rgb2cam[i]), developed)
-            out[i] = linear_to_srgb(rgb.clamp(max=1.0)) * 255.0
-        return out
+        raw = mosaic(raw_rgb, params["phase"])
+        variance = params["shot"].view(n, 1, 1, 1) * raw + params["read"].view(n, 1, 1, 1)
+        noisy_raw = raw + variance.sqrt() * torch.randn(n, 1, h, w, generator=generator)
+        developed = demosaic(noisy_raw, params["phase"]) * gains
+        rgb = torch.einsum("nij,njhw->nihw", torch.linalg.inv(rgb2cam), developed)
+        return linear_to_srgb(rgb.clamp(max=1.0)) * 255.0
 
     def describe(self) -> dict:
         return {

@@ -17,7 +17,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m n2n.training")
     add_arguments(parser)
     args = parser.parse_args(argv)
-    args.command = "train"
     try:
         return run_training(args)
     except (ValueError, FileNotFoundError, FileExistsError) as error:

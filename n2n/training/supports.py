@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from n2n.training.spec import DATA_FLAGS, DISTILLATION, FOLDERS, IMAGES, PAIRS, PHOTOS, SINGLE_IMAGE, TrainSpec, given_options
+from n2n.training.spec import DATA_FLAGS, IMAGES, PHOTOS, SINGLE_IMAGE, TrainSpec, given_options
 
 # Options every engine reads (what to write, how long, how fast, which network).
 COMMON_OPTIONS = frozenset({"--epochs", "--batch-size", "--lr", "--seed", "--no-augment", "--engine", "--arch",
@@ -56,7 +56,7 @@ WHERE = {
                           "drop it"),
     "--photo-scales": ("applies to --photos only", "drop it"),
     "--noise": ("applies to --photos only (noise synthesised on clean photos; other data is noisy already)", "drop it"),
-    "--target": ("applies to --photos only (what the crops of clean photos are trained towards); fixed pairs and "
+    "--target": ("applies to --photos only (what the crops of clean photos are trained towards), fixed pairs and "
                  "folders are always trained Noise2Noise", "drop it, or use --single-from-pairs or --single DIR for "
                  "single-image training"),
     "--loss": ("applies to Noise2Noise or Noise2Clean training on --photos only", "drop it"),
@@ -73,9 +73,8 @@ WHERE = {
                        "single)", "drop it or train on single images"),
     "--single-targets": ("applies to single-image training only (--single, --single-from-pairs or --photos --target "
                          "single)", "drop it, or add --target single to train on the noisy inputs of --photos alone"),
-    "--val-photos": ("applies to the torch engine only", "drop it"),
 }
-ENGINE_HINTS = {"--photos": "or build pairs first with `n2n data build` and pass --data"}
+ENGINE_HINTS = {"--photos": "train with --engine torch, or build pairs first with `n2n data build` and pass --data"}
 
 
 def engine_supports() -> dict[str, EngineSupport]:
@@ -92,15 +91,14 @@ def _elsewhere(flag: str, engine: EngineSupport, others: Mapping[str, EngineSupp
                                      for source in other.sources))]
     if not names:
         return ""
-    hint = ENGINE_HINTS.get(flag, "")
-    return (f"{flag} runs on the {' or '.join(names)} engine only, not on the {engine.name} engine; "
-            f"drop --engine {engine.name}{' ' + hint if hint else ''}")
+    fix = ENGINE_HINTS.get(flag, f"drop it or train with --engine {names[0]}")
+    return f"{flag} runs on the {' or '.join(names)} engine only, not on the {engine.name} engine: {fix}"
 
 
 def _unsupported(flag: str, given: object) -> str:
     where, fix = WHERE.get(flag, ("does not apply to this training", "drop it"))
     typed = f"{flag} {given}" if flag in ("--target",) and isinstance(given, str) else flag
-    return f"{typed} {where}; {fix}"
+    return f"{typed} {where}: {fix}"
 
 
 def choose_source(spec: TrainSpec, engine: EngineSupport, others: Mapping[str, EngineSupport]) -> SourceSupport:
@@ -122,7 +120,7 @@ def choose_source(spec: TrainSpec, engine: EngineSupport, others: Mapping[str, E
         if flag in reported or flag in engine.options or flag in source.options[kind] or flag in DATA_OPTIONS:
             continue
         problems.append(_elsewhere(flag, engine, others, kind, method) or _unsupported(flag, value))
-    if problems:
+    if problems:  # one line, every problem
         raise ValueError("; ".join(problems))
     return source
 
@@ -204,7 +202,3 @@ def check_spec(spec: TrainSpec, engine: EngineSupport) -> SourceSupport:
     source = choose_source(spec, engine, engine_supports())
     check_values(spec)
     return source
-
-
-__all__ = ["COMMON_OPTIONS", "DISTILLATION", "EngineSupport", "FOLDERS", "IMAGES", "PAIRS", "PHOTOS", "SourceSupport",
-           "check_spec", "check_values", "choose_source", "fraction"]

@@ -97,7 +97,7 @@ def _elsewhere(flag: str, engine: EngineSupport, others: Mapping[str, EngineSupp
 
 def _unsupported(flag: str, given: object) -> str:
     where, fix = WHERE.get(flag, ("does not apply to this training", "drop it"))
-    typed = f"{flag} {given}" if flag in ("--target",) and isinstance(given, str) else flag
+    typed = f"{flag} {given}" if flag == "--target" and isinstance(given, str) else flag
     return f"{typed} {where}: {fix}"
 
 

@@ -13,7 +13,7 @@ import torch
 
 from .others.checkpoint import load_state_dict, network_from_state_dict
 from .others.inference import denoise
-from .others.training import TrainConfig, fit
+from .others.training import Placement, TrainConfig, fit
 from .others.unet import UNet
 from .others.validation import check_epochs, check_images, check_pair
 
@@ -36,6 +36,9 @@ class Model:
         self._set_network(UNet(**DEFAULT_ARCH))
         self.loss = torch.nn.MSELoss()  # the L2 loss; training.train_epoch applies the same
         self.pretrained = False
+        # bfloat16 autocast for training and predict: None lets the hardware decide (CUDA, or CPUs that compute
+        # bfloat16 natively; others.precision); True/False forces it.
+        self.bfloat16: bool | None = None
 
     def _set_network(self, network: UNet) -> None:
         self.network = network.to(self.device, memory_format=torch.channels_last)
@@ -57,9 +60,10 @@ class Model:
         config = self.config
         if self.pretrained:
             config = TrainConfig(**{**config.as_dict(), "lr": min(config.lr, PRETRAINED_LR)})
-        fit(self.network, self.optimizer, train_input, train_target, num_epochs, config, self.device)
+        placement = Placement(self.device, bfloat16=self.bfloat16)
+        fit(self.network, self.optimizer, train_input, train_target, num_epochs, config, placement)
 
     def predict(self, test_input: torch.Tensor) -> torch.Tensor:
         """``(N, 3, H, W)`` uint8/float in [0, 255] -> float ``(N, 3, H, W)`` in [0, 255] on the input's device."""
         test_input = check_images(test_input, "test_input")
-        return denoise(self.network, test_input, self.device, self.network.multiple)
+        return denoise(self.network, test_input, self.device, self.network.multiple, self.bfloat16)

@@ -71,7 +71,7 @@ def test_bad_settings_are_clear_errors() -> None:
 
 
 def test_train_on_photos_resumes_exactly(tmp_path: Path, monkeypatch) -> None:
-    import n2n.training.torch_engine as engine
+    import n2n.training.fit as engine
     from tests.mp1_helpers import smooth_images, write_course_files
 
     photos = tmp_path / "photos"
@@ -113,7 +113,7 @@ def test_scratch_engine_refuses_photos_clearly(tmp_path: Path, capsys) -> None:
 
 
 def test_val_photos_picks_the_best_epoch_by_the_whole_photo_score(tmp_path: Path, monkeypatch) -> None:
-    import n2n.training.torch_engine as engine
+    import n2n.training.validators as engine
     from tests.mp1_helpers import smooth_images, write_course_files
 
     photos = tmp_path / "photos"
@@ -121,7 +121,7 @@ def test_val_photos_picks_the_best_epoch_by_the_whole_photo_score(tmp_path: Path
         write_image(smooth_images(1, size=64, seed=i), photos / f"p{i}.png")
     _, val = write_course_files(tmp_path, pairs=4, val=4)
     scores = iter([30.0, 31.0, 29.0])
-    monkeypatch.setattr(engine, "whole_photo_psnr", lambda network, device: next(scores))
+    monkeypatch.setattr(engine, "whole_photo_psnr", lambda denoise: next(scores))
     out = tmp_path / "m.pth"
     assert main(["train", "--photos", str(photos), "--val", str(val), "--crop-size", "16", "--steps-per-epoch", "2", "--batch-size", "2",
                  "--arch", "8x2", "--threads", "1", "--quiet", "--epochs", "3", "--val-photos", "--out", str(out)]) == 0

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import n2n.training.scratch_engine
-import n2n.training.torch_engine
+import n2n.training.sources
 from n2n.cli import main
 from n2n.training.divergence import TrainingDiverged, check_not_diverged
 from tests.mp1_helpers import write_course_files
@@ -29,13 +29,13 @@ def test_blown_up_losses_stop_with_advice(loss, earlier):
 def test_train_stops_keeps_best_epoch_and_resume_state(tmp_path, monkeypatch, capsys):
     train, val = write_course_files(tmp_path, pairs=16, val=4)
     out = tmp_path / "m.pth"
-    real_epoch = n2n.training.torch_engine.train_epoch
+    real_epoch = n2n.training.sources.train_epoch
 
     def blows_up_in_epoch_2(*args, **kwargs):
         loss = real_epoch(*args, **kwargs)
-        return 1e6 if args[6] == 1 else loss  # args[6]: 0-based epoch
+        return 1e6 if args[5] == 1 else loss  # args[5]: 0-based epoch
 
-    monkeypatch.setattr(n2n.training.torch_engine, "train_epoch", blows_up_in_epoch_2)
+    monkeypatch.setattr(n2n.training.sources, "train_epoch", blows_up_in_epoch_2)
     args = ["train", "--data", str(train), "--val", str(val), "--out", str(out),
             "--epochs", "3", "--batch-size", "8", "--arch", "8x2", "--threads", "1"]
     assert main(args) == 2

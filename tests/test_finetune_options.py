@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from Miniproject_1.others.training import NOISE_FLOOR, noise_normalised_weights
+from Miniproject_1.others.training import Placement
 from n2n.cli import main
 from n2n.data.images import write_image
 from n2n.data.noise import parse_noise
 from n2n.data.patches import TONE_GAIN, TONE_GAMMA, TONE_GAIN_MAX_LIMIT, PatchStream, batch_generator, remap_tones, to_gray
-from n2n.training.stream import train_stream_epoch
+from n2n.training.learner import Learner
+from n2n.training.losses import NOISE_FLOOR, noise_normalised_weights
+from n2n.training.stream import StreamTraining, train_stream_epoch
 from tests.test_data_patches import ramp_images
 
 
@@ -151,13 +153,14 @@ def test_noise_normalised_epoch_trains_and_bad_loss_is_refused() -> None:
     optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
     stream = PatchStream(ramp_images(), parse_noise("gaussian:0-50"), crop=16)
     before = [p.detach().clone() for p in network.parameters()]
-    loss = train_stream_epoch(network, optimizer, None, stream, 2, 4, 0, 0, torch.device("cpu"), loss="noise-normalised")
+    cpu = Placement(torch.device("cpu"))
+    loss = train_stream_epoch(Learner(network, optimizer), stream, StreamTraining(2, 4, 0, loss="noise-normalised"), 0, cpu)
     assert loss > 0 and any(not torch.equal(a, b) for a, b in zip(before, network.parameters()))
     before = [p.detach().clone() for p in network.parameters()]
-    loss = train_stream_epoch(network, optimizer, None, stream, 2, 4, 0, 0, torch.device("cpu"), loss="std-normalised")
+    loss = train_stream_epoch(Learner(network, optimizer), stream, StreamTraining(2, 4, 0, loss="std-normalised"), 0, cpu)
     assert loss > 0 and any(not torch.equal(a, b) for a, b in zip(before, network.parameters()))
     with pytest.raises(ValueError, match="loss must be one of"):
-        train_stream_epoch(network, optimizer, None, stream, 1, 4, 0, 0, torch.device("cpu"), loss="l1")
+        train_stream_epoch(Learner(network, optimizer), stream, StreamTraining(1, 4, 0, loss="l1"), 0, cpu)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from n2n.training.neighbor2neighbor import (
     random_cells,
     subsample,
 )
-from n2n.training.single import check_crop, train_single
+from n2n.training.single import SingleTraining, check_crop, train_single
 from tests.mp1_helpers import noisy, smooth_images, write_course_files
 
 TINY = ["--arch", "8x2", "--batch-size", "2", "--threads", "1", "--quiet"]
@@ -155,7 +155,7 @@ def test_train_single_trains_in_place_reproducibly() -> None:
     for _ in range(2):
         torch.manual_seed(0)
         network = UNet(width=8, depth=2)
-        losses = train_single(network, [image], 4, lr=3e-3, batch_size=2, crop=16, seed=3)
+        losses = train_single(network, [image], 4, SingleTraining(lr=3e-3, batch_size=2, crop=16, seed=3))
         results.append((losses, network.tail.weight.detach().clone()))
     assert len(results[0][0]) == 4 and results[0][0] == results[1][0]
     assert torch.equal(results[0][1], results[1][1]) and results[0][1].abs().sum() > 0
@@ -174,7 +174,7 @@ def noisy_folder(tmp_path: Path) -> Path:
 
 def _resumes_exactly(tmp_path: Path, monkeypatch, common: list[str]) -> dict:
     """Train 3 epochs straight, and 2 epochs then (after a simulated kill) ``--resume``: same weights and log."""
-    import n2n.training.torch_engine as engine
+    import n2n.training.fit as engine
 
     straight, split = tmp_path / "straight.pth", tmp_path / "split.pth"
     assert main([*common, "--epochs", "3", "--out", str(straight)]) == 0
@@ -423,7 +423,7 @@ def test_single_target_sees_the_noise2noise_inputs(tmp_path: Path, noisy_folder:
     from n2n.training.single_source import SingleSource
 
     settings = {"kind": "single", "data": "photos", "photos": str(noisy_folder), "noise": "gaussian:25", "crop": 16,
-                "steps_per_epoch": 2, "gamma": 2.0, "ramp": True, "scales": [256]}
+                "steps_per_epoch": 2, "gamma": 2.0, "ramp": True, "scales": [256], "loss": "l2", "targets": "clipped"}
     source = SingleSource(settings, {"width": 8, "depth": 2}, TrainConfig(batch_size=2, seed=4))
     stream = PatchStream.from_photos(resolve_training_photos(str(noisy_folder)), parse_noise("gaussian:25"), 16, "noisy", [256])
     draw = source._drawer(epoch=1, rank=0, world_size=1)

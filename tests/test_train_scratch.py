@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+import n2n.training.fit
 import n2n.training.scratch_engine
 from Miniproject_2.model import Model
 from Miniproject_2.others.serialization import load_checkpoint
@@ -57,16 +58,16 @@ def test_unet_resume_continues_exactly(data: dict, monkeypatch) -> None:
     straight, resumed = data["folder"] / "straight.pth", data["folder"] / "resumed.pth"
     assert train(data, straight, "--arch", "unet:6x2", "--epochs", "2") == 0
 
-    real_write_log = n2n.training.scratch_engine.write_log
+    real_write_log = n2n.training.fit.write_log
 
     def interrupted(history, path):  # stop the run right after its first epoch's files are written
         real_write_log(history, path)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(n2n.training.scratch_engine, "write_log", interrupted)
+    monkeypatch.setattr(n2n.training.fit, "write_log", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train(data, resumed, "--arch", "unet:6x2", "--epochs", "2")
-    monkeypatch.setattr(n2n.training.scratch_engine, "write_log", real_write_log)
+    monkeypatch.setattr(n2n.training.fit, "write_log", real_write_log)
     assert [int(r["epoch"]) for r in log_rows(resumed)] == [1]
     assert train(data, resumed, "--epochs", "2", "--resume") == 0
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .training import use_bfloat16
+from .precision import resolve_bfloat16
 
 # Bound on the pixels (N * H * W) sent through the network at once, to bound memory.
 MAX_PIXELS_PER_BATCH = 1 << 20
@@ -25,17 +25,19 @@ def pad_to_multiple(images: torch.Tensor, multiple: int) -> tuple[torch.Tensor, 
     return images, (height, width)
 
 
-def denoise(network: nn.Module, images: torch.Tensor, device: torch.device, multiple: int) -> torch.Tensor:
+def denoise(network: nn.Module, images: torch.Tensor, device: torch.device, multiple: int,
+            bfloat16: bool | None = None) -> torch.Tensor:
     """``(N, C, H, W)`` uint8/float in [0, 255] -> float32 ``(N, C, H, W)`` in [0, 255], on ``images.device``.
 
-    Runs in eval mode without autograd and restores the network's previous train/eval mode.
+    Runs in eval mode without autograd and restores the network's previous train/eval mode; under bfloat16
+    autocast if ``bfloat16`` (``None``: where the hardware computes it natively).
     """
     was_training = network.training
     network.eval()
     height, width = images.shape[-2:]
     padded_pixels = (height + multiple) * (width + multiple)
     batch = max(1, MAX_PIXELS_PER_BATCH // padded_pixels)
-    mixed = use_bfloat16(device)
+    mixed = resolve_bfloat16(bfloat16, device)
     outputs = []
     try:
         with torch.inference_mode():

@@ -22,12 +22,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from Miniproject_1.others.training import use_bfloat16
 from Miniproject_1.others.unet import UNet
 from n2n.bench.framework import machine_record, time_interleaved
 from n2n.bench.precision import PredictStep, TrainStep
 from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT
+from n2n.precision import use_bfloat16
 
 RESULTS = REPO_ROOT / "results" / "bench" / "nonlocal_cost.json"
 DEFAULT_RADII = (3, 5, 7)

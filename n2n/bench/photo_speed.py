@@ -28,6 +28,7 @@ from n2n.bench.framework import time_interleaved
 from n2n.fileio import atomic_write_text
 from n2n.inference.tiling import denoise_tiled
 from n2n.paths import REPO_ROOT
+from n2n.precision import use_bfloat16
 
 RESULTS = REPO_ROOT / "results" / "bench" / "photo_speed.json"
 SHIPPED_TILE, OVERLAP = 512, 64
@@ -57,7 +58,7 @@ class Variant:
         self.output = None
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
-        return denoise(self.network, images, self.device, self.multiple)
+        return denoise(self.network, images, self.device, self.multiple, use_bfloat16(self.device))
 
     def __call__(self) -> None:
         self.output = denoise_tiled(self.predict, self.image, tile=self.tile, overlap=OVERLAP)

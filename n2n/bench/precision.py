@@ -16,11 +16,11 @@ import statistics
 import torch
 import torch.nn.functional as F
 
-from Miniproject_1.others.training import cpu_has_native_bfloat16, use_bfloat16
 from Miniproject_1.others.unet import UNet
 from n2n.bench.framework import machine_record, time_interleaved
 from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT
+from n2n.precision import cpu_has_native_bfloat16, use_bfloat16
 
 RESULTS = REPO_ROOT / "results" / "bench" / "precision.json"
 SETUPS = {"32x3/b32/32px": (32, 3, 32, 32), "48x4/b16/64px": (48, 4, 16, 64), "40x5/b8/96px": (40, 5, 8, 96)}

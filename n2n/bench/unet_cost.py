@@ -18,12 +18,12 @@ import statistics
 
 import torch
 
-from Miniproject_1.others.training import use_bfloat16
 from Miniproject_1.others.unet import UNet
 from n2n.bench.framework import machine_record, time_interleaved
 from n2n.bench.precision import PredictStep, TrainStep
 from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT
+from n2n.precision import use_bfloat16
 
 RESULTS = REPO_ROOT / "results" / "bench" / "unet_cost.json"
 DEPTH = 5

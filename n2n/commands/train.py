@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 
-from n2n.training.engines import run_training
 from n2n.training.options import add_arguments
+from n2n.training.run import run_training
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("train", help="train a denoiser on noisy pairs", description=__doc__)
+    parser = subparsers.add_parser("train", help="train a denoiser on noisy images")
     add_arguments(parser)
     parser.set_defaults(func=run_training)

@@ -17,11 +17,12 @@ from pathlib import Path
 import torch
 
 from Miniproject_1.others.inference import denoise
-from Miniproject_1.others.training import TrainConfig, fit
+from Miniproject_1.others.training import Placement, TrainConfig, fit
 from Miniproject_1.others.unet import UNet
 from n2n.data.course import load_train_pairs, load_val
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
+from n2n.precision import use_bfloat16
 
 FIELDS = ["width", "depth", "params", "pairs", "epochs", "batch_size", "lr", "threads",
           "train_seconds", "train_seconds_per_50k_epoch", "predict_512_seconds", "val_set", "val_psnr", "noisy_psnr"]
@@ -33,14 +34,14 @@ def run_one(width: int, depth: int, a: torch.Tensor, b: torch.Tensor, val: tuple
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
     device = torch.device("cpu")
     start = time.perf_counter()
-    fit(network, optimizer, a, b, epochs, config, device)
+    fit(network, optimizer, a, b, epochs, config, Placement(device, bfloat16=use_bfloat16(device)))
     seconds = time.perf_counter() - start
     noisy, clean = val
-    value = psnr(denoise(network, noisy, device, network.multiple), clean)
+    value = psnr(denoise(network, noisy, device, network.multiple, use_bfloat16(device)), clean)
     image = torch.rand(1, 3, 512, 512) * 255
-    denoise(network, image, device, network.multiple)  # warm-up
+    denoise(network, image, device, network.multiple, use_bfloat16(device))  # warm-up
     start = time.perf_counter()
-    denoise(network, image, device, network.multiple)
+    denoise(network, image, device, network.multiple, use_bfloat16(device))
     return {
         "width": width, "depth": depth, "params": sum(p.numel() for p in network.parameters()),
         "pairs": a.shape[0], "epochs": epochs, "batch_size": config.batch_size, "lr": config.lr,

@@ -25,12 +25,15 @@ import torch
 
 from Miniproject_1.model import DEFAULT_ARCH
 from Miniproject_1.others.inference import denoise
-from Miniproject_1.others.training import TrainConfig, fit
+from Miniproject_1.others.training import Placement, TrainConfig, fit
 from Miniproject_1.others.unet import UNet
 from n2n.data.course import load_val
 from n2n.data.noise import parse_noise
 from n2n.fileio import atomic_torch_save, atomic_write_text
 from n2n.metrics import psnr
+from n2n.precision import use_bfloat16
+
+CPU = torch.device("cpu")
 
 # --target -> (file name, method label)
 METHODS = {
@@ -63,11 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     noisy_val, clean_val = load_val(args.val)
 
     def validate(epoch: int, net: UNet) -> dict:
-        value = psnr(denoise(net, noisy_val, torch.device("cpu"), net.multiple), clean_val)
+        value = psnr(denoise(net, noisy_val, CPU, net.multiple, use_bfloat16(CPU)), clean_val)
         print(json.dumps({"epoch": epoch, "val_psnr": value}), flush=True)
         return {"val_psnr": value}
 
-    history = fit(network, optimizer, a, target, args.epochs, config, torch.device("cpu"), on_epoch=validate)
+    history = fit(network, optimizer, a, target, args.epochs, config, Placement(CPU, bfloat16=use_bfloat16(CPU)),
+                  on_epoch=validate)
     seconds = sum(record["seconds"] for record in history)  # training only, not validation
     value = history[-1]["val_psnr"]
     name, method = METHODS[args.target]

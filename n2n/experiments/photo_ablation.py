@@ -29,6 +29,9 @@ from n2n.evaluation.whole_photos import evaluate_photos, validation_photos
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
 from n2n.paths import REPO_ROOT
+from n2n.precision import use_bfloat16
+
+CPU = torch.device("cpu")
 
 RESULTS = REPO_ROOT / "results" / "miniproject_1" / "photo_ablation.csv"
 WORK = REPO_ROOT / "cache" / "photo_ablation"
@@ -36,15 +39,15 @@ WORK = REPO_ROOT / "cache" / "photo_ablation"
 
 def seconds_per_512(network) -> float:
     image = torch.rand(1, 3, 512, 512) * 255
-    denoise(network, image, torch.device("cpu"), network.multiple)
+    denoise(network, image, CPU, network.multiple, use_bfloat16(CPU))
     start = time.perf_counter()
-    denoise(network, image, torch.device("cpu"), network.multiple)
+    denoise(network, image, CPU, network.multiple, use_bfloat16(CPU))
     return time.perf_counter() - start
 
 
 def score(arch: str, out: Path, sigmas: tuple[float, ...]) -> dict:
     network = load_network(out)
-    predict = lambda images: denoise(network, images, torch.device("cpu"), network.multiple)  # noqa: E731
+    predict = lambda images: denoise(network, images, CPU, network.multiple, use_bfloat16(CPU))  # noqa: E731
     photos = evaluate_photos(validation_photos(), {arch: predict}, sigmas=sigmas, progress=False)
     row = {}
     for mean in photos["means"]:

@@ -49,7 +49,10 @@ from n2n.experiments.adapt_noise import CONDITIONS, SEEN, noisy_photo
 from n2n.fileio import atomic_write_text
 from n2n.metrics import psnr
 from n2n.paths import REPO_ROOT
+from n2n.precision import use_bfloat16
 from n2n.training.neighbor2neighbor import PAPER_GAMMA
+
+CPU = torch.device("cpu")
 
 RESULTS = REPO_ROOT / "results" / "single_image"
 WORK = REPO_ROOT / "cache" / "single_image"
@@ -148,7 +151,7 @@ def last_network(out: Path) -> UNet:
 
 
 def predictor(network: UNet):
-    return lambda images: denoise(network, images, torch.device("cpu"), network.multiple)
+    return lambda images: denoise(network, images, CPU, network.multiple, use_bfloat16(CPU))
 
 
 def crop_rows(denoisers: dict, limit: int | None, bm3d_crops: int) -> list[dict]:

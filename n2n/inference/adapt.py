@@ -53,6 +53,7 @@ from torch import nn
 
 from Miniproject_1.others.inference import denoise
 from n2n.inference.self_check import masked_score
+from n2n.precision import use_bfloat16
 from n2n.training.noise2self import GRID, train_noise2self
 from n2n.training.single import NoisyCrops, check_steps
 
@@ -87,7 +88,7 @@ class AdaptedDenoiser:
         self.steps = len(losses)
 
     def _denoise(self, network: nn.Module, images: torch.Tensor) -> torch.Tensor:
-        return denoise(network, images, self.device, network.multiple)
+        return denoise(network, images, self.device, network.multiple, use_bfloat16(self.device))
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         if self.weight == 0.0:
@@ -191,8 +192,8 @@ def adapt(
                               batch_size=batch_size, seed=seed, device=device, desc=desc)
     if not check:
         return AdaptedDenoiser(copy_, network, device, losses, time.perf_counter() - started, crop, float(blend))
-    before = masked_score(lambda batch: denoise(network, batch, device, network.multiple), flat[None])
-    after = masked_score(lambda batch: denoise(copy_, batch, device, copy_.multiple), flat[None])
+    before = masked_score(lambda batch: denoise(network, batch, device, network.multiple, use_bfloat16(device)), flat[None])
+    after = masked_score(lambda batch: denoise(copy_, batch, device, copy_.multiple, use_bfloat16(device)), flat[None])
     return AdaptedDenoiser(copy_, network, device, losses, time.perf_counter() - started, crop, float(blend),
                            score_before=before, score_after=after)
 

@@ -21,10 +21,13 @@ def register(name: str, factory: Callable[[], Denoiser]) -> None:
 
 
 def miniproject1(checkpoint: str | Path | None = None) -> Denoiser:
-    """Miniproject_1's ``Model().predict`` with ``bestmodel.pth``, or the weights at ``checkpoint``."""
+    """Miniproject_1's ``Model().predict`` with ``bestmodel.pth``, or the weights at ``checkpoint``, at n2n's
+    precision (:mod:`n2n.precision`: ``N2N_PRECISION`` overrides the hardware's choice)."""
     from Miniproject_1.model import Model
+    from n2n.precision import use_bfloat16
 
     model = Model()
+    model.bfloat16 = use_bfloat16(model.device)
     if checkpoint is None:
         model.load_pretrained_model()
     else:

@@ -9,15 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from n2n.training.engines import run_training
 from n2n.training.options import add_arguments
+from n2n.training.run import run_training
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m n2n.training", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m n2n.training")
     add_arguments(parser)
     args = parser.parse_args(argv)
-    args.command = "train"
     try:
         return run_training(args)
     except (ValueError, FileNotFoundError, FileExistsError) as error:

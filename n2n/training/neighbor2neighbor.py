@@ -31,7 +31,7 @@ network, whose full-size output is meaningful from the start. (``n2n denoise --a
 :mod:`n2n.training.noise2self` instead; its docstring says why.)
 
 Images are float in [0, 1]; every network call is channels-last and runs under bfloat16 autocast
-where :func:`Miniproject_1.others.training.use_bfloat16` says so (as ``train_step``); the loss is float32.
+where :func:`n2n.precision.use_bfloat16` says so (as ``train_step``); the loss is float32.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from Miniproject_1.others.training import apply_loss, use_bfloat16
+from Miniproject_1.others.training import apply_loss
+from n2n.precision import use_bfloat16
 
 PAPER_GAMMA = 2.0  # Huang et al.'s regulariser weight
 GAMMA = 0.5  # n2n's default (see the module docstring)
@@ -147,17 +148,16 @@ def neighbor2neighbor_step(
     noisy: torch.Tensor,
     gamma: float,
     generator: torch.Generator | None,
-    device: torch.device,
     targets: torch.Tensor | None = None,
     l1: bool = False,
 ) -> float:
-    """One optimiser step on the float ``noisy (N, C, H, W)`` batch in [0, 1] on ``device``; returns the loss.
-    ``targets``: its unclipped version; ``l1``: absolute errors; see :func:`neighbor2neighbor_loss`.
+    """One optimiser step on the float ``noisy (N, C, H, W)`` batch in [0, 1] (on the training device); returns
+    the loss. ``targets``: its unclipped version; ``l1``: absolute errors; see :func:`neighbor2neighbor_loss`.
 
     H and W must be even and H/2, W/2 multiples of the network's ``multiple`` (so crops are
     multiples of ``2 * 2 ** depth`` for the U-Net). Cell choices come from ``generator``.
     """
     n, _, height, width = noisy.shape
-    cells = random_cells(n, height, width, generator, device)
-    loss, _ = neighbor2neighbor_loss(network, noisy, cells, gamma, mixed=use_bfloat16(device), targets=targets, l1=l1)
+    cells = random_cells(n, height, width, generator, noisy.device)
+    loss, _ = neighbor2neighbor_loss(network, noisy, cells, gamma, mixed=use_bfloat16(noisy.device), targets=targets, l1=l1)
     return apply_loss(optimizer, scheduler, loss)

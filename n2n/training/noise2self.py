@@ -31,8 +31,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from Miniproject_1.others.training import TrainConfig, apply_loss, make_scheduler, to_unit, use_bfloat16
+from Miniproject_1.others.training import TrainConfig, apply_loss, make_scheduler, to_unit
 from n2n.data.patches import batch_generator
+from n2n.precision import use_bfloat16
 from n2n.progress import bar
 from n2n.training.neighbor2neighbor import _autocast
 

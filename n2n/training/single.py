@@ -3,15 +3,17 @@
 - :class:`NoisyCrops`: random square crops of noisy images at their native resolution (never
   rescaled: downscaling would average the noise away and correlate it), one of the 8 symmetries of
   the square each; batch ``k`` depends only on the generator it is given.
-- :func:`run_steps`: the optimiser steps shared by ``n2n train --single`` and :func:`train_single`.
+- :func:`run_steps`: the optimiser steps shared by ``n2n train --single`` and :func:`train_single`
+  (:class:`StepRange` which steps, :class:`Neighbor2NeighborLoss` the loss's settings).
 - :func:`train_single`: a plain function that trains a network in place on a few noisy images
-  (used by :func:`n2n.inference.adapt.adapt`).
+  (:class:`SingleTraining` its settings).
 - :func:`check_crop`, :func:`check_steps`: the input checks, with errors that say the fix.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -19,6 +21,7 @@ from torch import nn
 from Miniproject_1.others.training import TrainConfig, make_scheduler, to_unit
 from n2n.data.patches import PatchStream, batch_generator
 from n2n.progress import bar
+from n2n.training.learner import Learner
 from n2n.training.neighbor2neighbor import GAMMA, gamma_at, neighbor2neighbor_step
 
 # Step k's batch: uint8 (N, 3, crop, crop) noisy crops, the generator that drew them, and optionally
@@ -79,72 +82,80 @@ class NoisyCrops:
         return self._crops.clean_batch(size, generator).to(torch.uint8)
 
 
-def run_steps(
-    network: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    scheduler: torch.optim.lr_scheduler.LRScheduler | None,
-    draw: DrawBatch,
-    first_step: int,
-    steps: int,
-    total_steps: int,
-    device: torch.device,
-    gamma: float = GAMMA,
-    ramp: bool = True,
-    on_step: Callable[[float], None] | None = None,
-    l1: bool = False,
-) -> float:
-    """Neighbor2Neighbor steps ``first_step .. first_step + steps - 1`` (global step numbers) of a run of
-    ``total_steps``; ``draw(k)`` gives step ``k``'s uint8 ``(N, 3, crop, crop)`` batch, a generator for
-    its cell choices and optionally the batch unclipped (the targets, see :func:`neighbor2neighbor_loss`).
-    gamma follows :func:`gamma_at`; ``l1``: absolute errors (:func:`neighbor2neighbor_loss`). Returns the mean loss."""
-    network.train()
+@dataclass(frozen=True)
+class Neighbor2NeighborLoss:
+    """The loss of single-image training: the regulariser's final weight ``gamma``, ramped up from 0 over the run
+    (``ramp``, :func:`gamma_at`) or constant, and absolute instead of squared errors (``l1``)."""
+
+    gamma: float = GAMMA
+    ramp: bool = True
+    l1: bool = False
+
+
+@dataclass(frozen=True)
+class StepRange:
+    """Optimiser steps ``first .. first + count - 1`` (global step numbers) of a run of ``total`` steps."""
+
+    first: int
+    count: int
+    total: int
+
+
+def run_steps(learner: Learner, draw: DrawBatch, steps: StepRange, loss: Neighbor2NeighborLoss, device: torch.device,
+              on_step: Callable[[float], None] | None = None) -> float:
+    """Neighbor2Neighbor steps ``steps`` on ``device``; ``draw(k)`` gives step ``k``'s uint8 ``(N, 3, crop, crop)``
+    batch, a generator for its cell choices and optionally the batch unclipped (the targets, see
+    :func:`neighbor2neighbor_loss`). gamma follows :func:`gamma_at`. Returns the mean loss."""
+    learner.network.train()
     total = 0.0
-    for k in range(first_step, first_step + steps):
+    for k in range(steps.first, steps.first + steps.count):
         noisy, generator, *unclipped = draw(k)
         targets = to_unit(unclipped[0], device) if unclipped else None
-        value = neighbor2neighbor_step(network, optimizer, scheduler, to_unit(noisy, device),
-                                       gamma_at(k, total_steps, gamma, ramp), generator, device, targets, l1)
+        value = neighbor2neighbor_step(learner.network, learner.optimizer, learner.scheduler, to_unit(noisy, device),
+                                       gamma_at(k, steps.total, loss.gamma, loss.ramp), generator, targets, loss.l1)
         total += value
         if on_step is not None:
             on_step(value)
-    return total / max(1, steps)
+    return total / max(1, steps.count)
 
 
-def train_single(
-    network: nn.Module,
-    images: Sequence[torch.Tensor],
-    steps: int,
-    *,
-    lr: float = 1e-3,
-    batch_size: int = 8,
-    crop: int = 96,
-    gamma: float = GAMMA,
-    ramp: bool = True,
-    seed: int = 0,
-    device: torch.device | str | None = None,
-    desc: str | None = None,
-) -> list[float]:
+@dataclass(frozen=True)
+class SingleTraining:
+    """Settings of :func:`train_single`: Adam at peak rate ``lr`` with Miniproject_1's warm-up + cosine schedule,
+    ``batch_size`` crops of ``crop`` px per step (a multiple of ``2 * network.multiple``), the loss's ``gamma``
+    (ramped from 0 if ``ramp``), the ``seed`` of the crops, and the ``device`` (``None``: the network's)."""
+
+    lr: float = 1e-3
+    batch_size: int = 8
+    crop: int = 96
+    gamma: float = GAMMA
+    ramp: bool = True
+    seed: int = 0
+    device: torch.device | str | None = None
+
+
+def train_single(network: nn.Module, images: Sequence[torch.Tensor], steps: int,
+                 settings: SingleTraining = SingleTraining(), desc: str | None = None) -> list[float]:
     """Train ``network`` (a U-Net with ``multiple``) **in place** on single noisy images; returns the per-step losses.
 
     ``images``: ``uint8 (3, H, W)`` or ``(1, 3, H, W)`` tensors in [0, 255], cropped at native resolution
-    (:class:`NoisyCrops`, ``crop`` a multiple of ``2 * network.multiple``). Adam at peak rate ``lr`` with
-    Miniproject_1's warm-up + cosine schedule over ``steps``; gamma ramped from 0 (``ramp``) or constant.
-    Step ``k`` draws its crops and cell choices from ``batch_generator(seed, k)``, so a seed fixes the run.
-    ``desc``: label of a progress bar (:func:`n2n.progress.bar`); ``None`` shows none.
+    (:class:`NoisyCrops`). Step ``k`` draws its crops and cell choices from ``batch_generator(settings.seed, k)``,
+    so a seed fixes the run. ``desc``: label of a progress bar (:func:`n2n.progress.bar`); ``None`` shows none.
     """
     steps = check_steps(steps)
     multiple = int(getattr(network, "multiple", 1))
-    crop = check_crop(crop, multiple, "crop")
+    crop = check_crop(settings.crop, multiple, "crop")
+    batch_size = settings.batch_size
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    device = torch.device(device) if device is not None else next(network.parameters()).device
+    device = torch.device(settings.device) if settings.device is not None else next(network.parameters()).device
     crops = NoisyCrops(images, crop)
     network.to(device, memory_format=torch.channels_last)
-    optimizer = torch.optim.Adam(network.parameters(), lr=lr)
-    scheduler = make_scheduler(optimizer, steps, TrainConfig(lr=lr, batch_size=batch_size, seed=seed))
+    optimizer = torch.optim.Adam(network.parameters(), lr=settings.lr)
+    scheduler = make_scheduler(optimizer, steps, TrainConfig(lr=settings.lr, batch_size=batch_size, seed=settings.seed))
 
     def draw(k: int) -> tuple[torch.Tensor, torch.Generator]:
-        generator = batch_generator(seed, k)
+        generator = batch_generator(settings.seed, k)
         return crops.batch(batch_size, generator), generator
 
     losses: list[float] = []
@@ -155,5 +166,6 @@ def train_single(
             progress.set_postfix(loss=f"{value:.4f}", refresh=False)
 
         with torch.enable_grad():  # also when the caller turned autograd off globally
-            run_steps(network, optimizer, scheduler, draw, 0, steps, steps, device, gamma, ramp, on_step)
+            run_steps(Learner(network, optimizer, scheduler), draw, StepRange(0, steps, steps),
+                      Neighbor2NeighborLoss(settings.gamma, settings.ramp), device, on_step)
     return losses

@@ -25,74 +25,54 @@ Step ``k`` of process ``rank`` draws its crops and cell choices from ``batch_gen
 (global step numbers), so a resumed run continues with exactly the batches it would have seen. Under
 DDP each process draws ``batch_size // world_size`` crops of its own; DDP averages the gradients.
 The options are kept in the checkpoint (``"stream"``, with ``"kind": "single"``), so ``--resume``
-streams alike; gamma ramps over the run's total steps (:meth:`SingleSource.plan`).
+streams alike; gamma ramps over the run's total steps (:meth:`SingleSource.plan`). Without ``--crop-size`` the
+crops are the smallest multiple of ``2 * multiple`` from 96 px (:mod:`.crop_size`): 128 px for the shipped
+depth-5 network.
 """
 
 from __future__ import annotations
 
-import argparse
-import math
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torch.utils.data import DistributedSampler
 
 from Miniproject_1.others.augment import random_symmetry
-from Miniproject_1.others.training import TrainConfig, steps_per_epoch
+from Miniproject_1.others.training import Placement, TrainConfig, steps_per_epoch
 from n2n.data.images import IMAGE_SUFFIXES, read_image
 from n2n.data.patches import batch_generator
 from n2n.progress import bar
-from n2n.training.neighbor2neighbor import GAMMA, LOSSES, PAPER_GAMMA
-from n2n.training.single import NoisyCrops, check_crop, run_steps
+from n2n.training.crop_size import SINGLE_CROP, fitting_crop
+from n2n.training.learner import Learner
+from n2n.training.neighbor2neighbor import GAMMA
+from n2n.training.single import Neighbor2NeighborLoss, NoisyCrops, StepRange, check_crop, run_steps
+from n2n.training.spec import IMAGES, PAIRS, PHOTOS, SINGLE_IMAGE, TrainSpec
+from n2n.training.supports import SourceSupport
 
 KIND = "single"
-DEFAULT_CROP = 96
+SINGLE_OPTIONS = frozenset({"--single-loss", "--single-gamma", "--single-targets"})
 
 
-def is_single_run(args: argparse.Namespace) -> bool:
-    """Whether the options ask for single-image training (``--single``, ``--single-from-pairs``, ``--target single``)."""
-    return (getattr(args, "single", None) is not None or bool(getattr(args, "single_from_pairs", False))
-            or (getattr(args, "photos", None) is not None and getattr(args, "target", None) == KIND))
-
-
-def settings_from(args: argparse.Namespace, arch: dict) -> dict:
-    """The single-image options as plain data (kept in the checkpoint); clear errors for bad combinations."""
-    multiple = 2 ** int(arch.get("depth", 1))
-    if args.steps_per_epoch < 1:
-        raise ValueError(f"--steps-per-epoch must be >= 1, got {args.steps_per_epoch}")
-    loss = getattr(args, "single_loss", None) or "l2"
-    if loss not in LOSSES:
-        raise ValueError(f"--single-loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-    gamma = GAMMA if getattr(args, "single_gamma", None) is None else args.single_gamma
-    if not math.isfinite(gamma) or gamma < 0:
-        raise ValueError(f"--single-gamma must be a number >= 0 (the regulariser's final weight; default {GAMMA:g}, "
-                         f"the paper's {PAPER_GAMMA:g}), got {gamma!r}")
-    base = {"kind": KIND, "gamma": float(gamma), "ramp": True, "loss": loss}
-    if args.single_from_pairs:
-        if getattr(args, "single_targets", None) == "unclipped":
-            raise ValueError("--single-targets unclipped needs synthetic noise (--photos --target single): the copies of "
-                             "a pairs file are already clipped")
-        if args.data is None:
-            raise ValueError("--single-from-pairs uses the first noisy copies of a pairs file: pass it with --data "
-                             "train_data.pkl (for a folder of single noisy images use --single DIR instead)")
-        return {**base, "data": "pairs", "path": str(args.data), "limit": args.limit}
-    crop = check_crop(args.crop_size or DEFAULT_CROP, multiple)
-    common = {**base, "crop": crop, "steps_per_epoch": args.steps_per_epoch}
-    targets = getattr(args, "single_targets", None)
-    if args.single is not None:
-        if targets == "unclipped":
-            raise ValueError("--single-targets unclipped needs synthetic noise (--photos --target single): the images of "
-                             "--single are already clipped photo files")
-        return {**common, "data": "folder", "path": str(args.single)}
-    from n2n.data.noise import parse_noise
+def settings_from(spec: TrainSpec, arch: dict) -> dict:
+    """The single-image options as plain data (kept in the checkpoint); clear errors for crops that do not fit."""
+    step = 2 * 2 ** int(arch.get("depth", 1))
+    data, method = spec.data, spec.method
+    base = {"kind": KIND, "gamma": float(GAMMA if method.single_gamma is None else method.single_gamma),
+            "ramp": method.single_ramp, "loss": method.single_loss or "l2"}
+    if data.kind == PAIRS:
+        return {**base, "data": "pairs", "path": str(data.pairs), "limit": data.limit}
+    crop = check_crop(data.crop_size, step // 2) if data.crop_size is not None else fitting_crop(SINGLE_CROP, step)
+    common = {**base, "crop": crop, "steps_per_epoch": data.steps_per_epoch or 500}
+    if data.kind == IMAGES:
+        return {**common, "data": "folder", "path": str(data.single)}
     from n2n.data.patches import PATCH_SHORT_SIDES
 
-    parse_noise(args.noise)  # a bad spec fails here, before the photos load
-    scales = sorted(set(getattr(args, "photo_scales", None) or PATCH_SHORT_SIDES))  # as the --photos stream holds them
+    scales = list(data.photo_scales or PATCH_SHORT_SIDES)  # as the --photos stream holds them
     if scales[0] < crop:
         raise ValueError(f"--photo-scales must be at least --crop-size ({crop}), got {scales[0]}")
-    return {**common, "data": "photos", "photos": str(args.photos), "noise": args.noise, "scales": scales,
-            "targets": targets or "unclipped"}
+    return {**common, "data": "photos", "photos": data.photos, "noise": spec.noise.noise or "mixed", "scales": scales,
+            "targets": method.single_targets or "unclipped"}
 
 
 def noisy_images(folder: str | Path) -> list[torch.Tensor]:
@@ -108,8 +88,15 @@ def noisy_images(folder: str | Path) -> list[torch.Tensor]:
 
 
 class SingleSource:
-    """Single noisy images for ``n2n train``: same interface as the engine's ``PairSource``/``StreamSource``
-    (``settings``, ``steps(world_size)``, ``epoch(...)``), plus ``plan(total_steps)`` for the gamma ramp."""
+    """Single noisy images for ``n2n train``: same interface as :class:`n2n.training.sources.PairSource`
+    (``settings``, ``steps(world_size)``, ``plan(total_steps)`` for the gamma ramp, ``epoch(...)``)."""
+
+    supports = SourceSupport("single noisy images", frozenset({SINGLE_IMAGE}), {
+        PAIRS: frozenset({"--data", "--single-from-pairs", "--limit", *SINGLE_OPTIONS}),
+        IMAGES: frozenset({"--single", "--crop-size", "--steps-per-epoch", *SINGLE_OPTIONS}),
+        PHOTOS: frozenset({"--photos", "--target", "--noise", "--crop-size", "--steps-per-epoch", "--photo-scales",
+                           *SINGLE_OPTIONS}),
+    })
 
     def __init__(self, settings: dict, arch: dict, config: TrainConfig) -> None:
         self.settings, self.config = settings, config
@@ -120,7 +107,7 @@ class SingleSource:
             from n2n.data.course import load_train_pairs
 
             first = load_train_pairs(settings["path"])[0]
-            self.first = first[: settings["limit"]] if settings.get("limit") is not None else first
+            self.first = first[: settings["limit"]] if settings["limit"] is not None else first
             height, width = self.first.shape[2:]
             if height % (2 * multiple) or width % (2 * multiple):
                 raise ValueError(f"the crops of {settings['path']} are {width}x{height} px, but a depth-{arch['depth']} U-Net "
@@ -136,37 +123,19 @@ class SingleSource:
                   f"({pixels / 1e6:.1f} Mpx){note}, {settings['crop']} px crops")
         elif data == "photos":
             from n2n.data.noise import parse_noise
-            from n2n.data.patches import (
-                PATCH_SHORT_SIDES,
-                PatchStream,
-                resolve_training_photos,
-            )
+            from n2n.data.patches import PatchStream, resolve_training_photos
 
             photos = resolve_training_photos(settings["photos"])
             self.stream = PatchStream.from_photos(photos, parse_noise(settings["noise"]), check_crop(settings["crop"], multiple),
-                                                  "noisy", settings.get("scales", PATCH_SHORT_SIDES))
+                                                  "noisy", settings["scales"])
             print(f"single-image training on the noisy inputs of {settings['crop']} px crops from {len(photos)} photos, "
                   f"noise {settings['noise']}")
         else:
             raise ValueError(f"unknown single-image data {data!r} in the checkpoint's settings")
 
     @classmethod
-    def for_run(cls, args: argparse.Namespace, resume_state: dict | None, last_path: Path, arch: dict,
-                config: TrainConfig) -> "SingleSource":
-        """The source of a new run (from ``args``) or of a resumed one (from the checkpoint's settings)."""
-        if resume_state is None:
-            return cls(settings_from(args, arch), arch, config)
-        settings = resume_state.get("stream")
-        if not isinstance(settings, dict) or settings.get("kind") != KIND:
-            raise ValueError(f"{last_path} was not trained on single images; resume it with the data options it was started with")
-        # Checkpoints without a key are from before the option: l2, the paper's gamma.
-        for option, key, default in (("single_loss", "loss", "l2"), ("single_gamma", "gamma", PAPER_GAMMA)):
-            asked, trained = getattr(args, option, None), settings.get(key, default)
-            if asked is not None and asked != trained:
-                shown = f"{trained:g}" if isinstance(trained, float) else trained
-                raise ValueError(f"{last_path} was trained with --{option.replace('_', '-')} {shown}; resume it with "
-                                 "that (or leave the option out)")
-        return cls(settings, arch, config)
+    def from_spec(cls, spec: TrainSpec, arch: dict, config: TrainConfig) -> SingleSource:
+        return cls(settings_from(spec, arch), arch, config)
 
     def plan(self, total_steps: int) -> None:
         """The run's total number of steps (all epochs), over which gamma ramps up."""
@@ -195,7 +164,7 @@ class SingleSource:
             def draw(k: int):
                 generator = batch_generator(seed, k, rank)
                 return self.crops.batch(local_batch, generator), generator
-        elif self.settings.get("targets", "clipped") == "unclipped":  # runs from before the option: clipped
+        elif self.settings["targets"] == "unclipped":
             def draw(k: int):
                 generator = batch_generator(seed, k, rank)
                 noisy, unclipped = self.stream.single_batch(local_batch, generator)
@@ -206,8 +175,8 @@ class SingleSource:
                 return self.stream.batch(local_batch, generator)[0], generator
         return draw
 
-    def epoch(self, network, optimizer, scheduler, config: TrainConfig, epoch: int, ddp, on_step) -> float:
-        steps = self.steps(ddp.world_size)
-        return run_steps(network, optimizer, scheduler, self._drawer(epoch, ddp.rank, ddp.world_size), epoch * steps, steps,
-                         self.total_steps, ddp.device, float(self.settings["gamma"]), bool(self.settings["ramp"]), on_step,
-                         l1=self.settings.get("loss", "l2") == "l1")  # runs from before the option: l2
+    def epoch(self, learner: Learner, epoch: int, placement: Placement, on_step: Callable[[float], None]) -> float:
+        steps = self.steps(placement.world_size)
+        loss = Neighbor2NeighborLoss(float(self.settings["gamma"]), bool(self.settings["ramp"]), self.settings["loss"] == "l1")
+        return run_steps(learner, self._drawer(epoch, placement.rank, placement.world_size),
+                         StepRange(epoch * steps, steps, self.total_steps), loss, placement.device, on_step)

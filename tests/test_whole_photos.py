@@ -262,7 +262,7 @@ def test_real_bm3d_on_a_tiny_photo(photo_dir: Path) -> None:
     denoised = wp.quantize(wp.BM3D.make(25)(noisy))
     assert psnr(denoised, photo.clean) > psnr(noisy, photo.clean) + 2
     assert wp.BM3D.version().startswith("bm3d ")
-    from n2n.experiments.greyscale_files import greyscale_noisy  # identical channels: greyscale BM3D, not NaN
+    from experiments.greyscale_files import greyscale_noisy  # identical channels: greyscale BM3D, not NaN
 
     grey_clean = photo.clean.float().mean(1, keepdim=True).expand(-1, 3, -1, -1).round().to(torch.uint8)
     grey_noisy = greyscale_noisy(grey_clean, 25, seed=0)

@@ -22,3 +22,12 @@ def no_autograd():
     torch.set_grad_enabled(False)
     yield
     torch.set_grad_enabled(previous)
+
+
+@pytest.fixture(params=["float32", "bfloat16"])
+def precision(request, monkeypatch) -> str:
+    """Runs the test under each precision Miniproject_1 may pick (``N2N_PRECISION`` overrides the CPU's choice), so
+    a CPU without native bfloat16 also checks what one with it runs. bfloat16 is emulated (slow) on such a CPU:
+    keep these tests small. Subprocesses inherit the setting."""
+    monkeypatch.setenv("N2N_PRECISION", request.param)
+    return request.param

@@ -16,7 +16,7 @@ import argparse
 import importlib
 import sys
 
-from n2n import progress
+from n2n import __version__, progress
 from n2n.extras import MissingExtra
 
 COMMAND_MODULES = [
@@ -42,6 +42,7 @@ class _QuietSubparsers(argparse._SubParsersAction):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="n2n", description="Noise2Noise denoising: data, training, evaluation, benchmarks, reports.")
+    parser.add_argument("--version", action="version", version=f"n2n {__version__}", help="print the version of n2n and exit")
     parser.register("action", "parsers", _QuietSubparsers)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:

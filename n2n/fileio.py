@@ -45,7 +45,7 @@ def check_writable(path: str | os.PathLike, overwrite: bool = False, inputs: Ite
     path = Path(path)
     check_not_input(path, inputs)
     if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists; pass --force (overwrite=True) to replace it")
+        raise FileExistsError(f"{path} already exists; pass --force to replace it")
     return path
 
 

@@ -22,3 +22,16 @@ def no_autograd():
     torch.set_grad_enabled(False)
     yield
     torch.set_grad_enabled(previous)
+
+
+@pytest.fixture(params=["float32", "bfloat16"])
+def precision(request, monkeypatch) -> str:
+    """Runs the test under each precision Miniproject_1 may pick, so a CPU without native bfloat16 also checks what
+    one with it runs, and one with it also checks float32. Both deciders are pinned: n2n's ``N2N_PRECISION`` (which
+    subprocesses inherit) and the hardware's answer that a bare course ``Model`` follows. bfloat16 is emulated
+    (slow) on a CPU without it: keep these tests small."""
+    import Miniproject_1.others.precision as hardware
+
+    monkeypatch.setenv("N2N_PRECISION", request.param)
+    monkeypatch.setattr(hardware, "_NATIVE_CPU_BF16", request.param == "bfloat16")
+    return request.param

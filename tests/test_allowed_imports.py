@@ -74,3 +74,11 @@ def test_the_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad.write_text("import torch\nfrom torch import zeros\nfrom torch.nn.functional import conv2d\n")
     found = list(imports_of(bad))
     assert [(m, n) for _, m, n in found] == [("torch", None), ("torch", ["zeros"]), ("torch.nn.functional", ["conv2d"])]
+
+
+def test_the_product_never_imports_the_experiment_scripts() -> None:
+    # experiments/ is left out of the wheel: an import of it from n2n or a Miniproject would fail after `pip install`.
+    violations = [f"{path.relative_to(ROOT)}:{lineno}: {module}"
+                  for folder in ("n2n", "Miniproject_1", "Miniproject_2") for path in python_files(folder)
+                  for lineno, module, _ in imports_of(path) if module.split(".")[0] == "experiments"]
+    assert not violations, f"the product imports experiments/: {violations}"

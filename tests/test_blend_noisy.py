@@ -1,8 +1,8 @@
-"""``n2n.experiments.blend_noisy``: adding back part of what a denoiser removed, and the best share."""
+"""``experiments.blend_noisy``: adding back part of what a denoiser removed, and the best share."""
 
 import torch
 
-from n2n.experiments.blend_noisy import blend, blend_scores
+from experiments.blend_noisy import blend, blend_scores
 
 
 def test_blend_is_the_output_at_zero_and_the_noisy_input_at_one() -> None:

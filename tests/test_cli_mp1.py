@@ -136,8 +136,9 @@ def test_demo_evaluates_and_denoises_the_example(tmp_path: Path, capsys) -> None
 
 
 @pytest.mark.slow
-def test_two_gloo_processes_match_one_process(trained: dict, tmp_path: Path) -> None:
-    """DDP on 2 CPU processes (global batch 8 = 2 x 4) vs one process with batch 8: same weights."""
+def test_two_gloo_processes_match_one_process(trained: dict, tmp_path: Path, precision: str) -> None:
+    """DDP on 2 CPU processes (global batch 8 = 2 x 4) vs one process with batch 8: same weights, in either precision
+    (the processes inherit N2N_PRECISION)."""
     data = ["--data", str(trained["train"]), "--val", str(trained["val"]), "--epochs", "2", "--arch", "8x2", "--no-augment"]
     common = [*data, "--batch-size", "8"]
     single, double, other = tmp_path / "single.pth", tmp_path / "ddp.pth", tmp_path / "batch16.pth"

@@ -1,10 +1,10 @@
-"""``n2n.experiments.clip_bias_photos``: per-channel bias, the bias-free PSNR, and errors by clean tone."""
+"""``experiments.clip_bias_photos``: per-channel bias, the bias-free PSNR, and errors by clean tone."""
 
 import math
 
 import torch
 
-from n2n.experiments.clip_bias_photos import TONES, bias_breakdown
+from experiments.clip_bias_photos import TONES, bias_breakdown
 
 
 def course_psnr(mse: float) -> float:

@@ -146,7 +146,7 @@ def test_mixed_uses_every_model_and_both_copies_share_it():
 
 
 def test_clipped_gaussian_bias_matches_the_clipped_noise_it_describes():
-    from n2n.experiments.mp1_clip_bias import clipped_gaussian_bias
+    from experiments.mp1_clip_bias import clipped_gaussian_bias
 
     values = torch.tensor([0.0, 10.0, 60.0, 128.0, 200.0, 245.0, 255.0])
     samples = (values + 25 * torch.randn(200_000, values.numel(), generator=generator(4))).clamp(0, 255)

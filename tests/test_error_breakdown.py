@@ -1,8 +1,8 @@
-"""``n2n.experiments.error_breakdown``: the colour parts add up, and errors land in the right texture stratum."""
+"""``experiments.error_breakdown``: the colour parts add up, and errors land in the right texture stratum."""
 
 import torch
 
-from n2n.experiments.error_breakdown import breakdown
+from experiments.error_breakdown import breakdown
 from n2n.inference.grey import opponent
 
 
@@ -29,7 +29,7 @@ def test_colour_parts_sum_to_the_mse_and_texture_strata_separate() -> None:
 def test_a_missing_checkpoint_is_named_before_any_work(tmp_path) -> None:
     import pytest
 
-    from n2n.experiments.error_breakdown import main
+    from experiments.error_breakdown import main
 
     missing = tmp_path / "nope.pth"
     with pytest.raises(SystemExit, match="nope.pth"):

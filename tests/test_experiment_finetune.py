@@ -1,4 +1,4 @@
-"""``python -m n2n.experiments.finetune`` on tiny data: one record per rate, both projects."""
+"""``python -m experiments.finetune`` on tiny data: one record per rate, both projects."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from n2n.experiments import finetune
+from experiments import finetune
 from tests.mp1_helpers import write_course_files
 
 

@@ -1,4 +1,4 @@
-"""``python -m n2n.experiments.single_image --quick`` on tiny photos: both parts write their JSON."""
+"""``python -m experiments.single_image --quick`` on tiny photos: both parts write their JSON."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 
 import torch
 
+from experiments import single_image
+from experiments.adapt_noise import CONDITIONS, noisy_photo
 from n2n.data.images import write_image
-from n2n.experiments import single_image
-from n2n.experiments.adapt_noise import CONDITIONS, noisy_photo
+from n2n.report.single_image_results import BM3D_ROW, summarise_training
 from tests.mp1_helpers import smooth_images, write_course_files
 
 
@@ -60,7 +61,7 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
         if not row["kept"]:
             assert abs(row["adapted_psnr"] - row["shipped_psnr"]) < 1e-6
     assert adapted["timing_1mp"] is None  # --quick skips the 1-megapixel timing
-    summary = single_image.summarise_training(training)
+    summary = summarise_training(training)
     assert [row["denoiser"] for row in summary] == ["Noise2Clean", "Noise2Noise", "Neighbor2Neighbor (single image)",
                                                      "Neighbor2Neighbor (single image), 2x crops",
                                                      "Neighbor2Neighbor (single image), clipped targets",
@@ -69,7 +70,7 @@ def test_quick_run_writes_both_tables(tmp_path: Path) -> None:
                                                      "Neighbor2Neighbor (single image), 2x crops, clipped targets, L1",
                                                      "Neighbor2Neighbor (single image), 2x crops, clipped targets, γ 0.5",
                                                      "Neighbor2Neighbor (single image), 2x crops, clipped targets, L1, γ 0.5",
-                                                     single_image.BM3D_ROW, "noisy input"]
+                                                     BM3D_ROW, "noisy input"]
     crops = {(row["denoiser"], row["val_set"]): row["psnr"] for row in training["crop_sets"]}
     assert summary[1]["crops"] == crops[("Noise2Noise, gaussian:25", "gaussian25")]
     assert summary[10]["crops"] is None and summary[10]["photos"] == {}  # --quick runs no BM3D
@@ -105,5 +106,5 @@ def test_methods_option_trains_only_the_chosen_runs(tmp_path: Path) -> None:
     assert [(run["method"], run["crop_size"]) for run in training["runs"]] == [
         ("Noise2Noise", 32), ("Neighbor2Neighbor (single image), 2x crops", 64)]
     assert training["settings"]["methods"] == ["noisy", "single-2x"] and not (out / "adapt.json").exists()
-    assert [row["denoiser"] for row in single_image.summarise_training(training)][:2] == [
+    assert [row["denoiser"] for row in summarise_training(training)][:2] == [
         "Noise2Noise", "Neighbor2Neighbor (single image), 2x crops"]

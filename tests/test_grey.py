@@ -96,7 +96,7 @@ def test_denoise_photo_is_tiled_denoising_then_the_grey_step() -> None:
 
 
 def test_grey_detection_experiment_scores_clean_and_noisy_copies() -> None:
-    from n2n.experiments.grey_detection import scores
+    from experiments.grey_detection import scores
 
     colour = scene().round().to(torch.uint8)
     result = scores(colour, ["gaussian:25", "poisson"], seed=0)
@@ -128,7 +128,7 @@ def test_a_greyscale_file_is_denoised_with_shifted_channels() -> None:
 
 
 def test_greyscale_files_experiment_names_a_missing_checkpoint(tmp_path) -> None:
-    from n2n.experiments.greyscale_files import greyscale_noisy, main
+    from experiments.greyscale_files import greyscale_noisy, main
 
     with pytest.raises(SystemExit, match="nope.pth"):
         main(["--checkpoint", str(tmp_path / "nope.pth"), "--out", str(tmp_path / "out.json")])

@@ -1,4 +1,5 @@
-"""A regular (non-editable) install works from any folder: the wheel carries what ``n2n demo`` needs."""
+"""A regular (non-editable) install works from any folder: the wheel carries what ``n2n demo`` needs, and only the
+product (no experiment scripts, no results)."""
 
 import os
 import shutil
@@ -6,12 +7,36 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_SOURCES = (".git", ".venv", "build", "cache", "runs", "results", "__pycache__", "*.egg-info", ".pytest_cache", ".hypothesis")
+# What the wheel is built from in the quick test: the packaging files, the product, and the two folders it must leave out.
+WHEEL_INPUTS = ("pyproject.toml", "README.md", "n2n", "Miniproject_1", "Miniproject_2", "experiments", "results")
+
+
+def test_the_wheel_holds_the_product_and_no_experiments_or_results(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in WHEEL_INPUTS:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(ROOT / name, source / name)
+    wheels = tmp_path / "wheels"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels),
+                            str(source)], capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-3000:]
+    (wheel,) = wheels.glob("n2n-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert tops == {"n2n", "Miniproject_1", "Miniproject_2"}, sorted(tops)
+    assert {"n2n/cli.py", "Miniproject_1/model.py", "Miniproject_2/model.py", "Miniproject_1/bestmodel.pth"} <= set(names)
+    leaked = [name for name in names if {"experiments", "results"} & set(name.split("/")[:-1])]
+    assert not leaked, f"the wheel carries experiment or results files: {leaked[:5]}"
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ from Miniproject_1.model import Model
 from Miniproject_1.others.unet import UNet, arch_from_state_dict
 from n2n.metrics import psnr
 from tests.mp1_helpers import noisy, smooth_images
+from tests.precision_helpers import prediction_atol
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +54,13 @@ def test_predict_restores_the_training_mode(model: Model) -> None:
         assert model.network.training is mode
 
 
-def test_predict_batches_large_inputs_consistently(model: Model) -> None:
+def test_predict_batches_large_inputs_consistently(model: Model, precision: str) -> None:
     images = noisy(smooth_images(6))
     together = model.predict(images)
     apart = torch.cat([model.predict(images[i : i + 1]) for i in range(6)])
-    torch.testing.assert_close(together, apart, atol=1e-3, rtol=0)
+    # Other batch sizes may take other kernels: under bfloat16 each result lies within the bound of the float32 one.
+    atol = prediction_atol(precision, model.network, together, images, computations=2)
+    torch.testing.assert_close(together, apart, atol=atol, rtol=0)
 
 
 BAD_INPUTS = [
@@ -111,7 +114,7 @@ def test_corrupt_checkpoint_says_how_to_get_one(tmp_path, monkeypatch) -> None:
         Model().load_pretrained_model()
 
 
-def test_weights_round_trip_through_a_state_dict_file(tmp_path, monkeypatch) -> None:
+def test_weights_round_trip_through_a_state_dict_file(tmp_path, monkeypatch, precision: str) -> None:
     torch.manual_seed(1)
     network = UNet(width=8, depth=3)
     torch.nn.init.normal_(network.tail.weight, std=0.1)
@@ -122,8 +125,10 @@ def test_weights_round_trip_through_a_state_dict_file(tmp_path, monkeypatch) -> 
     model.load_pretrained_model()
     assert arch_from_state_dict(model.network.state_dict()) == {"width": 8, "depth": 3, "channels": 3}
     images = noisy(smooth_images(2))
-    expected = network(images.float() / 255).clamp(0, 1) * 255
-    torch.testing.assert_close(model.predict(images), expected.detach(), atol=1e-3, rtol=0)
+    with torch.no_grad():
+        expected = network(images.float() / 255) * 255  # float32
+    atol = prediction_atol(precision, network, expected, images)
+    torch.testing.assert_close(model.predict(images), expected.clamp(0, 255), atol=atol, rtol=0)
 
 
 @pytest.mark.skipif(not model_module.BEST_MODEL_PATH.is_file(), reason="bestmodel.pth not trained yet")

@@ -9,9 +9,10 @@ from Miniproject_1.others.inference import denoise
 from Miniproject_1.others.unet import UNet
 from n2n.inference.tiling import _ramp, denoise_tiled, tiles
 from tests.mp1_helpers import noisy, smooth_images
+from tests.precision_helpers import bfloat16_error_bound
 
 
-def test_tiled_output_equals_untiled_output() -> None:
+def test_tiled_output_equals_untiled_output(precision: str) -> None:
     torch.manual_seed(0)
     network = UNet(width=16, depth=2)
     torch.nn.init.normal_(network.tail.weight, std=0.05)  # not the identity
@@ -19,7 +20,10 @@ def test_tiled_output_equals_untiled_output() -> None:
     image = noisy(smooth_images(1, size=200)[:, :, :, :164].contiguous(), seed=5)
     whole = predict(image)
     tiled = denoise_tiled(predict, image, tile=96, overlap=48)
-    assert (whole - tiled).abs().max() < 0.05
+    # 0.05: what the network's context beyond the overlap changes; under bfloat16 both outputs may also lie within
+    # the rounding bound of the float32 one.
+    rounding = 0.0 if precision == "float32" else 2 * bfloat16_error_bound(network, whole - image.float())
+    assert (whole - tiled).abs().max() < 0.05 + rounding
 
 
 def test_overlap_weights_sum_to_one() -> None:

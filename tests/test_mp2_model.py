@@ -73,7 +73,7 @@ def test_mirror_padding_reflects_without_repeating_the_edge():
 
 
 BAD_INPUTS = [
-    ([[1.0]], "expected a torch.Tensor"),
+    ([[1.0]], "expected a batch of images as a torch.Tensor"),
     (torch.zeros(3, 8, 8), r"4-D tensor .* got shape \(3, 8, 8\)"),
     (torch.zeros(1, 1, 8, 8), r"expected 3 channels"),
     (torch.zeros(0, 3, 8, 8), "N, H, W >= 1"),

@@ -63,7 +63,7 @@ def test_cost_bench_writes_one_row_per_network_with_ratios_to_the_plain(tmp_path
 
 def test_wiener_stage_on_a_clean_pilot_beats_the_noisy_input_and_checks_shapes():
     pytest.importorskip("bm3d")
-    from n2n.experiments.pilot_wiener import wiener_stage
+    from experiments.pilot_wiener import wiener_stage
     from n2n.metrics import psnr
 
     generator = torch.Generator().manual_seed(0)

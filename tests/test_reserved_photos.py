@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from n2n.experiments import reserved_photos
+from experiments import reserved_photos
 
 
 def test_it_takes_no_checkpoint_so_it_cannot_select_models() -> None:

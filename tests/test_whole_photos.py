@@ -262,7 +262,7 @@ def test_real_bm3d_on_a_tiny_photo(photo_dir: Path) -> None:
     denoised = wp.quantize(wp.BM3D.make(25)(noisy))
     assert psnr(denoised, photo.clean) > psnr(noisy, photo.clean) + 2
     assert wp.BM3D.version().startswith("bm3d ")
-    from n2n.experiments.greyscale_files import greyscale_noisy  # identical channels: greyscale BM3D, not NaN
+    from experiments.greyscale_files import greyscale_noisy  # identical channels: greyscale BM3D, not NaN
 
     grey_clean = photo.clean.float().mean(1, keepdim=True).expand(-1, 3, -1, -1).round().to(torch.uint8)
     grey_noisy = greyscale_noisy(grey_clean, 25, seed=0)
@@ -366,3 +366,14 @@ def test_cli_photos_errors(tmp_path: Path, photo_dir: Path, capsys) -> None:
         assert main(["evaluate", "--models", *extra]) == 2, extra
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, (extra, err)
+
+
+def test_the_table_names_the_sizes_the_photos_were_evaluated_at() -> None:
+    def result(size: int, *shapes: tuple[int, int]) -> dict:
+        return {"settings": {"size": size}, "photos": [{"height": h, "width": w} for h, w in shapes]}
+
+    assert wp.photo_sizes(result(512, (512, 768), (512, 680))) == "short side 512 px"
+    assert wp.photo_sizes(result(512, (192, 256))) == "short side 192 px (photos smaller than the 512 px asked for keep their size)"
+    assert wp.photo_sizes(result(0, (300, 400), (512, 600))) == "short sides 300-512 px (native size)"
+    header = wp.format_table({**result(512, (192, 256)), "means": []}).splitlines()[0]
+    assert "short side 192 px" in header and "higher is better" in header

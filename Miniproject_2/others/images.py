@@ -19,7 +19,8 @@ def check_images(images, name: str, channels: int = 3):
     """Return ``images`` if it is a finite ``(N, channels, H, W)`` uint8/float tensor with N, H, W >= 1
     and values in about [0, 255]; raise ``ValueError`` naming expected vs got otherwise."""
     if not isinstance(images, Tensor):
-        raise ValueError(f"{name}: expected a torch.Tensor of shape (N, {channels}, H, W), got {type(images).__name__}")
+        raise ValueError(f"{name}: expected a batch of images as a torch.Tensor of shape (N, {channels}, H, W) with values "
+                         f"from 0 to 255, got {type(images).__name__}")
     if images.dim() != 4:
         raise ValueError(f"{name}: expected a 4-D tensor (N, {channels}, H, W), got shape {tuple(images.shape)}")
     n, c, h, w = images.shape

@@ -70,7 +70,7 @@ def save_checkpoint(path, state: dict, arch: dict, meta: dict | None = None, ove
     """Write ``state`` (name -> tensor) with the ``arch`` needed to rebuild the network, atomically."""
     path = Path(path)
     if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists; pass overwrite=True (--force) to replace it")
+        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
     payload = {"format": FORMAT, "version": 1, "arch": dict(arch), "meta": dict(meta or {}),
                "state": {name: encode_tensor(value) for name, value in state.items()}}
     path.parent.mkdir(parents=True, exist_ok=True)

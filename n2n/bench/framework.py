@@ -151,7 +151,7 @@ def readme_table(result: dict) -> str:
         f"One training step, batch {result['batch']} of 3×32×32, CPU ({machine['cpus']} cores, {machine['threads']} threads, "
         f"torch {machine['torch']}), median of {result['runs']} interleaved runs (`results/framework/step_benchmark.json`):",
         "",
-        "| engine | median step | relative | peak memory of a step |",
+        "| engine | median step (lower is better) | time relative to torch | peak memory of a step |",
         "|---|---|---|---|",
         f"| from-scratch framework (`Miniproject_2`) | {median['framework']:.1f} ms | {result['ratio_framework_over_torch']:.2f}× | {mem('framework')} |",
         f"| torch.nn + autograd twin | {median['torch']:.1f} ms | 1.00× | {mem('torch')} |",
@@ -159,16 +159,18 @@ def readme_table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m n2n.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m n2n.bench", description=(
+        "One training step of the course network: the from-scratch framework against its torch.nn twin (median time, "
+        "lower is better, and peak memory)."))
     add_arguments(parser)
     return run(parser.parse_args(argv))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", choices=["framework"], help="what to benchmark")
-    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=64, help="images of 3x32x32 per training step (default 64)")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per engine (median reported; at least 15)")
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs per engine before timing (default 3)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's default)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON (overwritten)")
     parser.add_argument("--no-readme", action="store_true", help="do not update the README table")

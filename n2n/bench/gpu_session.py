@@ -147,7 +147,9 @@ def training(out: Path, work: Path, minutes: float, pack: Path, batch_size: int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m n2n.bench.gpu_session", description=(
+        "One short session on a lent GPU machine: the device, the CUDA tests, timings and an optional training run, "
+        "each step timed and logged under --out."))
     parser.add_argument("--out", type=Path, required=True, help="folder for gpu_session.json and training/")
     parser.add_argument("--train-minutes", type=float, default=0.0, help="minutes of photo training after the checks (0: none)")
     parser.add_argument("--photo-pack", type=Path, default=REPO_ROOT / "cache" / "photo_pack")

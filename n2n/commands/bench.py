@@ -1,4 +1,6 @@
-"""``n2n bench framework``: the framework-vs-torch training-step benchmark (see ``n2n.bench``)."""
+"""n2n bench framework: times one training step of the course network on the from-scratch framework and on its
+torch.nn twin (median of interleaved runs in ms, lower is better) and measures the peak memory of a step; writes
+results/framework/step_benchmark.json and the README table."""
 
 from __future__ import annotations
 
@@ -6,6 +8,6 @@ from n2n.bench import framework as bench
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("bench", help="benchmark the from-scratch framework against torch.nn")
+    parser = subparsers.add_parser("bench", help="benchmark the from-scratch framework against torch.nn", description=__doc__)
     bench.add_arguments(parser)
     parser.set_defaults(func=bench.run)

@@ -10,6 +10,7 @@ import torch
 
 from n2n.data.build import BuildOptions, build_dataset
 from n2n.paths import work_root
+from n2n.units import millions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pack.add_argument("--force", action="store_true", help="overwrite files of an existing pack")
     pack.set_defaults(func=run_pack)
 
-    info = commands.add_parser("info", help="print shapes, dtypes and PSNR of a course data file")
+    info = commands.add_parser("info", help="print the shape, value range and PSNR of a course data file")
     info.add_argument("file", type=Path, help="a train_data.pkl- or val_data.pkl-style file")
     info.set_defaults(func=run_info)
 
@@ -79,7 +80,7 @@ def run_pack(args: argparse.Namespace) -> int:
 
     written = pack_default_photos(args.out, args.short_side, args.photo_cache, overwrite=args.force)
     size = sum(path.stat().st_size for path in written)
-    print(f"wrote {len(written)} photos ({size / 1e6:.1f} MB) to {args.out}; use it with N2N_PHOTO_CACHE={args.out}")
+    print(f"wrote {len(written)} photos ({millions(size)} MB) to {args.out}; use it with N2N_PHOTO_CACHE={args.out}")
     return 0
 
 
@@ -88,11 +89,12 @@ def run_info(args: argparse.Namespace) -> int:
     from n2n.metrics import psnr
 
     first, second = load_val(args.file)  # same checks as load_train_pairs; only the names differ
-    print(f"{args.file}: 2 tensors, shape {tuple(first.shape)}, dtypes {first.dtype} / {second.dtype}")
+    kinds = " / ".join(str(tensor.dtype).removeprefix("torch.") for tensor in (first, second))
+    print(f"{args.file}: 2 tensors of shape {tuple(first.shape)} (images, channels, height, width), values {kinds}")
     for name, tensor in (("first", first), ("second", second)):
         values = tensor.float()
         print(f"  {name}: min {values.min():.1f}, max {values.max():.1f}, mean {values.mean():.2f}")
     scale = 255.0 if first.dtype == torch.uint8 or float(second.float().max()) > 1.5 else 1.0
-    print(f"  PSNR(first, second) = {psnr(first.float(), second.float(), max_value=scale):.2f} dB "
-          "(val file: noisy input vs clean target; train file: between the two noisy copies)")
+    print(f"  PSNR(first, second) = {psnr(first.float(), second.float(), max_value=scale):.2f} dB, higher when the two "
+          "are closer (val file: noisy input vs clean target; train file: between the two noisy copies)")
     return 0

@@ -1,10 +1,9 @@
-"""``n2n demo``: the main job on data shipped in the repository.
+"""n2n demo: the main job on data shipped with n2n.
 
-Evaluates the shipped denoisers on the committed validation sets (``n2n evaluate``; after a regular
-``pip install``, on the first crops of each set, shipped inside the package) and denoises the example
-photo ``n2n/package_data/examples/example_noisy.png`` into a new folder ``runs/demo-<time>/`` (under the
-current folder) with a before/after comparison, printing the PSNR against its clean original. Works
-from any folder.
+Evaluates the shipped denoisers on the validation sets (as n2n evaluate does; after a regular pip install, on
+the first crops of each set, which ship inside the package) and denoises the example photo into a new folder
+runs/demo-<time>/ under the current folder, with a before/after comparison, printing the PSNR in dB (higher
+is better) against its clean original. Works from any folder.
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no validation sets found ({', '.join(VAL_SETS.values())}); reinstall n2n or run from a clone")
     chosen = {name: denoisers.get(name) for name in sorted(denoisers.DENOISERS)}
     where = "the committed validation sets" if in_checkout() else f"the first {PACKAGE_VAL_CROPS} crops of each validation set (shipped with the package)"
-    print(f"PSNR (dB) on {where} ({', '.join(path.name for path in val_sets.values())}):")
+    print(f"Mean PSNR in dB (higher is better) on {where} ({', '.join(path.name for path in val_sets.values())}):")
     print(format_table(evaluate(chosen, val_sets, limit=args.limit)))
     out = args.out or Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
     noisy = read_image(EXAMPLE_NOISY)

@@ -1,8 +1,9 @@
-"""``n2n evaluate``: PSNR of the shipped denoisers (and optional checkpoints) on the validation sets.
+"""n2n evaluate: the PSNR (in dB, higher is better) of the shipped denoisers, and of any checkpoints you add, on the
+validation sets of 32x32 crops.
 
-With ``--photos [DIR]``: whole-photo PSNR instead, on the 6 validation photographs (or the PNG/JPEG
-images in DIR) with Gaussian noise or the noises of ``--noise`` (JPEG-saved, camera), beside the noisy
-input and BM3D (:mod:`n2n.evaluation.whole_photos`).
+With --photos [DIR]: whole-photo PSNR instead, on the 6 validation photographs (or the PNG/JPEG images in DIR)
+with Gaussian noise added, or the noises named by --noise (saved as JPEG, camera noise), beside the noisy input
+and BM3D.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from n2n.inference.grey import MODES as GREY_MODES
 VALIDATION_PHOTOS = Path("<validation photos>")  # --photos without DIR: the 6 validation photographs
 ENSEMBLE_SUFFIX = "(x8 ensemble)"  # the name of a denoiser's --ensemble row: "NAME (x8 ensemble)"
 ADAPT_SUFFIX = "(--adapt)"  # the name of a denoiser's --adapt row
-PHOTO_OPTIONS = ("sigmas", "noise", "bm3d_estimated", "photo_size", "noise_seed", "no_baselines", "nl_means", "adapt", "adapt_steps", "grey")  # only with --photos
+CROP_TABLE_TITLE = "Mean PSNR in dB (higher is better) on each validation set of 32x32 crops"
+PHOTO_OPTIONS = ("sigmas", "noise", "bm3d_estimated", "photo_size", "noise_seed", "no_baselines", "nl_means", "adapt",
+                 "adapt_steps", "grey")  # only with --photos
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="also evaluate these weights of either Miniproject (repeatable)")
     parser.add_argument("--val", type=Path, action="append", default=[],
                         help="validation .pkl (noisy, clean) to use instead of the committed sets (repeatable)")
-    parser.add_argument("--models", nargs="*", help=f"shipped denoisers to evaluate (default: all of {sorted(denoisers.DENOISERS)})")
+    parser.add_argument("--models", nargs="*", help=f"shipped denoisers to evaluate (default: {' and '.join(sorted(denoisers.DENOISERS))})")
     parser.add_argument("--limit", type=int, help="only the first LIMIT images of each set")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument("--force", action="store_true", help="overwrite an existing --json file")
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         if not val_sets:
             raise FileNotFoundError(f"no validation sets found (looked for {', '.join(VAL_SETS.values())}); pass --val FILE")
     rows = evaluate(chosen_denoisers(args), val_sets, limit=args.limit)
+    print(f"{CROP_TABLE_TITLE}:\n")
     print(format_table(rows))
     if args.json is not None:
         atomic_write_text(json.dumps(rows, indent=2) + "\n", args.json, overwrite=args.force)

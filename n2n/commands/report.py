@@ -1,4 +1,4 @@
-"""``n2n report``: rebuild Miniproject_1/Report_1.pdf and Miniproject_2/Report_2.pdf from the results files."""
+"""n2n report: rebuild Miniproject_1/Report_1.pdf and Miniproject_2/Report_2.pdf from the results files."""
 
 from __future__ import annotations
 

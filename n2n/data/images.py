@@ -83,14 +83,14 @@ def read_image(path: str | os.PathLike) -> torch.Tensor:
 def image_to_pil(image: torch.Tensor) -> Image.Image:
     """``(1, 3, H, W)`` or ``(3, H, W)`` uint8 or float in [0, 255] -> Pillow RGB (rounded, clipped)."""
     if not isinstance(image, torch.Tensor):
-        raise ValueError(f"expected a torch.Tensor image, got {type(image).__name__}")
+        raise ValueError(f"expected an image as a tensor of shape (1, 3, H, W) or (3, H, W), got {type(image).__name__}")
     if image.dim() == 4 and image.shape[0] == 1:
         image = image[0]
     if image.dim() != 3 or image.shape[0] != 3:
         raise ValueError(f"expected an image of shape (1, 3, H, W) or (3, H, W), got {tuple(image.shape)}")
     if image.dtype != torch.uint8:
         if not image.is_floating_point():
-            raise ValueError(f"expected a uint8 or float image, got dtype {image.dtype}")
+            raise ValueError(f"expected an image of 8-bit integers (uint8) or floats, got {image.dtype}")
         image = image.detach().float().clamp(0, 255).round().to(torch.uint8)
     return Image.fromarray(image.detach().cpu().permute(1, 2, 0).contiguous().numpy(), "RGB")
 

@@ -32,7 +32,7 @@ def pack_default_photos(out: str | Path, short_side: int = DEFAULT_SHORT_SIDE, c
     for a ``short_side`` below 96 (the training crop size) or ``out`` inside the cache it copies.
     """
     if short_side < 96:
-        raise ValueError(f"short_side {short_side} is below the 96 px training crops; pass at least 96")
+        raise ValueError(f"a short side of {short_side} px is below the 96 px training crops; pass a --short-side of at least 96")
     cache = Path(cache) if cache is not None else default_photo_cache()
     out = Path(out)
     if out.resolve() == cache.resolve() or cache.resolve() in out.resolve().parents:

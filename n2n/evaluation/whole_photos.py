@@ -525,7 +525,22 @@ def format_table(result: dict) -> str:
         found = [value[name, c]["seconds"] for c in columns if (name, c) in value]
         seconds = "–" if name == NOISY_INPUT or not found else f"{sum(found) / len(found):.1f}"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {seconds} |")
+    kinds = ("Gaussian noise of standard deviation σ (0-255 scale)" if all(not isinstance(c, str) for c in columns)
+             else "noise as headed (σ: Gaussian standard deviation on the 0-255 scale)")
+    return (f"Mean whole-photo PSNR in dB (higher is better) over {photos} photo(s), {photo_sizes(result)}, "
+            f"{kinds}; s / photo: seconds per photo:\n\n" + "\n".join(lines))
+
+
+def photo_sizes(result: dict) -> str:
+    """The short sides the photos of ``result`` were evaluated at, in words: what was measured, not what was asked
+    for (a photo smaller than ``--photo-size`` keeps its own size)."""
+    sides = sorted({min(photo["height"], photo["width"]) for photo in result.get("photos", [])})
     size = result["settings"]["size"]
-    shape = f"short side {size} px" if size else "native size"
-    kinds = "Gaussian noise" if all(not isinstance(c, str) for c in columns) else "noise as headed"
-    return f"Mean whole-photo PSNR (dB, higher is better) over {photos} photo(s), {shape}, {kinds}:\n\n" + "\n".join(lines)
+    if not sides:
+        return f"short side {size} px" if size else "native size"
+    text = f"short side {sides[0]} px" if len(sides) == 1 else f"short sides {sides[0]}-{sides[-1]} px"
+    if not size:
+        return text + " (native size)"
+    if sides[0] < size - size % MULTIPLE:
+        text += f" (photos smaller than the {size} px asked for keep their size)"
+    return text

@@ -28,8 +28,8 @@ def checkpoint_kind(path: str | Path) -> str:
     if head.startswith(b"\x80") and MINIPROJECT2_FORMAT.encode() in head:
         return "miniproject2"
     what = "an empty file" if not head else "a pickle of another format" if head.startswith(b"\x80") else "not a checkpoint"
-    raise ValueError(f"{path} is {what}: n2n reads checkpoints of Miniproject_1 (torch.save of a state_dict, as written by "
-                     "`n2n train`) and Miniproject_2 (as written by `n2n train --engine scratch`)")
+    raise ValueError(f"{path} is {what}: n2n reads Miniproject_1 checkpoints (PyTorch weights, as `n2n train` writes "
+                     "them) and Miniproject_2 checkpoints (as `n2n train --engine scratch` writes them)")
 
 
 def check_model_matches(path: str | Path, model: str) -> str:

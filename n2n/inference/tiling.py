@@ -65,7 +65,8 @@ def denoise_tiled(predict: Predict, image: torch.Tensor, tile: int = 512, overla
     if image.dim() != 4 or image.shape[0] != 1:
         raise ValueError(f"denoise_tiled expects one image (1, C, H, W), got shape {tuple(image.shape)}")
     if not 0 <= overlap < tile:
-        raise ValueError(f"tiling needs 0 <= overlap < tile, got tile={tile}, overlap={overlap}")
+        raise ValueError(f"the tile overlap must be at least 0 px and smaller than the tile, got {tile} px tiles "
+                         f"overlapping by {overlap} px; use e.g. --tile 512 --overlap 64")
     _, channels, height, width = image.shape
     if height <= tile and width <= tile:
         return predict(image.to(torch.float32)).to(torch.float32)

@@ -179,7 +179,7 @@ def single_image_gaps(training: dict) -> list[dict]:
     """Single image (same crops, then 2x crops; unbiased targets; then 2x crops with clipped targets: absolute
     errors, the regulariser's weight ending at 0.5, both; where measured) minus Noise2Noise, per training noise of a
     ``single_image/training.json``: ``{"noise", "variant", "crops" (None without a crop set), "photos_25"}``."""
-    from n2n.experiments.single_image import summarise_training
+    from n2n.report.single_image_results import summarise_training
 
     summary, gaps = summarise_training(training), []
     for noise in training["settings"]["noises"]:
@@ -198,7 +198,7 @@ def single_image_gaps(training: dict) -> list[dict]:
 
 def single_image(reader: ResultsReader) -> dict | None:
     """Issue #11: training without pairs (``results/single_image/training.json``) and ``--adapt`` (``adapt.json``)."""
-    from n2n.experiments.single_image import summarise_training
+    from n2n.report.single_image_results import summarise_training
 
     training = reader.json("single_image/training.json", optional=True)
     adapt = reader.json("single_image/adapt.json", optional=True)
@@ -222,7 +222,7 @@ def single_image(reader: ResultsReader) -> dict | None:
                               "second_seed": None if second_seed is None else
                               {"seed": second_seed["settings"]["seed"], "gaps": single_image_gaps(second_seed)}}
     if adapt is not None:
-        from n2n.experiments.single_image import model_label
+        from n2n.report.single_image_results import model_label
 
         result["adapt"] = {"means": adapt["means"], "lr": adapt["settings"]["adapt_lr"], "model": model_label(adapt["settings"]),
                            "loss": adapt["settings"].get("loss", "Neighbor2Neighbor")}

@@ -116,7 +116,7 @@ def neighbor2neighbor_loss(network: nn.Module, noisy: torch.Tensor, cells: CellC
     ``targets``: the same noisy image before it was clipped and rounded (same shape, synthetic noise
     only), from which ``g2`` is then taken; ``None`` (a real photo): ``noisy`` itself. Clipping makes
     zero-mean noise biased near black and white, so the network would learn the clipped mean (as
-    Noise2Noise does with clipped targets, see ``n2n.experiments.mp1_clip_bias``).
+    Noise2Noise does with clipped targets, see ``experiments.mp1_clip_bias``).
 
     ``f(g1(y))`` carries the gradient; ``f(y)`` is computed under ``torch.no_grad`` (with the inner
     module of a DistributedDataParallel wrapper, whose weights are the same on every process).

@@ -1,1 +1,0 @@
-"""Experiment scripts that write results files (ablations, comparisons)."""

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from Miniproject_1.model import BEST_MODEL_PATH
-from n2n.data.images import write_image
+from n2n.data.images import most_textured_window, write_image
 from n2n.evaluation.whole_photos import (
     BM3D,
     noisy_copy,
@@ -36,14 +36,6 @@ RESULTS = REPO_ROOT / "results" / "whole_photos"
 WINDOW, STRIDE, ZOOM = 128, 16, 2
 
 
-def most_textured_window(clean: torch.Tensor) -> tuple[int, int]:
-    """``(top, left)`` of the ``WINDOW``-pixel square of ``clean (1, 3, H, W)`` with the largest standard deviation."""
-    windows = F.unfold(clean.float().mean(dim=1, keepdim=True), WINDOW, stride=STRIDE)  # (1, WINDOW², positions)
-    best = int(windows.std(dim=1).argmax())
-    columns = (clean.shape[3] - WINDOW) // STRIDE + 1
-    return (best // columns) * STRIDE, (best % columns) * STRIDE
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photo", type=int, default=0, help="index of the validation photo, sorted by id (default 0)")
@@ -56,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     noisy = noisy_copy(photo, args.sigma)
     outputs = {"BM3D (σ given)": quantize(BM3D.make(args.sigma)(noisy)),
                "Miniproject_1 shipped": quantize(run_network(denoisers.get("miniproject1"), noisy))}
-    top, left = most_textured_window(photo.clean)
+    top, left = most_textured_window(photo.clean, WINDOW, STRIDE)
     panels = [noisy, *outputs.values(), photo.clean]
     zoomed = [F.interpolate(p[:, :, top : top + WINDOW, left : left + WINDOW].float(), scale_factor=ZOOM, mode="nearest").to(torch.uint8)
               for p in panels]

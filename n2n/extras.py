@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "report": ("matplotlib", "typst"),
+    "report": ("matplotlib", "typst", "pypdf"),
     "baselines": ("skimage", "bm3d"),
 }
 

@@ -10,10 +10,12 @@ import torch
 
 from n2n.data.images import write_image
 
-pytest.importorskip("typst")
-pytest.importorskip("matplotlib")
+for module in ("typst", "matplotlib", "pypdf"):
+    pytest.importorskip(module, reason=f"the report toolchain ({module}) is not installed: pip install 'n2n[report]'")
 
-from n2n.report.build import MAX_PAGES, REPO, build_reports, collect  # noqa: E402
+from n2n.report import details  # noqa: E402
+from n2n.report.build import MAX_PAGES, MAX_WORDS, MIN_BODY_PT, MIN_SMALL_PT, REPO, build_reports, collect, limits_broken  # noqa: E402
+from n2n.report.measure import measure  # noqa: E402
 
 SETS = ["mixed", "gaussian25", "poisson", "pixelate"]
 
@@ -36,9 +38,9 @@ def full_fixture(root: Path) -> Path:
     files = {"val_data.pkl": "mixed", "val_gaussian25.pkl": "gaussian25", "val_poisson.pkl": "poisson", "val_pixelate.pkl": "pixelate"}
     write_json(root / "data/noisy_psnr.json", {"sets": {f: {"noisy_psnr_db": 21.0 + i, "count": 1000} for i, f in enumerate(files)}})
     quality = {s: {"images": 1000, "rows": [
-        {"method": "noisy input", "psnr": 21.0, "psnr_subset": 21.1, "subset": 100},
-        {"method": "NL-means (sigma estimated)", "psnr": 26.0, "psnr_subset": 26.1, "subset": 100},
-        {"method": "BM3D (sigma estimated)", "psnr_subset": 27.5, "subset": 100},
+        {"method": "noisy input", "psnr": 21.0, "psnr_subset": 21.1, "subset": 50},
+        {"method": "NL-means (sigma estimated)", "psnr": 26.0, "psnr_subset": 26.1, "subset": 50},
+        {"method": "BM3D (sigma estimated)", "psnr_subset": 27.5, "subset": 50},
         {"method": "Miniproject_1 shipped (N2N, mixed noise)", "psnr": 28.0, "psnr_subset": 28.1, "subset": 100},
         {"method": "Miniproject_1, Model.train 1 epoch (mixed noise)", "psnr": 27.8, "psnr_subset": 27.9, "subset": 100},
         {"method": "Noise2Noise (Gaussian-trained)", "psnr": 28.4, "psnr_subset": 28.3, "subset": 100},
@@ -55,6 +57,19 @@ def full_fixture(root: Path) -> Path:
         {"width": w, "depth": d, "params": p, "pairs": 4000, "epochs": 2, "batch_size": 32, "lr": 0.002, "threads": 1, "train_seconds": t,
          "train_seconds_per_50k_epoch": t * 6, "predict_512_seconds": 0.7, "val_set": "val_data.pkl", "val_psnr": v, "noisy_psnr": 22.1}
         for w, d, p, t, v in ((16, 2, 24051, 27.0, 26.1), (32, 3, 131139, 104.0, 26.4), (40, 3, 204243, 226.0, 26.3), (48, 2, 210387, 112.0, 26.7))])
+    write_csv(root / "miniproject_1/photo_ablation.csv", [
+        {"arch": arch, "params": params, "kmac_per_pixel": kmac, "steps": 500, "batch_size": 8, "crop": 96, "lr": 0.001, "threads": 2,
+         "train_seconds": 200.0, "wall_seconds": 220.0, "predict_512_seconds": 0.5,
+         **{f"{kind}_sigma{sigma}": value + sigma / 10 for sigma in (15, 25, 50) for kind, value in (("noisy", 20.0), ("bm3d", 30.0), ("photo", quality_))},
+         **{f"crops_{s}": quality_ - 4 for s in SETS}}
+        for arch, params, kmac, quality_ in (("32x3", 131139, 50.4, 29.0), ("40x5", 319683, 78.9, 29.4), ("48x4", 376563, 112.9, 29.45))])
+    for stem, checkpoint, shift in (("cycle6", "runs/c6/model.epoch010.pth", 0.0), ("cycle9", "runs/c9/model.epoch012.pth", -0.02),
+                                    ("n2c_cycle1", "runs/n2c/model.epoch012.pth", 0.01)):
+        crops = "cycle6_epoch10_crops" if stem == "cycle6" else "cycle9_epoch12_crops" if stem == "cycle9" else "n2c_cycle1_crops"
+        write_json(root / f"whole_photos/{stem}_epochs.json", {"settings": {"sigmas": [15.0, 25.0, 50.0]}, "means": [
+            {"denoiser": checkpoint, "kind": "network", "sigma": sigma, "psnr": 30.0 + sigma / 10 + shift} for sigma in (15.0, 25.0, 50.0)]})
+        write_json(root / f"whole_photos/{crops}.json", [{"denoiser": name, "val_set": s, "psnr": value + shift * (s == "pixelate") * 10, "images": 1000}
+                                                         for s in SETS for name, value in (("noisy input", 21.0), (checkpoint, 28.0))])
     machine = {"torch_threads": 2}
     write_json(root / "miniproject_1/timing.json", {
         "train": {"pairs": 50000, "num_epochs": 1, "seconds": 480.0, "process_cpu_seconds": 700.0, "target_seconds": 600, "val_psnr_after": 27.9, "met": True, "machine": machine},
@@ -139,9 +154,21 @@ def test_reports_from_full_fixture_fit_in_three_pages(tmp_path):
         assert data["build"]["pages"] == report["pages"]
         assert data["build"]["samples"]["crops_figure"] and data["build"]["samples"]["photo_figure"]
         assert all(data["build"]["figures"].values())
+        assert limits_broken(data["build"]["layout"]) == [], data["build"]["layout"]
         if data["results"]["report"] == "Miniproject_2":
             assert [run["val_psnr"] for run in data["results"]["full_runs"]] == [26.6] * 5
+        else:
+            shipped = next(row for row in data["results"]["main_table"]["rows"] if row["highlight"])
+            assert shipped["crops"]["mixed"] == {"psnr": 28.0, "subset": None, "method": "Miniproject_1 shipped (N2N, mixed noise)"}
+            bm3d = next(row for row in data["results"]["main_table"]["rows"] if row["label"] == "BM3D")
+            assert bm3d["crops"]["mixed"]["subset"] == 50 and bm3d["photos"]["σ = 25"] == pytest.approx(32.5)
+            after = data["results"]["after_shipping"]
+            assert [run["label"] for run in after["runs"]] == ["the shipped recipe once more (9th cycle)", "clean targets (Noise2Clean control)"]
+            assert after["noise2clean_minus_noise2noise_crops"]["pixelate"] == pytest.approx(0.3)
     assert {r["pdf"].name for r in built} == {"Report_1.pdf", "Report_2.pdf"}
+    page = (tmp_path / "out" / details.PAGE).read_text()
+    assert "## Miniproject 1" in page and "## Miniproject 2" in page and "Not available" not in page.split("## Miniproject 2")[1]
+    assert "| **40×5** (shipped) | 319683 |" in page
 
 
 def test_reports_build_without_any_results_and_say_so(tmp_path):
@@ -153,6 +180,36 @@ def test_reports_build_without_any_results_and_say_so(tmp_path):
         assert "data/noisy_psnr.json" in data["results"]["inputs"]["missing"]
         assert not any(data["build"]["figures"].values())
         assert data["results"]["ablation"] is None
+
+
+def test_measure_reads_pages_words_and_type_sizes(tmp_path):
+    import typst
+
+    source = tmp_path / "sizes.typ"
+    source.write_text('#set page(width: 10cm, height: 6cm)\n#set text(size: 10pt)\nOne two three four five six.\n'
+                      '#text(size: 7pt)[Seven eight.]\n#pagebreak()\nNine ten.\n')
+    found = measure(typst.compile(str(source)))
+    assert (found["pages"], found["words"], found["body_pt"], found["smallest_pt"]) == (2, 10, 10.0, 7.0)
+    assert set(found["type_sizes"]) == {"7.0", "10.0"}
+    assert limits_broken(found) == [f"type as small as 7.0 pt, under {MIN_SMALL_PT} pt"]
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_committed_reports_are_legible_and_short(number):
+    pdf = REPO / f"Miniproject_{number}" / f"Report_{number}.pdf"
+    if not pdf.is_file():
+        pytest.skip(f"{pdf} not built yet")
+    layout = measure(pdf.read_bytes())
+    assert layout["pages"] <= MAX_PAGES and layout["words"] <= MAX_WORDS, layout
+    assert layout["body_pt"] >= MIN_BODY_PT and layout["smallest_pt"] >= MIN_SMALL_PT, layout
+
+
+def test_committed_details_page_matches_committed_results():
+    page = REPO / details.PAGE
+    if not page.is_file():
+        pytest.skip(f"{page} not built yet")
+    assert page.read_text() == details.render(collect(1, REPO / "results"), collect(2, REPO / "results")), \
+        f"{page} is stale: rebuild it with `n2n report`"
 
 
 @pytest.mark.parametrize("number", [1, 2])

@@ -23,19 +23,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     extras.require("report", "n2n report")
-    from n2n.report.build import (  # matplotlib and typst load only here
-        MAX_PAGES,
-        build_reports,
-    )
+    from n2n.report.build import build_reports, limits_broken  # matplotlib, typst and pypdf load only here
+    from n2n.report.details import PAGE
 
     if args.samples < 0:
         raise ValueError(f"--samples must be >= 0, got {args.samples}")
     built = build_reports(args.results, args.out_dir, args.build_dir, tuple(args.only or (1, 2)), args.samples)
     status = 0
     for report in built:
+        layout = report["layout"]
         note = f"; missing inputs: {', '.join(report['missing'])}" if report["missing"] else ""
-        print(f"{report['pdf']} ({report['pages']} pages) and {report['data'].name}{note}")
-        if report["pages"] > MAX_PAGES:
-            print(f"warning: {report['pdf']} has {report['pages']} pages, the course allows {MAX_PAGES}")
+        print(f"{report['pdf']} ({layout['pages']} pages, {layout['words']} words, body {layout['body_pt']} pt, "
+              f"smallest type {layout['smallest_pt']} pt) and {report['data'].name}{note}")
+        for problem in limits_broken(layout):
+            print(f"warning: {report['pdf']}: {problem}")
             status = 1
+    print(f"{args.out_dir / PAGE} (the results the reports leave out)")
     return status

@@ -10,7 +10,6 @@ and ``report_data.json``, written atomically.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +19,17 @@ import typst
 
 from n2n.fileio import atomic_write, atomic_write_text
 from n2n.paths import REPO_ROOT
-from n2n.report import collect_mp1, collect_mp2, figures, samples
+from n2n.report import collect_mp1, collect_mp2, details, figures, samples
+from n2n.report.measure import measure
 
 REPO = REPO_ROOT
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_PAGES = 3  # the course's limit
+# Legibility (issue #36): a report of at most MAX_PAGES pages, about MAX_WORDS words, body type of at least MIN_BODY_PT
+# and no type below MIN_SMALL_PT (tables, captions); common.typ sets the sizes.
+MAX_WORDS = 1900
+MIN_BODY_PT = 10.0
+MIN_SMALL_PT = 8.5
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,7 @@ class ReportSpec:
 
 
 def draw_mp1(data: dict, folder: Path, results: Path) -> dict:
-    drawn = {"n2n_vs_n2c": figures.n2n_vs_n2c(data["gaussian"], folder / "n2n_vs_n2c.png"),
-             "ablation": figures.mp1_ablation(data["ablation"], folder / "ablation.png"),
-             "timing": figures.mp1_timing(data["timing"], folder / "timing.png"),
+    drawn = {"ablation": figures.mp1_ablation(data["gaussian"], data["photo_ablation"], data["training_cycles"], folder / "ablation.png"),
              "whole_photo": copy_result_figure(results / "whole_photos" / "figure.png", folder / "whole_photo.png")}
     return {name: f"figures/{name}.png" if ok else None for name, ok in drawn.items()}
 
@@ -72,11 +75,6 @@ REPORTS = {1: ReportSpec(1, collect_mp1.collect, draw_mp1), 2: ReportSpec(2, col
 def collect(number: int, results: str | Path, repo: str | Path = REPO) -> dict:
     """The report data of report ``number`` from the results folder (what ``report_data.json`` holds under ``results``)."""
     return REPORTS[number].collect(Path(results), Path(repo))
-
-
-def page_count(pdf: bytes) -> int:
-    """Pages of a PDF written by Typst (its page objects are plain ``/Type/Page`` dictionaries)."""
-    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
 
 def typeset(source: Path) -> bytes:
@@ -120,12 +118,28 @@ def build_report(number: int, results: Path, out_dir: Path, build_dir: Path, sam
     for source in TEMPLATES.glob("*.typ"):
         shutil.copyfile(source, work / source.name)
     pdf = typeset(work / f"report_{number}.typ")
-    pages = page_count(pdf)
+    build["layout"] = measure(pdf)
+    pages = build["layout"]["pages"]
     build["pages"] = pages
     target = out_dir / spec.folder
     pdf_path = atomic_write(target / spec.pdf_name, lambda file: file.write(pdf), overwrite=True)
     data_path = atomic_write_text(json.dumps(document, indent=1) + "\n", target / "report_data.json", overwrite=True)
-    return {"pdf": pdf_path, "data": data_path, "pages": pages, "missing": data["inputs"]["missing"]}
+    return {"pdf": pdf_path, "data": data_path, "pages": pages, "layout": build["layout"], "missing": data["inputs"]["missing"],
+            "results": data}
+
+
+def limits_broken(layout: dict) -> list[str]:
+    """What in a built report's ``layout`` (:func:`measure`) breaks the limits above, in words; empty when none."""
+    broken = []
+    if layout["pages"] > MAX_PAGES:
+        broken.append(f"{layout['pages']} pages, the course allows {MAX_PAGES}")
+    if layout["words"] > MAX_WORDS:
+        broken.append(f"{layout['words']} words, more than {MAX_WORDS}")
+    if layout["body_pt"] is not None and layout["body_pt"] < MIN_BODY_PT:
+        broken.append(f"body type {layout['body_pt']} pt, under {MIN_BODY_PT} pt")
+    if layout["smallest_pt"] is not None and layout["smallest_pt"] < MIN_SMALL_PT:
+        broken.append(f"type as small as {layout['smallest_pt']} pt, under {MIN_SMALL_PT} pt")
+    return broken
 
 
 def build_reports(results: str | Path = REPO / "results", out_dir: str | Path = REPO, build_dir: str | Path = REPO / "build" / "report",
@@ -134,4 +148,8 @@ def build_reports(results: str | Path = REPO / "results", out_dir: str | Path = 
     results, out_dir, build_dir = Path(results), Path(out_dir), Path(build_dir)
     if not results.is_dir():
         raise FileNotFoundError(f"results folder {results} does not exist")
-    return [build_report(n, results, out_dir, build_dir, sample_count, (denoisers or {}).get(n), Path(repo)) for n in numbers]
+    built = [build_report(n, results, out_dir, build_dir, sample_count, (denoisers or {}).get(n), Path(repo)) for n in numbers]
+    collected = {report["pdf"].parent.name: report["results"] for report in built}
+    report_data = [collected.get(spec.folder) or spec.collect(results, Path(repo)) for spec in REPORTS.values()]
+    details.write(*report_data, out_dir / details.PAGE)
+    return built

@@ -9,7 +9,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from n2n.report.common import CONTEXT, data_counts, noisy_psnr, quality, training_log
+from n2n.report.common import (
+    CONTEXT,
+    WHOLE_PHOTOS,
+    data_counts,
+    main_table,
+    noisy_psnr,
+    ordered_sets,
+    quality,
+    sigma_label,
+    training_log,
+    whole_photo_means,
+)
 from n2n.report.inputs import ResultsReader
 
 # results/miniproject_1/gaussian25_<run>.json; the clipped-target run ("n2n") is an optional extra.
@@ -81,6 +92,28 @@ def shipped_cycles(reader: ResultsReader) -> list[dict]:
         cycles.append({"cycle": cycle, **log, "rule": choice.get("rule")})
 
 
+# What each training cycle of the shipped weights changed: (short tag for a figure axis, description). Cycle 1 is
+# shipped_training.csv; each later one started from the previous one's kept epoch.
+CYCLE_CHANGES = {
+    1: ("first run", "the first run, peak rate 5e-4"),
+    2: ("rate 1e-4", "peak rate 1e-4, other batches"),
+    3: ("tone curves", "half of the crops through a random tone curve (more shadows, where clipped noise is biased); peak rate 5e-5 from here on"),
+    4: ("gain ≤ 1", "tone-curve gains capped at 1: higher ones taught it to brighten highlights"),
+    5: ("repeat", "the fourth cycle’s settings again, other batches"),
+    6: ("grey crops", "10 % grey crops, against colour noise on black-and-white photos"),
+}
+
+
+def training_cycles(first: dict | None, later: list[dict]) -> list[dict]:
+    """The shipped weights' training, cycle by cycle (1 = ``shipped_training.csv``, then :func:`shipped_cycles`), each
+    with the ``tag`` and ``change`` of :data:`CYCLE_CHANGES`; empty without the first cycle's log."""
+    if first is None:
+        return []
+    cycles = [{"cycle": 1, **first, "rule": None}] + later
+    return [{**c, "tag": CYCLE_CHANGES.get(c["cycle"], (f"cycle {c['cycle']}", ""))[0],
+             "change": CYCLE_CHANGES.get(c["cycle"], ("", "see the README"))[1]} for c in cycles]
+
+
 def gaussian(reader: ResultsReader) -> dict | None:
     """Noise2Noise (zero-mean and clipped targets) vs Noise2Clean on Gaussian noise (sigma 25).
 
@@ -125,21 +158,19 @@ def ablation(reader: ResultsReader, arch: dict) -> dict | None:
 
 
 def whole_photos(reader: ResultsReader) -> dict | None:
-    """Mean whole-photo PSNR per denoiser and sigma (``results/whole_photos/quality.json``), with its settings."""
-    found = reader.json("whole_photos/quality.json")
-    if not found:
+    """Mean whole-photo PSNR per denoiser and sigma (``results/whole_photos/quality.json``), with its settings, the
+    figure's record, and the margins over BM3D on the validation and the reserved photos (with and without ``--adapt``)."""
+    found = reader.json(WHOLE_PHOTOS)
+    means = whole_photo_means(reader)
+    if not found or not means:
         return None
-    sigmas = [f"σ = {sigma:g}" for sigma in found["settings"]["sigmas"]]
-    table: dict[str, dict[str, str]] = {}
-    for mean in found["means"]:
-        if "--grey no" in mean["denoiser"]:
-            continue  # the README shows the network without the grey step; the report keeps to what n2n denoise writes
-        table.setdefault(mean["denoiser"], {})[f"σ = {mean['sigma']:g}"] = f"{mean['psnr']:.2f}"
+    # The report keeps to what n2n denoise writes, so not the network without the grey step (`--grey no`).
+    rows = [[name, values] for name, values in means["means"].items() if "--grey no" not in name]
     figure = reader.json("whole_photos/figure.json", optional=True)
     reserved = reader.json("whole_photos/reserved.json", optional=True)
     adapted = reader.json("whole_photos/adapt_40x5.json", optional=True)
     reserved_adapted = reader.json("whole_photos/reserved_adapt.json", optional=True)
-    return {"sigmas": sigmas, "rows": [[name, values] for name, values in table.items()], "photos": len(found["photos"]),
+    return {"sigmas": means["sigmas"], "rows": rows, "photos": means["photos"],
             "size": found["settings"]["size"], "date": found.get("date", "")[:10], "figure": figure,
             "margins": margins_over_bm3d(found),
             "reserved": None if reserved is None else {"photos": len(reserved["photos"]), "margins": margins_over_bm3d(reserved)},
@@ -170,7 +201,7 @@ def margins_over_bm3d(found: dict, contains: str | None = None) -> list[dict]:
     names = dict.fromkeys(name for name, _ in means
                           if (contains in name if contains is not None
                               else name.startswith("Miniproject_1 shipped") and "--grey no" not in name))
-    return [{"denoiser": name, "label": short_label(name), "margins": {f"σ = {sigma:g}": means[name, sigma] - means[bm3d, sigma]
+    return [{"denoiser": name, "label": short_label(name), "margins": {sigma_label(sigma): means[name, sigma] - means[bm3d, sigma]
                                            for sigma in found["settings"]["sigmas"] if (name, sigma) in means and (bm3d, sigma) in means}}
             for name in names if bm3d is not None]
 
@@ -229,6 +260,82 @@ def single_image(reader: ResultsReader) -> dict | None:
     return result
 
 
+# The main table's rows: (label, crop-set method prefix, whole-photo denoiser prefix, highlighted).
+MAIN_ROWS = [
+    ("noisy input", "noisy input", "noisy input", False),
+    ("BM3D", "BM3D", "BM3D", False),
+    ("Miniproject_1 shipped", "Miniproject_1 shipped", "Miniproject_1 shipped (", True),
+    ("shipped, ×8 ensemble", None, "Miniproject_1 shipped, x8", False),
+    ("Model() trained 1 epoch", "Miniproject_1, Model.train 1 epoch", None, False),
+]
+
+
+def photo_ablation(reader: ResultsReader, shipped: dict | None) -> dict | None:
+    """U-Net sizes trained alike for a few hundred steps on photos (``miniproject_1/photo_ablation.csv``): parameters,
+    cost per pixel, whole-photo PSNR per sigma and crop-set PSNR; ``chosen``: the shipped network's size."""
+    rows = reader.csv("miniproject_1/photo_ablation.csv")
+    if not rows:
+        return None
+    sigmas = [int(key.removeprefix("photo_sigma")) for key in rows[0] if key.startswith("photo_sigma")]
+    sets = ordered_sets(key.removeprefix("crops_") for key in rows[0] if key.startswith("crops_"))
+    first = rows[0]
+    return {"steps": first["steps"], "batch_size": first["batch_size"], "crop": first["crop"], "lr": first["lr"],
+            "sigmas": [sigma_label(s) for s in sigmas], "sets": sets,
+            "rows": [{"label": str(row["arch"]).replace("x", "×"), "params": row["params"], "kmac_per_pixel": row["kmac_per_pixel"],
+                      "train_seconds": row["train_seconds"], "predict_512_seconds": row["predict_512_seconds"],
+                      "photos": {sigma_label(s): row[f"photo_sigma{s}"] for s in sigmas},
+                      "bm3d": {sigma_label(s): row[f"bm3d_sigma{s}"] for s in sigmas},
+                      "crops": {name: row[f"crops_{name}"] for name in sets},
+                      "chosen": shipped is not None and str(row["arch"]).replace("x", "×") == shipped["label"]} for row in rows]}
+
+
+# Runs trained after the shipped network, each scored on its last epoch: (label, results/whole_photos/ stem of the
+# per-epoch whole-photo scores, of the crop-set scores). The first is the shipped network itself, the reference.
+AFTER_SHIPPING = (
+    ("shipped (6th cycle, 10 % grey crops)", "cycle6_epochs", "cycle6_epoch10_crops"),
+    ("25 % grey crops (7th cycle)", "cycle7_epochs", "cycle7_epoch16_crops"),
+    ("same noise in every channel (8th cycle)", "cycle8_epochs", "cycle8_epoch16_crops"),
+    ("the shipped recipe once more (9th cycle)", "cycle9_epochs", "cycle9_epoch12_crops"),
+    ("wider full-resolution level (48 channels)", "fullres48_cycle1_epochs", "fullres48_cycle1_crops"),
+    ("clean targets (Noise2Clean control)", "n2c_cycle1_epochs", "n2c_cycle1_crops"),
+    ("self-distillation from the ×8 ensemble", "distill_cycle1_epochs", "distill_cycle1_crops"),
+)
+# The Noise2Clean control repeats the 9th cycle (same start, recipe and seed) with clean targets.
+NOISE2CLEAN_CONTROL = ("n2c_cycle1_crops", "cycle9_epoch12_crops")
+
+
+def scored_run(reader: ResultsReader, epochs_stem: str, crops_stem: str) -> dict | None:
+    """The checkpoint that ``<crops_stem>.json`` scored on the crop sets, with its whole-photo PSNR per sigma from
+    ``<epochs_stem>.json`` (network alone); None when either file is missing."""
+    crops = reader.json(f"whole_photos/{crops_stem}.json", optional=True)
+    epochs = reader.json(f"whole_photos/{epochs_stem}.json", optional=True)
+    if not crops or not epochs:
+        return None
+    checkpoint = next(row["denoiser"] for row in crops if row["denoiser"] != "noisy input")
+    photos = {sigma_label(m["sigma"]): m["psnr"] for m in epochs["means"] if m["denoiser"] == checkpoint}
+    return {"checkpoint": checkpoint, "photos": photos,
+            "crops": {row["val_set"]: row["psnr"] for row in crops if row["denoiser"] == checkpoint}}
+
+
+def after_shipping(reader: ResultsReader) -> dict | None:
+    """Each run of :data:`AFTER_SHIPPING` found, with its scores minus the shipped network's (``delta_photos``,
+    ``delta_crops``), and the Noise2Clean control minus its Noise2Noise twin on the crop sets."""
+    scored = [(label, scored_run(reader, epochs, crops)) for label, epochs, crops in AFTER_SHIPPING]
+    reference = scored[0][1]
+    if reference is None:
+        return None
+    runs = []
+    for label, run in scored[1:]:
+        if run is None:
+            continue
+        runs.append({"label": label, **run,
+                     "delta_photos": {k: v - reference["photos"][k] for k, v in run["photos"].items() if k in reference["photos"]},
+                     "delta_crops": {k: v - reference["crops"][k] for k, v in run["crops"].items() if k in reference["crops"]}})
+    clean, noisy = (scored_run(reader, "n2c_cycle1_epochs", NOISE2CLEAN_CONTROL[0]), scored_run(reader, "cycle9_epochs", NOISE2CLEAN_CONTROL[1]))
+    control = None if clean is None or noisy is None else {k: clean["crops"][k] - noisy["crops"][k] for k in clean["crops"] if k in noisy["crops"]}
+    return {"reference": {"label": scored[0][0], **reference}, "runs": runs, "noise2clean_minus_noise2noise_crops": control}
+
+
 def timing(reader: ResultsReader) -> dict | None:
     found = reader.json("miniproject_1/timing.json")
     if not found:
@@ -264,9 +371,13 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "course_training": training_log(reader, "miniproject_1/bestmodel_training.csv"),
         "finetune": reader.json("miniproject_1/finetune.json"),
         "ablation": ablation(reader, arch_setup["arch"]),
+        "photo_ablation": photo_ablation(reader, arch_setup["shipped"]),
+        "after_shipping": after_shipping(reader),
         "timing": timing(reader),
         "whole_photos": whole_photos(reader),
         "single_image": single_image(reader),
     }
+    data["training_cycles"] = training_cycles(data["shipped_training"], data["shipped_cycles"])
+    data["main_table"] = main_table(data["quality"], whole_photo_means(reader), MAIN_ROWS)
     data["inputs"] = reader.inputs()
     return data

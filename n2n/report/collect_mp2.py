@@ -13,9 +13,11 @@ from n2n.report.common import (
     CONTEXT,
     SET_NAMES,
     data_counts,
+    main_table,
     noisy_psnr,
     quality,
     training_log,
+    whole_photo_means,
 )
 from n2n.report.inputs import ResultsReader
 
@@ -58,7 +60,8 @@ def ablation(reader: ResultsReader, arch: dict, config: dict) -> dict | None:
     base = kept[0]  # the script's first variant is the reference every other one changes one thing of
     worse = [r["variant"] for r in kept[1:] if r["psnr"].get("mixed", 0) < base["psnr"].get("mixed", 0)]
     first = rows[0]
-    return {"sets": sets, "rows": kept, "base": base["variant"], "worse_than_base": worse,
+    base_setup = {key: first.get(key) for key in ("widths", "kernel_size", "upsampling", "optimizer", "lr", "batch_size", "augment")}
+    return {"sets": sets, "rows": kept, "base": base["variant"], "base_setup": base_setup, "worse_than_base": worse,
             "pairs": first.get("pairs"), "epochs": first.get("epochs"), "threads": first.get("threads")}
 
 
@@ -125,6 +128,25 @@ def unet(reader: ResultsReader) -> dict | None:
     return result
 
 
+# The main table's rows: (label, crop-set method prefix, whole-photo denoiser prefix, highlighted); the crop-set
+# baselines come from Miniproject_1's quality file.
+MAIN_ROWS = [
+    ("noisy input", "noisy input", "noisy input", False),
+    ("NL-means", "NL-means", None, False),
+    ("BM3D", "BM3D", "BM3D", False),
+    ("Miniproject_2 shipped", "Miniproject_2 shipped", "Miniproject_2 shipped", True),
+    ("Miniproject_1 shipped (U-Net)", "Miniproject_1 shipped", "Miniproject_1 shipped (", False),
+]
+
+
+def combined_quality(own: dict | None, baselines: dict | None) -> dict | None:
+    """Miniproject_2's quality file with Miniproject_1's methods (baselines) after its own, on its own sets."""
+    if own is None:
+        return baselines
+    extra = [m for m in (baselines or {}).get("methods", []) if m["method"] not in {o["method"] for o in own["methods"]}]
+    return {**own, "methods": own["methods"] + extra}
+
+
 def collect(results: str | Path, repo: str | Path) -> dict:
     """Report_2's numbers from the results folder ``results`` (and the code/data in ``repo``)."""
     reader = ResultsReader(results)
@@ -146,5 +168,6 @@ def collect(results: str | Path, repo: str | Path) -> dict:
         "parity_steps": parity_steps(reader),
         "unet": unet(reader),
     }
+    data["main_table"] = main_table(combined_quality(data["quality"], data["mp1_quality"]), whole_photo_means(reader), MAIN_ROWS)
     data["inputs"] = reader.inputs()
     return data

@@ -45,20 +45,77 @@ def data_counts(manifest_path: Path) -> dict | None:
 
 def quality(reader: ResultsReader, relative: str) -> dict | None:
     """Methods x validation sets from a quality file (``mp1_quality``/``mp2_quality`` format): PSNR on all
-    images and, where recorded, on the first ``subset`` images (BM3D runs on those only)."""
+    images and, where recorded, on the first ``subset`` images of each set (BM3D runs on those only). The
+    subset size is per method: rows measured at different times used different subsets."""
     found = reader.json(relative)
     if not found:
         return None
     sets = ordered_sets(found)
     methods: dict[str, dict] = {}
-    subset = None
     for name in sets:
         for row in found[name].get("rows", []):
-            entry = methods.setdefault(row["method"], {"method": row["method"], "psnr": {}, "psnr_subset": {}})
+            entry = methods.setdefault(row["method"], {"method": row["method"], "psnr": {}, "psnr_subset": {}, "subset": None})
             entry["psnr"][name] = row.get("psnr")
             entry["psnr_subset"][name] = row.get("psnr_subset")
-            subset = row.get("subset", subset)
-    return {"sets": sets, "subset": subset, "images": {n: found[n].get("images") for n in sets}, "methods": list(methods.values())}
+            entry["subset"] = row.get("subset", entry["subset"])
+    return {"sets": sets, "images": {n: found[n].get("images") for n in sets}, "methods": list(methods.values())}
+
+
+WHOLE_PHOTOS = "whole_photos/quality.json"
+
+
+def sigma_label(sigma: float) -> str:
+    return f"σ = {sigma:g}"
+
+
+def whole_photo_means(reader: ResultsReader, relative: str = WHOLE_PHOTOS) -> dict | None:
+    """``{"sigmas": [labels], "photos": count, "size": short side, "means": {denoiser: {sigma label: PSNR}}}`` of a
+    whole-photo result (``n2n evaluate --photos`` format), or None when the file is missing."""
+    found = reader.json(relative)
+    if not found:
+        return None
+    means: dict[str, dict[str, float]] = {}
+    for mean in found["means"]:
+        means.setdefault(mean["denoiser"], {})[sigma_label(mean["sigma"])] = mean["psnr"]
+    return {"sigmas": [sigma_label(s) for s in found["settings"]["sigmas"]], "photos": len(found["photos"]),
+            "size": found["settings"].get("size"), "means": means}
+
+
+def first_match(names, prefix: str, wanted=lambda name: True) -> str | None:
+    """The first of ``names`` that starts with ``prefix`` and passes ``wanted``, or None."""
+    return next((name for name in names if name.startswith(prefix) and wanted(name)), None)
+
+
+def main_table(quality_found: dict | None, photos: dict | None, rows: list[tuple[str, str | None, str | None, bool]]) -> dict:
+    """The report's main table: one row per ``(label, crop method prefix, whole-photo denoiser prefix, highlight)``.
+
+    Crop cells hold the PSNR on all images of the set, or on the method's first ``subset`` images where that is all it
+    ran on (``{"psnr", "subset", "method"}``; the first method with the prefix that has a value, so "BM3D" takes the estimated-σ
+    and the true-σ rows together); photo cells the mean whole-photo PSNR per σ. A prefix of None leaves the cells empty;
+    a row without any score is left out.
+    Denoisers run ``--grey no`` are skipped: the table shows what ``n2n denoise`` writes."""
+    sets = quality_found["sets"] if quality_found else []
+    sigmas = photos["sigmas"] if photos else []
+    table = {"sets": sets, "sigmas": sigmas, "photos": photos["photos"] if photos else None,
+             "size": photos["size"] if photos else None, "rows": []}
+    for label, crop_prefix, photo_prefix, highlight in rows:
+        crops: dict[str, dict | None] = {name: None for name in sets}
+        for name in sets:
+            for method in (quality_found or {}).get("methods", []):
+                if crop_prefix is None or not method["method"].startswith(crop_prefix):
+                    continue
+                if method["psnr"].get(name) is not None:
+                    crops[name] = {"psnr": method["psnr"][name], "subset": None, "method": method["method"]}
+                elif method["psnr_subset"].get(name) is not None:
+                    crops[name] = {"psnr": method["psnr_subset"][name], "subset": method["subset"], "method": method["method"]}
+                if crops[name] is not None:
+                    break
+        denoiser = None if photo_prefix is None or not photos else first_match(photos["means"], photo_prefix, lambda n: "--grey no" not in n)
+        values = photos["means"][denoiser] if denoiser else {}
+        row = {"label": label, "highlight": highlight, "crops": crops, "photos": {sigma: values.get(sigma) for sigma in sigmas}}
+        if any(crops.values()) or any(v is not None for v in row["photos"].values()):  # a method with no score is left out
+            table["rows"].append(row)
+    return table
 
 
 def training_log(reader: ResultsReader, relative: str) -> dict | None:

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+from matplotlib.patches import Rectangle
 
 from n2n.data.course import load_val
-from n2n.data.images import read_image
+from n2n.data.images import most_textured_window, read_image
 from n2n.evaluation.evaluate import VAL_SETS
 from n2n.metrics import psnr_per_image
 from n2n.paths import EXAMPLES, REPO_ROOT
-from n2n.report.figures import plt, save
+from n2n.report.figures import TEXT_WIDTH, plt, save
 
 Denoiser = Callable[[torch.Tensor], torch.Tensor]
 GRID_SETS = ("gaussian25", "poisson", "pixelate")
@@ -46,21 +47,27 @@ def spread_indices(count: int, total: int) -> list[int]:
     return [int((i + 0.5) * total / count) for i in range(count)]
 
 
-def image(ax, tensor: torch.Tensor, title: str) -> None:
+def image(ax, tensor: torch.Tensor, title: str | None = None, below: str | None = None) -> None:
     ax.imshow(tensor.clamp(0, 255).round().to(torch.uint8).permute(1, 2, 0).numpy(), interpolation="nearest")
-    ax.set_title(title, fontsize=6, pad=1.5)
+    if title:
+        ax.set_title(title, fontsize=8.5, pad=2)
+    if below:
+        ax.text(0.5, -0.04, below, transform=ax.transAxes, ha="center", va="top", fontsize=8)
     ax.set_axis_off()
 
 
 def crop_grid(denoise: Denoiser, repo: Path, path: Path, count: int) -> dict | None:
-    """Rows: noise models; per crop, noisy / denoised / clean with per-image PSNRs. None without val sets."""
+    """``count`` rows of crops; per noise model a group of noisy / denoised / clean, per-crop PSNR below. None
+    without val sets. Drawn at the reports' text width."""
     sets = [name for name in GRID_SETS if (repo / VAL_SETS[name]).is_file()]
     if not sets or count < 1:
         return None
-    tile = 0.85  # inches per crop: the grid grows with ``count`` instead of filling the page width
-    figure, axes = plt.subplots(len(sets), 3 * count, figsize=(tile * 3 * count, tile * len(sets) * 1.15), squeeze=False)
-    record = {"indices": None, "columns": 3 * count, "psnr": {}}
-    for row, name in enumerate(sets):
+    ratios = [r for _ in sets for r in (1, 1, 1, 0.22)][:-1]  # a narrow gap between the noise models' groups
+    tile = TEXT_WIDTH / sum(ratios)
+    figure, axes = plt.subplots(count, len(ratios), figsize=(TEXT_WIDTH, count * tile * 1.25 + 0.2), squeeze=False,
+                                gridspec_kw={"width_ratios": ratios, "wspace": 0.05, "hspace": 0.22})
+    record = {"indices": None, "columns": 3 * len(sets), "psnr": {}}
+    for group, name in enumerate(sets):
         noisy, clean = load_val(repo / VAL_SETS[name])
         indices = spread_indices(count, noisy.shape[0])
         record["indices"] = indices
@@ -68,19 +75,26 @@ def crop_grid(denoise: Denoiser, repo: Path, path: Path, count: int) -> dict | N
         denoised = denoise(noisy).float()
         before, after = psnr_per_image(noisy, clean).tolist(), psnr_per_image(denoised, clean).tolist()
         record["psnr"][name] = [{"noisy": b, "denoised": a} for b, a in zip(before, after)]
+        first = 4 * group
         for k in range(count):
-            image(axes[row][3 * k], noisy[k].float(), f"noisy {before[k]:.1f} dB")
-            image(axes[row][3 * k + 1], denoised[k], f"denoised {after[k]:.1f} dB")
-            image(axes[row][3 * k + 2], clean[k].float(), "clean")
-        axes[row][0].text(-0.08, 0.5, name, rotation=90, ha="right", va="center", fontsize=6,
-                          transform=axes[row][0].transAxes)
-    figure.subplots_adjust(wspace=0.04, hspace=0.22)
+            titles = ("noisy", "denoised", "clean") if k == 0 else (None, None, None)
+            image(axes[k][first], noisy[k].float(), titles[0], f"{before[k]:.1f} dB")
+            image(axes[k][first + 1], denoised[k], titles[1], f"{after[k]:.1f} dB")
+            image(axes[k][first + 2], clean[k].float(), titles[2])
+        axes[0][first + 1].annotate(name, (0.5, 1.32), xycoords="axes fraction", ha="center", va="bottom", fontsize=9, weight="bold")
+        if group + 1 < len(sets):
+            for k in range(count):
+                axes[k][first + 3].set_axis_off()
     save(figure, path)
     return record
 
 
+ZOOM_WINDOW, ZOOM_STRIDE = 64, 8  # pixels of the example photo shown enlarged, and the grid the window is chosen on
+
+
 def example_photo(denoise: Denoiser, repo: Path, path: Path) -> dict | None:
-    """The demo's example photo: noisy / denoised / clean, full size. None when the example is missing."""
+    """The demo's example photo, whole and noisy with the window marked, then that window enlarged: noisy /
+    denoised / clean. The window is the most textured one. None when the example is missing."""
     examples = repo / EXAMPLES.relative_to(REPO_ROOT)
     noisy_path, clean_path = examples / "example_noisy.png", examples / "example_clean.png"
     if not noisy_path.is_file() or not clean_path.is_file():
@@ -89,10 +103,20 @@ def example_photo(denoise: Denoiser, repo: Path, path: Path) -> dict | None:
     denoised = denoise(noisy).float()
     before, after = float(psnr_per_image(noisy, clean)[0]), float(psnr_per_image(denoised, clean)[0])
     height, width = noisy.shape[-2:]
-    figure, axes = plt.subplots(1, 3, figsize=(6.4, 6.4 / 3 * height / width * 1.1))
-    image(axes[0], noisy[0].float(), f"noisy input, {before:.2f} dB")
-    image(axes[1], denoised[0], f"denoised, {after:.2f} dB")
-    image(axes[2], clean[0].float(), "clean original")
-    figure.subplots_adjust(wspace=0.03)
+    size = min(ZOOM_WINDOW, height, width)
+    top, left = most_textured_window(clean, size, ZOOM_STRIDE)
+
+    def window(x: torch.Tensor) -> torch.Tensor:
+        return x[0, :, top : top + size, left : left + size].float()
+
+    ratios = [width / height, 1, 1, 1]
+    panel_height = TEXT_WIDTH / (sum(ratios) * 1.04)
+    figure, axes = plt.subplots(1, 4, figsize=(TEXT_WIDTH, panel_height + 0.25), gridspec_kw={"width_ratios": ratios, "wspace": 0.04})
+    image(axes[0], noisy[0].float(), f"noisy photo, {before:.2f} dB")
+    axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False, edgecolor="white", lw=1.2))
+    image(axes[1], window(noisy), "noisy (window)")
+    image(axes[2], window(denoised), f"denoised, {after:.2f} dB")
+    image(axes[3], window(clean), "clean")
     save(figure, path)
-    return {"file": noisy_path.relative_to(repo).as_posix(), "size": [int(height), int(width)], "psnr_noisy": before, "psnr_denoised": after}
+    return {"file": noisy_path.relative_to(repo).as_posix(), "size": [int(height), int(width)], "psnr_noisy": before, "psnr_denoised": after,
+            "window": {"top": top, "left": left, "size": size, "zoom": round(height / size, 2)}}  # enlargement against the whole photo

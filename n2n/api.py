@@ -106,6 +106,8 @@ class Denoiser:
         steps = adapt_steps(adapt)
         if images.dim() != 4 or not 1 <= images.shape[1] <= 4:
             raise ValueError(f"expected images (N, C, H, W) with C = 1 to 4, got {tuple(images.shape)}")
+        if strength == 0:  # the input unchanged: no need to run the network
+            return Outcome(images.to(torch.float32).clone(), [False] * len(images), [None] * len(images))
         outcome = Outcome(torch.empty(0))
         outputs = []
         for image in images.split(1):

@@ -299,7 +299,7 @@ def encode_photo(pixels: np.ndarray, kind: str, metadata: Metadata | None = None
         return encode_tiff(pixels, metadata)
     if kind in EIGHT_BIT_FORMATS:
         if not 1 <= jpeg_quality <= 100:
-            raise ValueError(f"--jpeg-quality must be between 1 and 100, got {jpeg_quality}")
+            raise ValueError(f"the JPEG/WebP quality must be from 1 to 100, got {jpeg_quality}")
         return _encode_pillow(pixels, metadata, kind, jpeg_quality)
     raise ValueError(f"unknown format {kind!r}; known: PNG, TIFF, JPEG, WEBP")
 

@@ -39,7 +39,7 @@ _ORIENT = {
     4: lambda a: a[::-1],
     5: lambda a: a.transpose(1, 0, 2),
     6: lambda a: np.rot90(a, -1),
-    7: lambda a: np.rot90(a, 1)[::-1],
+    7: lambda a: np.rot90(a, 1)[:, ::-1],
     8: lambda a: np.rot90(a, 1),
 }
 

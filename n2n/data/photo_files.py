@@ -289,6 +289,7 @@ def encode_photo(pixels: np.ndarray, kind: str, metadata: Metadata | None = None
     metadata = metadata if metadata is not None else for_output(Metadata())
     if pixels.ndim != 3 or pixels.shape[2] not in (1, 2, 3, 4):
         raise ValueError(f"expected pixels (H, W, C) with C in 1-4, got shape {pixels.shape}")
+    pixels = np.ascontiguousarray(pixels)
     if not profile_fits(metadata.icc, pixels.shape[2]):
         metadata = replace(metadata, icc=None)
     if kind == "PNG":

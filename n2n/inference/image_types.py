@@ -75,8 +75,8 @@ def network_to_numpy(images: torch.Tensor, dtype: np.dtype) -> np.ndarray:
     maximum = sample_maximum(dtype)
     values = images[0].detach().to("cpu", torch.float64).permute(1, 2, 0).numpy() * (maximum / NETWORK_MAX)
     if dtype.kind == "f":
-        return np.clip(values, 0.0, 1.0).astype(dtype)
-    return np.clip(np.rint(values), 0, maximum).astype(dtype)
+        return np.ascontiguousarray(np.clip(values, 0.0, 1.0), dtype=dtype)
+    return np.ascontiguousarray(np.clip(np.rint(values), 0, maximum), dtype=dtype)
 
 
 def _numpy_batch(array: np.ndarray) -> Batch:

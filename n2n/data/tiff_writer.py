@@ -5,7 +5,9 @@ Pillow writes TIFF only in its own image modes (no 16-bit or float colour) and t
 sub-directory, so the file is laid out here: the 8-byte header, the first directory (serialised by Pillow's
 ``ImageFileDirectory_v2``, which also writes the EXIF and GPS sub-directories), then the image in strips of
 about :data:`STRIP_BYTES`, each compressed with Deflate (Adobe's code 8), integer samples after TIFF's
-horizontal-difference predictor (code 2), which shrinks photos by about a third more.
+horizontal-difference predictor (code 2). Measured on an 8-megapixel photo (shared 2-core CPU, one thread):
+the predictor made the files 25-28% smaller (8-bit: 15.4 -> 11.5 MB, 16-bit: 17.6 -> 13.5 MB), and Deflate
+level :data:`LEVEL` took 2.2-2.4 s where level 6 took 6.8-9.4 s for files 4-5% smaller.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import zlib
 import numpy as np
 from PIL import TiffImagePlugin, TiffTags
 
-from n2n.data.photo_metadata import ORIENTATION, TIFF_DESCRIPTIVE_TAGS, Metadata, sub_directory, EXIF_IFD, GPS_IFD
+from n2n.data.photo_metadata import EXIF_IFD, GPS_IFD, ORIENTATION, TIFF_DESCRIPTIVE_TAGS, Metadata, sub_directory
 
 LITTLE_ENDIAN_HEADER = b"II*\0\x08\0\0\0"  # byte order, magic 42, first directory at offset 8
 STRIP_BYTES = 1 << 18
+LEVEL = 4
 DEFLATE, HORIZONTAL_DIFFERENCE = 8, 2
 MINISBLACK, RGB = 1, 2
 UNASSOCIATED_ALPHA = 2
@@ -34,7 +37,7 @@ def _strips(pixels: np.ndarray) -> tuple[list[bytes], int]:
         differences[:, 1:] -= pixels[:, :-1]  # unsigned arithmetic wraps, as the predictor specifies
         pixels = differences
     little_endian = pixels.astype(pixels.dtype.newbyteorder("<"), copy=False)
-    return [zlib.compress(little_endian[top : top + rows].tobytes(), 6) for top in range(0, height, rows)], rows
+    return [zlib.compress(little_endian[top : top + rows].tobytes(), LEVEL) for top in range(0, height, rows)], rows
 
 
 def encode_tiff(pixels: np.ndarray, metadata: Metadata) -> bytes:

@@ -29,7 +29,7 @@ import torch
 
 from n2n.api import DEFAULT_MODEL, Denoiser, check_options, load
 from n2n.data.photo_files import PHOTO_FORMATS, Photo, file_format, fit_channels, output_dtype, read_photo, write_photo
-from n2n.fileio import check_writable
+from n2n.fileio import check_not_input
 from n2n.inference import denoisers
 from n2n.inference.adapt import DEFAULT_STEPS
 from n2n.inference.grey import MODES as GREY_MODES
@@ -193,17 +193,22 @@ def denoise_file(denoiser: Denoiser, source: Path, target: Path, args: argparse.
     return lines
 
 
+def check_output(path: Path, force: bool, protected: list) -> None:
+    """``ValueError`` when ``path`` is an input, ``FileExistsError`` when it exists without ``--force``."""
+    check_not_input(path, protected)
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} already exists; add --force to replace it")
+
+
 def run(args: argparse.Namespace) -> int:
     steps = check_arguments(args)
     pairs = output_paths(args.inputs, args.output, args.recursive)
     protected = [*(source for source, _ in pairs), args.checkpoint]
     for _, target in pairs:  # fail before any work rather than halfway through
-        file_format(target)
-        check_writable(target, args.force, inputs=protected)
         if args.bit_depth == 16:
             output_dtype(np.uint16, file_format(target), 16)
-        if args.compare:
-            check_writable(compare_path(target), args.force, inputs=protected)
+        for path in (target, compare_path(target)) if args.compare else (target,):
+            check_output(path, args.force, protected)
     denoiser = load_denoiser(args, steps)
     for source, target in bar(pairs, desc="denoise", unit="image"):
         try:

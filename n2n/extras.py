@@ -1,7 +1,8 @@
 """Optional dependencies ("extras"): a command that needs one says which to install, in one line.
 
 ``pip install n2n`` installs the core (torch, numpy, Pillow, tqdm). ``n2n report`` needs the
-``report`` extra, the classical baselines need ``baselines``. The packages of an extra are imported
+``report`` extra, the classical baselines need ``baselines``, 16-bit colour PNG and 16-bit or
+floating-point colour TIFF need ``formats``. The packages of an extra are imported
 only where they are used; :func:`require` is called first so that a missing one gives
 :class:`MissingExtra` (printed by the CLI as ``... pip install 'n2n[report]'``), not a traceback.
 """
@@ -13,6 +14,7 @@ import importlib
 EXTRAS: dict[str, tuple[str, ...]] = {
     "report": ("matplotlib", "typst", "pypdf"),
     "baselines": ("skimage", "bm3d"),
+    "formats": ("tifffile", "imagecodecs"),
 }
 
 

@@ -1,5 +1,9 @@
 """Reading and writing single RGB images (PNG or JPEG) as ``uint8 (1, 3, H, W)`` tensors, with Pillow.
 
+These serve training, evaluation and figures, which work in 8-bit RGB. ``n2n denoise`` and the Python API
+read and write photos at their full precision, grey or colour, with their metadata:
+:mod:`n2n.data.photo_files`.
+
 Conversions on reading (documented, never silent failures):
 
 - greyscale (``L``, ``1``) -> the grey value copied to the 3 channels;

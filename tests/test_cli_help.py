@@ -13,8 +13,6 @@ import n2n
 from n2n.cli import build_parser, main
 
 MARKUP = re.compile(r"``|:(mod|func|class|data|meth|attr|obj|exc):`|\b\w+=(True|False|None)\b")
-FIXED_ELSEWHERE = pytest.mark.xfail(strict=False, reason="fixed on the training/denoise branches")
-OWNED_ELSEWHERE = {("denoise",)}  # its help text lives in files the denoise work rewrites
 
 
 def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
@@ -26,7 +24,7 @@ def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ())
                 yield from command_paths(sub, (*prefix, name))
 
 
-COMMANDS = [pytest.param(path, id=" ".join(("n2n", *path)), marks=[FIXED_ELSEWHERE] if path in OWNED_ELSEWHERE else [])
+COMMANDS = [pytest.param(path, id=" ".join(("n2n", *path)))
             for path in command_paths(build_parser())]
 ENTRY_POINTS = [pytest.param(f"n2n.bench.{name}", id=f"python -m n2n.bench.{name}")
                 for name in ("framework", "gpu_session", "nonlocal_cost", "photo_speed", "precision", "timing_mp1", "unet_cost")]

@@ -52,6 +52,7 @@ import torch
 from torch import nn
 
 from Miniproject_1.others.inference import denoise
+from n2n.inference.noise_structure import correlated_noise_reason
 from n2n.inference.self_check import masked_score
 from n2n.precision import use_bfloat16
 from n2n.training.noise2self import GRID, train_noise2self
@@ -75,14 +76,18 @@ class AdaptedDenoiser:
     Attributes: ``original`` (the network the copy started from), ``copy`` (the fine-tuned copy), ``kept`` (whether
     the copy is used), ``weight`` (the copy's weight in the output: ``blend`` if ``kept``, else 0), ``score_before`` /
     ``score_after`` (the self-check scores, 0-255 scale, ``None`` without the check), ``losses`` (one per step),
-    ``steps``, ``seconds`` (time spent adapting, the check included), ``crop``.
+    ``steps``, ``seconds`` (time spent adapting, the check included), ``crop``, ``declined`` (why no copy was
+    fine-tuned, or ``None``).
     """
 
     def __init__(self, copy: nn.Module, original: nn.Module, device: torch.device, losses: list[float], seconds: float,
-                 crop: int, blend: float = BLEND, score_before: float | None = None, score_after: float | None = None) -> None:
-        """``score_before`` / ``score_after``: the check's scores of ``original`` / ``copy`` (``None``: no check, keep the copy)."""
+                 crop: int, blend: float = BLEND, score_before: float | None = None, score_after: float | None = None,
+                 declined: str | None = None) -> None:
+        """``score_before`` / ``score_after``: the check's scores of ``original`` / ``copy`` (``None``: no check, keep the
+        copy). ``declined``: the reason the photo was not adapted to (the original network then denoises alone)."""
         self.copy, self.original, self.device, self.losses, self.seconds, self.crop = copy, original, device, losses, seconds, crop
-        self.kept = score_before is None or score_after < score_before
+        self.declined = declined
+        self.kept = declined is None and (score_before is None or score_after < score_before)
         self.weight = blend if self.kept else 0.0
         self.score_before, self.score_after = score_before, score_after
         self.steps = len(losses)
@@ -99,6 +104,8 @@ class AdaptedDenoiser:
 
     def summary(self) -> str:
         """One line for the user: steps, seconds, and what denoises."""
+        if self.declined is not None:
+            return f"not adapted: {self.declined}; fine-tuning on such noise would learn to keep it, so the network denoises alone"
         text = f"adapted in {self.steps} steps, {self.seconds:.1f} s"
         if self.weight == 1.0:
             using = "the adapted copy"
@@ -169,7 +176,9 @@ def adapt(
         desc: label of the progress bar (``None``: no bar).
 
     Returns an :class:`AdaptedDenoiser`; ``ValueError`` for an image too small for the network, bad ``steps`` or
-    a ``blend`` outside [0, 1].
+    a ``blend`` outside [0, 1]. A photo whose noise is not pixel-independent
+    (:func:`n2n.inference.noise_structure.correlated_noise_reason`) is not adapted to: the result denoises with
+    the original network alone and says why (``declined``).
     """
     steps = check_steps(steps, "adapt steps (--adapt-steps)")
     if isinstance(blend, bool) or not isinstance(blend, (int, float)) or not 0.0 <= blend <= 1.0:
@@ -186,6 +195,9 @@ def adapt(
     except ValueError as error:
         raise ValueError(f"{error}; denoise such a small image without --adapt") from None
     device = torch.device(device) if device is not None else next(network.parameters()).device
+    reason = correlated_noise_reason(flat)
+    if reason is not None:
+        return AdaptedDenoiser(network, network, device, [], 0.0, crop, float(blend), declined=reason)
     copy_ = copy.deepcopy(network)
     crops = NoisyCrops([flat.cpu()], crop)
     started = time.perf_counter()

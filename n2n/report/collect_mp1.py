@@ -133,7 +133,7 @@ def whole_photos(reader: ResultsReader) -> dict | None:
     table: dict[str, dict[str, str]] = {}
     for mean in found["means"]:
         if "--grey no" in mean["denoiser"]:
-            continue  # the README shows the network without the grey step; the report keeps to what n2n denoise writes
+            continue  # the docs show the network without the grey step; the report keeps to what n2n denoise writes
         table.setdefault(mean["denoiser"], {})[f"σ = {mean['sigma']:g}"] = f"{mean['psnr']:.2f}"
     figure = reader.json("whole_photos/figure.json", optional=True)
     reserved = reader.json("whole_photos/reserved.json", optional=True)

@@ -4,7 +4,7 @@
 an SGD step of ``Miniproject_2``'s prescribed network and of its torch.nn + autograd twin, on the
 CPU, interleaved in one process (so both see the same machine load), and reports medians. Peak
 memory of one step is measured for each in a fresh subprocess (growth of peak RSS during the
-step). Results go to ``results/framework/step_benchmark.json`` and the README table.
+step). Results go to ``results/framework/step_benchmark.json`` and the table of docs/methods/speed.md.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs per engine before timing (default 3)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's default)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON (overwritten)")
-    parser.add_argument("--no-readme", action="store_true", help="do not update the README table")
+    parser.add_argument("--no-readme", action="store_true", help="do not update the table in docs/methods/speed.md")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -83,7 +83,7 @@ def timing(mp2_pairs: int, mp1_pairs: int = 50_000, photo_size: tuple[int, int] 
         model = module.Model()
         model.load_pretrained_model()
         with torch.no_grad():
-            output = model.predict(noisy_crops)  # warm-up, and the score (CPU numbers are in the README)
+            output = model.predict(noisy_crops)  # warm-up, and the score (CPU numbers are in docs/methods/speed.md)
             result[f"{name}_predict_1000_s"] = min(synchronized(lambda: model.predict(noisy_crops)) for _ in range(3))
         result[f"{name}_val_data_psnr"] = psnr(output, clean)
     model = mp1.Model()

@@ -1,13 +1,13 @@
 """What a learned non-local layer would cost on this CPU: ``python -m n2n.bench.nonlocal_cost``.
 
-BM3D's lead at σ = 15 lies at repeated edges (README, *Where the σ = 15 loss lies*), where it averages
+BM3D's lead at σ = 15 lies at repeated edges (docs/methods/sigma15.md, *Where the loss lies*), where it averages
 similar blocks from elsewhere in the photo; a CNN sees only its receptive field. The usual learned
 answer is windowed attention at full resolution: every pixel's features compared with those of its
 ``(2r + 1)^2`` neighbours, and a softmax-weighted mean of their values added back. This times the
 shipped 40 x 5 U-Net with such a block (:class:`WindowAttention`) on its last full-resolution features
 against the plain network: one Adam step as ``n2n train --photos`` takes it (batch 8 of 96 px crops) and
 one 512 x 512 inference, interleaved run by run, medians and ratios to the plain network in
-``results/bench/nonlocal_cost.json``. The block is the cost probe of the README's σ = 15 verdict, not a
+``results/bench/nonlocal_cost.json``. The block is the cost probe of the σ = 15 verdict (docs/methods/sigma15.md), not a
 shipped layer.
 """
 

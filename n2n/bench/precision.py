@@ -4,7 +4,7 @@ For each set-up (U-Net width x depth, batch, crop size) it times one Adam traini
 under autocast, MSE loss in float32, backward, step; channels-last) and one inference pass of a
 512x512 image, float32 and bfloat16 interleaved so that both see the same machine load; medians
 and the speed-up go to ``results/bench/precision.json``. Speed only: what bfloat16 does to PSNR is
-measured by training with it (see the README).
+measured by training with it (see docs/methods/speed.md).
 """
 
 from __future__ import annotations

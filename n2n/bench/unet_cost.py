@@ -6,7 +6,7 @@ or bfloat16 autocast as training picks on this CPU) and one inference pass of a 
 shapes are interleaved run by run so that they see the same machine load; medians, the ratio to
 the shipped 40 x 5, multiply-accumulates per pixel and parameters go to
 ``results/bench/unet_cost.json``. This is the cost half of choosing where capacity pays; the
-quality half is whole-photo PSNR after training (README, *A wider full-resolution level*).
+quality half is whole-photo PSNR after training (docs/methods/sigma15.md, *A wider full-resolution level*).
 """
 
 from __future__ import annotations

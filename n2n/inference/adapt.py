@@ -167,8 +167,11 @@ def adapt(
         predict_or_network: a Miniproject_1 U-Net or ``Model().predict`` (never modified).
         image: the noisy photo, ``(1, 3, H, W)`` or ``(3, H, W)``, uint8 or float in [0, 255].
         steps: optimiser steps (>= 1).
-        lr, batch_size, crop, seed: see the module docstring; ``crop`` is lowered to the largest
-            multiple of ``2 ** depth`` that fits a small image.
+        lr: Adam's learning rate (module docstring).
+        batch_size: crops per step (module docstring).
+        crop: side of the square crops, pixels; lowered to the largest multiple of ``2 ** depth`` that fits a
+            small image.
+        seed: seed of the crops.
         device: where to fine-tune (default: the network's device).
         check: score both networks on ``image`` (:func:`n2n.inference.self_check.masked_score`) and use the
             adapted copy only if it scores lower; ``False``: always use it.

@@ -3,7 +3,7 @@
 A network trained with random flips and quarter turns (as every n2n network is) gives slightly
 different answers for a rotated photo; undoing each symmetry on its output and averaging the 8
 results removes part of the network's own error, at 8 times the cost. ``n2n denoise --ensemble``
-and ``n2n evaluate --ensemble`` use it; measured gains are in the README's whole-photo table.
+and ``n2n evaluate --ensemble`` use it; measured gains are in the whole-photo table of docs/methods/shipped-model.md.
 """
 
 from __future__ import annotations

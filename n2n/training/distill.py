@@ -1,7 +1,7 @@
 """Self-distillation targets: a teacher network's 8-symmetry self-ensemble (``n2n train --photos --teacher``).
 
 ``n2n denoise --ensemble`` averages a network over the 8 flips and quarter turns of the square and
-gains about 0.3 dB on whole photos at 8 times the cost (README, whole-photo table). Training a
+gains about 0.3 dB on whole photos at 8 times the cost (docs/methods/shipped-model.md, whole-photo table). Training a
 student on that average, computed on the student's own noisy input, asks the single network to
 compute what the ensemble computes, at the cost of one pass. No clean image is used: the teacher sees
 only the noisy input copy, and the teacher itself was trained Noise2Noise.

@@ -17,7 +17,7 @@ half-resolution views, which a network trained on whole photos at native scale d
 zero-mean: an L2 loss teaches the network the *clipped* mean (lifting the darks, lowering the lights).
 The shipped network was trained with unclipped targets and had not learnt that bias; fine-tuning it
 with an L2 loss on one clipped photo lost 3.8 dB at sigma = 75, the same run with the unclipped noisy
-photo as target gained 0.4 dB (one training photo, 200 steps; README "No clean images, no pairs").
+photo as target gained 0.4 dB (one training photo, 200 steps; docs/methods/single-image.md, "Why a mean absolute error").
 The L1 loss is minimised by the median instead, and clipping is monotone, so for noise symmetric about
 the clean value (Gaussian, multiplicative Gaussian speckle) the median of the clipped noisy value is
 still the clean value.

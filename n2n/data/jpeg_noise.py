@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from n2n.data.noise import parse_range
+
 Params = dict
 
 # Chroma subsampling name -> Pillow's ``subsampling`` argument.
@@ -101,14 +103,12 @@ def parse_jpeg(argument: str, spec: str) -> JpegStage:
     quality = DEFAULT_QUALITY
     if quality_text:
         try:
-            parts = [int(part) for part in quality_text.split("-")]
+            low, high = parse_range(quality_text, spec)
         except ValueError:
-            parts = []
-        if len(parts) == 1:
-            parts = parts * 2
-        if len(parts) != 2:
+            low = high = 0.5  # not a number: reported below
+        if low != int(low) or high != int(high):
             raise ValueError(f"bad noise spec {spec!r}: expected jpeg:QUALITY or jpeg:LOW-HIGH (1-100), then :420, :422 or :444")
-        quality = (parts[0], parts[1])
+        quality = (int(low), int(high))
     chroma = None
     if chroma_text:
         if chroma_text not in CHROMA:

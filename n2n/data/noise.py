@@ -267,7 +267,7 @@ NOISE_MODELS: dict[str, type[NoiseModel]] = {
 NOISE_NAMES = (*NOISE_MODELS, "camera")
 
 
-def _parse_range(text: str, spec: str) -> tuple[float, float]:
+def parse_range(text: str, spec: str) -> tuple[float, float]:
     """``"25"`` -> (25, 25); ``"10-30"`` -> (10, 30)."""
     try:
         parts = [float(part) for part in text.split("-")]
@@ -300,7 +300,7 @@ def parse_noise(spec: str) -> NoiseModel:
     name, _, argument = spec.strip().partition(":")
     name = name.lower()
     if name == "camera":
-        return _camera_noise_class()(iso=_parse_range(argument, spec)) if argument else _camera_noise_class()()
+        return _camera_noise_class()(iso=parse_range(argument, spec)) if argument else _camera_noise_class()()
     if name == "jpeg":
         raise ValueError(f"bad noise spec {spec!r}: jpeg is a stage after a noise, e.g. gaussian:25,jpeg:90")
     if name not in NOISE_MODELS:
@@ -308,9 +308,9 @@ def parse_noise(spec: str) -> NoiseModel:
     if not argument:
         return NOISE_MODELS[name]()
     if name == "gaussian":
-        return GaussianNoise(sigma=_parse_range(argument, spec))
+        return GaussianNoise(sigma=parse_range(argument, spec))
     if name == "poisson":
-        low, high = _parse_range(argument, spec)
+        low, high = parse_range(argument, spec)
         if low <= 0:
             raise ValueError(f"bad noise spec {spec!r}: the Poisson peak must be positive")
         return PoissonNoise(peak=(low, high))

@@ -27,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--pairs", type=int, default=50_000, help="training pairs; 0 writes only the validation sets (default: 50000)")
     build.add_argument("--val", type=int, default=1000, help="validation crops (default: 1000)")
     build.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same bytes (default: 0)")
-    build.add_argument("--noise", default="mixed", help="training noise: mixed, gaussian[:SIGMA], poisson[:PEAK], pixelate[:B] (default: mixed)")
+    build.add_argument("--noise", default="mixed", help="training noise: mixed, gaussian[:SIGMA], poisson[:PEAK], pixelate[:B], camera[:ISO], any of them "
+                            "saved as JPEG with NOISE,jpeg[:QUALITY][:420|422|444], or several joined by + "
+                            "(default: mixed)")
     build.add_argument("--photos", type=Path, default=None, help="folder of JPEG/PNG photos to use instead of the default ones")
     build.add_argument("--photo-cache", type=Path, default=None, help="where the default photos are fetched (default: $N2N_PHOTO_CACHE or cache/photos)")
     build.add_argument("--force", action="store_true", help="overwrite existing output files")

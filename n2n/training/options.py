@@ -55,7 +55,8 @@ def _data(group: argparse._ArgumentGroup) -> None:
 
 def _noise(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--noise", default=None,
-                       help="noise of both copies, as for `n2n data build` (default mixed)")
+                       help="noise of both copies, as for n2n data build: e.g. gaussian:0-55, camera, gaussian:0-55,jpeg "
+                            "(saved as JPEG), or several joined by + (default mixed)")
     group.add_argument("--photo-scales", type=int, nargs="+", default=None, metavar="SIDE",
                        help="short sides (px) each photo is held at (default 256 384 512 768)")
 

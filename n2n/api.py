@@ -24,9 +24,10 @@ import torch
 from n2n.inference import denoisers
 from n2n.inference.grey import MODES as GREY_MODES
 from n2n.inference.image_types import as_batch, copy_image
+from n2n.inference.routing import resolve
 
 Image = TypeVar("Image")
-DEFAULT_MODEL = "miniproject1"
+DEFAULT_MODEL = "auto"
 MIN_TILE = 16
 
 
@@ -114,11 +115,11 @@ class Denoiser:
             colours = 1 if image.shape[1] <= 2 else 3
             colour, alpha = image[:, :colours].to(torch.float32), image[:, colours:]
             rgb = colour.expand(-1, 3, -1, -1).contiguous() if colours == 1 else colour
-            used, adapted = self.predict, None
+            used, adapted = resolve(self.predict, rgb), None  # a routing model picks its network for the whole image
             if steps is not None:
                 from n2n.inference.adapt import adapt as adapt_to
 
-                adapted = used = adapt_to(self.predict, rgb, steps, desc=None if desc is None else f"adapt {desc}")
+                adapted = used = adapt_to(used, rgb, steps, desc=None if desc is None else f"adapt {desc}")
             if ensemble:
                 used = self_ensemble(used)
             mode = "yes" if colours == 1 and grey != "no" else grey  # a grey image's channels are one: greyscale path
@@ -181,7 +182,9 @@ def denoise(image: Image, *, model: str | os.PathLike | Denoiser = DEFAULT_MODEL
             uint8, uint16, float32 or float64), or a Pillow image (modes L, LA, RGB, RGBA, I;16, I, F).
             C is 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGB + alpha); alpha is returned unchanged.
             Integers span their type's range; floats lie in [0, 1] (the scikit-image convention).
-        model: ``"miniproject1"`` (the default), ``"miniproject2"``, the path of a checkpoint of either
+        model: ``"auto"`` (the default: the shipped course network, or for noise shared by neighbouring pixels,
+            as in a JPEG with chroma subsampling, n2n's network for JPEG and camera noise), ``"miniproject1"``,
+            ``"jpeg-camera"``, ``"miniproject2"``, the path of a checkpoint of either
             Miniproject, or a :class:`Denoiser` from :func:`load` (the fastest for many images).
         strength: from 0 (the input, unchanged) to 1 (fully denoised, the default); in between, the
             denoised image blended with the input, which keeps some of the grain.

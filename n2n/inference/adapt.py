@@ -136,6 +136,8 @@ def largest_crop(height: int, width: int, multiple: int, limit: int) -> int:
 def resolve_network(predict_or_network: nn.Module | Callable) -> nn.Module:
     """The PyTorch network behind ``predict_or_network``: a U-Net itself, or a bound ``predict`` of an object
     with a ``network`` attribute (Miniproject_1's ``Model``). ``ValueError`` for anything else (e.g. Miniproject_2)."""
+    if hasattr(predict_or_network, "independent"):  # a router (n2n.inference.routing): its networks are of one kind
+        predict_or_network = predict_or_network.independent
     if isinstance(predict_or_network, nn.Module):
         network = predict_or_network
     else:

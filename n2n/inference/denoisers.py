@@ -69,6 +69,24 @@ def miniproject2(checkpoint: str | Path | None = None, device: str | torch.devic
 register("miniproject2", miniproject2)
 
 
+def jpeg_camera(checkpoint: str | Path | None = None, device: str | torch.device | None = None) -> Denoiser:
+    """n2n's network for JPEG-saved and camera noise alone (:mod:`n2n.inference.routing`)."""
+    from n2n.inference import routing
+
+    return routing.jpeg_camera(checkpoint, device=device)
+
+
+def auto(device: str | torch.device | None = None) -> Denoiser:
+    """n2n's default: each photo to the network trained for its kind of noise (:mod:`n2n.inference.routing`)."""
+    from n2n.inference import routing
+
+    return routing.auto(device=device)
+
+
+register("auto", auto)
+register("jpeg-camera", jpeg_camera)
+
+
 def from_checkpoint(path: str | Path, model: str | None = None, device: str | torch.device | None = None) -> Denoiser:
     """The denoiser of a checkpoint of either Miniproject, the engine picked from the file itself.
 

@@ -10,6 +10,7 @@ import torch
 
 from n2n.inference.denoisers import Denoiser
 from n2n.inference.grey import check_mode, project_grey, wants_grey
+from n2n.inference.routing import resolve
 from n2n.inference.tiling import denoise_tiled
 
 
@@ -62,8 +63,12 @@ def denoise_photo(predict: Denoiser, noisy: torch.Tensor, tile: int = 512, overl
     A photo with the same noise in all channels (a greyscale file) is denoised by :func:`denoise_greyscale`
     unless ``grey`` is ``"no"``.
 
+    A denoiser that routes each photo to one of several networks (:mod:`n2n.inference.routing`) chooses once,
+    for the whole photo, before the tiling.
+
     Returns float32 ``(1, 3, H, W)`` in about [0, 255] (not yet rounded) and whether it was made grey."""
     grey_output = wants_grey(noisy, grey)  # checks the mode before the (long) denoising
+    predict = resolve(predict, noisy)
     if grey_output and same_noise_in_all_channels(noisy):
         return denoise_greyscale(predict, noisy, tile=tile, overlap=overlap, desc=desc), True
     denoised = denoise_tiled(predict, noisy, tile=tile, overlap=overlap, desc=desc)

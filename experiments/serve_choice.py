@@ -7,7 +7,8 @@ Starlette app served by uvicorn with a page of its own. Measured here:
   already holds n2n's own numpy and Pillow, and how many packages it brings (from the package index as the
   machine reaches it, wheels cached or not: the first run of each is the honest one);
 - ``startup``: seconds from starting a minimal app of each (a page with an image in, a comparison and a file
-  out, for Gradio its ImageSlider) to its first answer, runs interleaved;
+  out, for Gradio its ImageSlider) to its first answer, runs interleaved; and of ``n2n serve`` itself (which
+  imports torch and n2n first);
 - ``memory``: peak memory of one ``n2n serve`` job (read, denoise, write, previews) per megapixel, from two
   synthetic photo sizes in a child process each: the basis of the default megapixel limit.
 
@@ -111,11 +112,11 @@ def installed(env: Path) -> list[str]:
     return [line.strip() for line in listed.splitlines() if line.strip()]
 
 
-def first_answer_seconds(python: Path, app: Path, port: int) -> float:
-    """Seconds from starting ``app`` to its first answer on ``/``."""
+def first_answer_seconds(command: list[str], port: int) -> float:
+    """Seconds from running ``command`` (a server on ``port``) to its first answer on ``/``."""
     start = time.perf_counter()
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False")
-    server = subprocess.Popen([str(python), str(app), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONPATH=str(REPO_ROOT))
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         while True:
             try:
@@ -123,7 +124,7 @@ def first_answer_seconds(python: Path, app: Path, port: int) -> float:
                     return time.perf_counter() - start
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError(f"{app.name} stopped with code {server.returncode}") from None
+                    raise RuntimeError(f"{command} stopped with code {server.returncode}") from None
                 time.sleep(0.05)
     finally:
         server.terminate()
@@ -133,12 +134,17 @@ def first_answer_seconds(python: Path, app: Path, port: int) -> float:
 def measure_startup(folder: Path, runs: int) -> dict:
     from experiments.serve_browser import free_port
 
-    times: dict[str, list[float]] = {name: [] for name in APPS}
+    commands = {}
+    for name, source in APPS.items():
+        app = folder / f"app_{name}.py"
+        app.write_text(source)
+        commands[name] = lambda port, name=name, app=app: [str(venv_python(folder / f"venv-{name}")), str(app), str(port)]
+    commands["n2n serve"] = lambda port: [sys.executable, "-m", "n2n", "serve", "--port", str(port)]
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
-        for name, source in APPS.items():
-            app = folder / f"app_{name}.py"
-            app.write_text(source)
-            times[name].append(round(first_answer_seconds(venv_python(folder / f"venv-{name}"), app, free_port()), 2))
+        for name, command in commands.items():
+            port = free_port()
+            times[name].append(round(first_answer_seconds(command(port), port), 2))
     return {name: {"runs": values, "median_seconds": sorted(values)[len(values) // 2]} for name, values in times.items()}
 
 

@@ -20,7 +20,7 @@ from n2n.extras import require
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from n2n.web.limits import KEEP_MINUTES, MAX_MEGAPIXELS, MAX_UPLOAD_MB, MAX_WAITING
+    from n2n.web.limits import BYTES_PER_PIXEL, KEEP_MINUTES, MAX_MEGAPIXELS, MAX_UPLOAD_MB, MAX_WAITING
 
     parser = subparsers.add_parser("serve", help="denoise photos from a local web page (needs the web extra)",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-upload-mb", type=float, default=MAX_UPLOAD_MB, metavar="MB",
                         help=f"largest photo file accepted, in megabytes (default {MAX_UPLOAD_MB:g})")
     parser.add_argument("--max-megapixels", type=float, default=MAX_MEGAPIXELS, metavar="MP",
-                        help=f"largest photo accepted, in megapixels (default {MAX_MEGAPIXELS:g}, which fits a 24 GB "
-                             "machine with room to spare)")
+                        help=f"largest photo accepted, in megapixels (default {MAX_MEGAPIXELS:g}; denoising takes about "
+                             f"{BYTES_PER_PIXEL} MB of memory per megapixel)")
     parser.add_argument("--max-waiting", type=int, default=MAX_WAITING, metavar="N",
                         help=f"photos that may wait in the queue (default {MAX_WAITING})")
     parser.add_argument("--keep-minutes", type=float, default=KEEP_MINUTES, metavar="MIN",

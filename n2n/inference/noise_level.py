@@ -15,10 +15,11 @@ import math
 import torch
 import torch.nn.functional as F
 
-# Daubechies-2 decomposition high-pass filter, (1 - sqrt 3, -(3 - sqrt 3), 3 + sqrt 3, -(1 + sqrt 3)) / (4 sqrt 2)
+# The Daubechies-2 decomposition high-pass filter (PyWavelets' dec_hi of "db2")
 _ROOT3 = math.sqrt(3.0)
-DB2_HIGH = torch.tensor([1 - _ROOT3, -(3 - _ROOT3), 3 + _ROOT3, -(1 + _ROOT3)], dtype=torch.float64) / (4 * math.sqrt(2.0))
+DB2_HIGH = torch.tensor([-(1 + _ROOT3), 3 + _ROOT3, -(3 - _ROOT3), 1 - _ROOT3], dtype=torch.float64) / (4 * math.sqrt(2.0))
 MAD_TO_SIGMA = 0.6744897501960817  # the median of |Z| for a standard normal Z
+ROUNDING = 1e-6  # a flat region's coefficients are zero up to float rounding (the filter's sum is 1e-17, not 0)
 
 
 def diagonal_details(images: torch.Tensor) -> torch.Tensor:
@@ -39,6 +40,6 @@ def noise_sigma(images: torch.Tensor) -> float:
     details = diagonal_details(images)[0].flatten(1).abs()  # (C, count)
     sigmas = []
     for channel in details:
-        nonzero = channel[channel > 0]  # flat regions (e.g. clipped) give exact zeros, which say nothing of the noise
+        nonzero = channel[channel > ROUNDING]  # flat regions (e.g. clipped) give zeros, which say nothing of the noise
         sigmas.append(float(nonzero.median()) / MAD_TO_SIGMA if nonzero.numel() else 0.0)
     return sum(sigmas) / len(sigmas)

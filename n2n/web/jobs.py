@@ -155,7 +155,7 @@ class JobQueue:
             if self._closed:
                 return None
             self._running = job = self._waiting.popleft()
-            job.state = RUNNING
+            job.state, job.stage = RUNNING, "starting"
             return job
 
     def _work(self) -> None:

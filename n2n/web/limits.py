@@ -1,9 +1,9 @@
 """What ``n2n serve`` accepts, and the messages its page shows for what it does not.
 
-The defaults fit the development machine (2 cores, 24 GB): a denoising peaks at about
-:data:`BYTES_PER_PIXEL` bytes per pixel (measured on the whole server job, docs/guide/serve.md), so the
-default :data:`MAX_MEGAPIXELS` stays under a third of that memory; the file-size limit lets such a photo
-through as an uncompressed 16-bit colour TIFF.
+The defaults fit the development machine (2 cores, 24 GB): one server job (read, denoise, write, previews)
+peaked at 68 bytes per pixel over a fixed 0.58 GB (``results/serve/choice.json``), so a photo at the default
+:data:`MAX_MEGAPIXELS` needs about 7.4 GB, under a third of the machine, beside whatever else runs there; the
+file-size limit lets such a photo through as an uncompressed 16-bit colour TIFF (600 MB).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from n2n.data.photo_files import PHOTO_FORMATS, TIFF_MAGIC
-from n2n.units import format_bytes
+from n2n.units import format_bytes, millions
 
-BYTES_PER_PIXEL = 150  # peak memory of one denoising per pixel, rounded up from the measurement in the docs
-MAX_MEGAPIXELS = 50.0
-MAX_UPLOAD_MB = 400.0
+BYTES_PER_PIXEL = 70  # peak memory of one server job per pixel, rounded up (module docstring)
+MAX_MEGAPIXELS = 100.0  # a 100-megapixel medium-format camera's photo
+MAX_UPLOAD_MB = 1000.0
 MAX_WAITING = 20
 KEEP_MINUTES = 60.0
 READABLE = "PNG, TIFF, JPEG or WebP"
@@ -89,7 +89,7 @@ def check_photo(path: Path, limits: Limits) -> tuple[int, int] | None:
     if size is not None:
         megapixels = size[0] * size[1] / 1e6
         if megapixels > limits.max_megapixels:
-            raise Rejected(f"{path.name}: {size[0]} x {size[1]} pixels ({megapixels:.1f} megapixels) is over this server's "
+            raise Rejected(f"{path.name}: {size[0]} x {size[1]} pixels ({millions(size[0] * size[1])} megapixels) is over this server's "
                            f"limit of {limits.max_megapixels:g} megapixels (n2n serve --max-megapixels raises it; a "
-                           f"denoising needs about {BYTES_PER_PIXEL * 1e6 / 1e9:.2g} GB of memory per megapixel)", 413)
+                           f"denoising needs about {BYTES_PER_PIXEL} MB of memory per megapixel)", 413)
     return size

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import socket
 
 from n2n.web.app import create_app, is_loopback
@@ -50,12 +51,15 @@ def serve(args: argparse.Namespace) -> int:
 
     limits = limits_of(args)
     models = Models(args.checkpoint, device=args.device)
-    if args.checkpoint is not None:
-        models.get("checkpoint")  # a checkpoint that does not load fails now, not on the first photo
     sock = bound_socket(args.host, args.port)
     loopback = is_loopback(args.host)
     queue = JobQueue(functools.partial(process, models=models), limits)
+    # torch's compiler makes its (empty) cache folder in the system's temporary folder when a model first loads:
+    # keep it in the queue's folder, which goes when the server stops.
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(queue.root / "torch-cache"))
     try:
+        if args.checkpoint is not None:
+            models.get("checkpoint")  # a checkpoint that does not load fails now, not on the first photo
         app = create_app(queue, models, limits, loopback=loopback)
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host

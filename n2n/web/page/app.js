@@ -144,8 +144,7 @@ function makeCard(job) {
   card.className = "job";
   card.innerHTML = `<div class="name"></div><div class="state" aria-live="polite"></div><progress hidden></progress>
     <div class="actions"><a class="button primary download" hidden>Download</a>
-    <button type="button" class="again" hidden title="denoise this photo again with the settings above">Again with
-    these settings</button><button type="button" class="remove">Remove</button></div>`;
+    <button type="button" class="again" hidden title="denoise this photo again with the settings above">Again</button><button type="button" class="remove">Remove</button></div>`;
   card.querySelector(".name").textContent = job.name;
   card.querySelector(".download").addEventListener("click", (event) => event.stopPropagation());
   card.querySelector(".again").addEventListener("click", (event) => { event.stopPropagation(); addFiles([job.file]); });

@@ -145,6 +145,9 @@ def create_app(queue: JobQueue, models: Models, limits: Limits, loopback: bool =
         except ClientDisconnect:
             queue.discard(job)
             return Response(status_code=400)
+        except BaseException:  # e.g. a full disk: the folder goes, the error is the server's to report
+            queue.discard(job)
+            raise
         queue.submit(job)
         return JSONResponse(describe(job, queue), status_code=201)
 
@@ -189,6 +192,7 @@ def create_app(queue: JobQueue, models: Models, limits: Limits, loopback: bool =
         *(Route(f"/api/jobs/{{job_id}}/{which}", file_route(which)) for which in ("before", "after", "result")),
         Mount("/page", StaticFiles(directory=PAGE), name="page"),
     ]
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         yield

@@ -62,14 +62,14 @@ def note_of(line: str, source: Path) -> str:
 
 def process(job: Job, models: Models) -> None:
     """Denoise ``job.upload`` into ``job.folder / "output"`` as ``n2n denoise`` would; fill ``job.result``."""
+    job.report("loading the model")
+    denoiser = models.get(job.options["model"])  # once per model: not counted in the time the page shows
     start = time.perf_counter()
     job.report("reading the photo")
     target = job.folder / "output" / job.name
     args = denoise_arguments(job.upload, target, job.options, models)
     steps = denoise_command.check_arguments(args)
     photo = read_photo(job.upload)
-    job.report("loading the model")
-    denoiser = models.get(job.options["model"])
     job.report("denoising")
     with listen(lambda label, done, total: job.report(stage_of(label), done, total)):
         written = denoise_command.write_denoised(denoiser, photo, job.upload, target, args, steps)

@@ -18,6 +18,8 @@ function formatBytes(count) {
   return `${count.toPrecision(3).replace(/\.$/, "")} ${units[unit]}`;
 }
 
+function seconds(value) { return `${value < 1 ? value.toFixed(2) : value.toFixed(1)} s`; }
+
 function plural(count, word) { return `${count} ${word}${count === 1 ? "" : "s"}`; }
 
 // ---- settings -------------------------------------------------------------------------------------------------
@@ -129,7 +131,7 @@ function update(job, data) {
     fail(job, data.error || `${job.name}: stopped`);
   } else if (data.state === "done") {
     const result = data.result;
-    setState(job, "done", `done in ${result.seconds.toFixed(1)} s; noise level σ ≈ ${result.noise_sigma.toFixed(1)}`);
+    setState(job, "done", `done in ${seconds(result.seconds)}; noise level σ ≈ ${result.noise_sigma.toFixed(1)}`);
     const download = job.card.querySelector(".download");
     download.href = data.download;
     download.download = data.download_name;
@@ -151,7 +153,7 @@ function makeCard(job) {
   card.querySelector(".remove").addEventListener("click", (event) => { event.stopPropagation(); remove(job); });
   card.addEventListener("click", () => { if (job.data && job.data.state === "done") show(job); });
   job.card = card;
-  $("jobs").prepend(card);
+  $("jobs").append(card);
 }
 
 function setState(job, kind, text, fraction) {
@@ -203,7 +205,7 @@ async function show(job) {
   const r = data.result;
   const facts = [`<strong></strong>`, `${r.width} × ${r.height} px, ${r.format} ${r.depth}`,
     `estimated noise level σ ≈ ${r.noise_sigma.toFixed(1)} (0–255 scale)`,
-    `denoised in ${r.seconds.toFixed(1)} s with ${describeSettings(data.options)}`,
+    `denoised in ${seconds(r.seconds)} with ${describeSettings(data.options)}`,
     `${formatBytes(r.input_bytes)} in, ${formatBytes(r.output_bytes)} out`];
   $("facts").innerHTML = facts.join(" · ");
   $("facts").querySelector("strong").textContent = job.name;

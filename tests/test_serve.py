@@ -16,14 +16,16 @@ from PIL import Image
 
 from Miniproject_1.model import BEST_MODEL_PATH
 from n2n.cli import main
+from n2n.commands.denoise import check_arguments
 from n2n.data.photo_files import read_photo, write_photo
+from n2n.inference.adapt import DEFAULT_STEPS
 from tests.test_cli_denoise_files import camera_metadata, noisy_pixels
 
 pytest.importorskip("starlette", reason="n2n serve needs the web extra: pip install 'n2n[web]'")
 from starlette.testclient import TestClient  # noqa: E402
 
 from n2n.web.app import create_app, host_name, is_loopback  # noqa: E402
-from n2n.web.denoise_job import process  # noqa: E402
+from n2n.web.denoise_job import denoise_arguments, process  # noqa: E402
 from n2n.web.jobs import DONE, FAILED, Cancelled, Job, JobQueue  # noqa: E402
 from n2n.web.limits import Limits  # noqa: E402
 from n2n.web.models import Models  # noqa: E402
@@ -97,6 +99,36 @@ def test_the_download_is_the_file_n2n_denoise_writes(tmp_path, name, dtype, chan
     assert result["depth"] == ("16-bit" if dtype == np.uint16 else "8-bit") and result["output_bytes"] == len(download.content)
     assert 10 < result["noise_sigma"] < 40  # sigma 20 noise on a smooth image (JPEG smooths some of it)
     assert not queue.root.exists(), "the queue's temporary folder outlives the server"
+
+
+@pytest.mark.skipif(not BEST_MODEL_PATH.is_file(), reason="shipped model missing")
+def test_the_checkpoint_given_at_start_is_offered_preselected_and_used(tmp_path) -> None:
+    source = tmp_path / "photo.png"
+    write_photo(noisy_pixels(np.uint8, 3), source)
+    models = Models(BEST_MODEL_PATH)
+    client, _ = client_for(functools.partial(process, models=models), models=models)
+    with client:
+        config = client.get("/api/config").json()
+        data = wait_for(client, post(client, "photo.png", source.read_bytes()).json()["id"])
+        assert data["options"]["model"] == "checkpoint" and data["state"] == DONE, data["error"]
+        download = client.get(data["download"]).content
+    assert config["default_model"] == "checkpoint"
+    assert config["models"][-1] == {"id": "checkpoint", "label": "bestmodel.pth (Miniproject_1 checkpoint)", "can_adapt": True}
+    argv = ["denoise", str(source), "-o", str(tmp_path / "cli.png"), "--checkpoint", str(BEST_MODEL_PATH), "--quiet"]
+    assert main(argv) == 0
+    assert download == (tmp_path / "cli.png").read_bytes()
+
+
+@pytest.mark.skipif(not BEST_MODEL_PATH.is_file(), reason="shipped model missing")
+def test_the_page_options_become_the_commands_arguments(tmp_path) -> None:
+    models = Models(BEST_MODEL_PATH)
+    options = {"model": "checkpoint", "strength": 0.25, "adapt": True}
+    args = denoise_arguments(tmp_path / "in.tif", tmp_path / "out.tif", options, models)
+    assert (args.checkpoint, args.model, args.strength, args.adapt) == (BEST_MODEL_PATH, None, 0.25, True)
+    assert (args.bit_depth, args.grey, args.tile, args.jpeg_quality, args.ensemble) == (None, "auto", 512, 95, False)
+    assert check_arguments(args) == DEFAULT_STEPS
+    shipped = denoise_arguments(tmp_path / "in.png", tmp_path / "out.png", {**options, "model": "miniproject2", "adapt": False}, models)
+    assert (shipped.model, shipped.checkpoint, shipped.adapt) == ("miniproject2", None, False)
 
 
 def test_previews_and_progress_of_a_finished_job() -> None:

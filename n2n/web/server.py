@@ -62,6 +62,7 @@ def serve(args: argparse.Namespace) -> int:
             models.get("checkpoint")  # a checkpoint that does not load fails now, not on the first photo
         app = create_app(queue, models, limits, loopback=loopback)
         host, port = sock.getsockname()[:2]
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # all addresses: this machine's own opens the page
         shown = f"[{host}]" if ":" in host else host
         print(f"n2n serve: open http://{shown}:{port}/ in a browser (Ctrl+C stops the server)", flush=True)
         if not loopback:

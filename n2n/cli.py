@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "n2n.commands.data",
     "n2n.commands.bench",
     "n2n.commands.report",
+    "n2n.commands.serve",
 ]
 
 

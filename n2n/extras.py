@@ -2,7 +2,7 @@
 
 ``pip install n2n`` installs the core (torch, numpy, Pillow, tqdm). ``n2n report`` needs the
 ``report`` extra, the classical baselines need ``baselines``, 16-bit colour PNG and 16-bit or
-floating-point colour TIFF need ``formats``. The packages of an extra are imported
+floating-point colour TIFF need ``formats``, ``n2n serve`` needs ``web``. The packages of an extra are imported
 only where they are used; :func:`require` is called first so that a missing one gives
 :class:`MissingExtra` (printed by the CLI as ``... pip install 'n2n[report]'``), not a traceback.
 """
@@ -15,6 +15,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "report": ("matplotlib", "typst", "pypdf"),
     "baselines": ("skimage", "bm3d"),
     "formats": ("tifffile", "imagecodecs"),
+    "web": ("starlette", "uvicorn"),
 }
 
 

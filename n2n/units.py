@@ -13,3 +13,14 @@ def millions(count: float) -> str:
         return f"{value:g}"
     decimals = max(1, 1 - math.floor(math.log10(abs(value))))
     return f"{value:.{decimals}f}"
+
+
+def format_bytes(count: int) -> str:
+    """A file size in decimal units with three significant digits: ``512 bytes``, ``12.3 kB``, ``1.50 MB``, ``2.10 GB``."""
+    if count < 1000:
+        return f"{count} bytes"
+    for unit in ("kB", "MB", "GB", "TB"):
+        count /= 1000
+        if count < 999.5 or unit == "TB":
+            break
+    return f"{f'{count:#.3g}'.rstrip('.')} {unit}"  # '#' keeps the zeros of 1.50; 400. loses its point

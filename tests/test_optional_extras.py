@@ -25,7 +25,8 @@ def test_hiding_really_hides() -> None:
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "hidden"
 
 
-HELP_OF = [[], ["train"], ["denoise"], ["evaluate"], ["demo"], ["data", "build"], ["data", "info"], ["bench"], ["report"]]
+HELP_OF = [[], ["train"], ["denoise"], ["evaluate"], ["demo"], ["data", "build"], ["data", "info"], ["bench"], ["report"],
+           ["serve"]]
 
 
 def test_help_of_every_command_works_without_extras(tmp_path: Path) -> None:
@@ -55,6 +56,13 @@ def test_report_names_the_extra_in_one_line(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0, run.stderr
     assert "pip install 'n2n[report]'" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_serve_names_the_extra_in_one_line(tmp_path: Path) -> None:
+    run = n2n_without_extras("serve", "--port", "0", cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.strip().count("\n") == 0, run.stderr
+    assert "n2n serve needs the optional package 'starlette': pip install 'n2n[web]'" in run.stderr
 
 
 def test_require_rejects_unknown_extras_and_reports_missing_modules(monkeypatch) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -132,7 +133,7 @@ def side_by_side(before: torch.Tensor, after: torch.Tensor) -> torch.Tensor:
     return torch.cat([before, gap, after], dim=3)
 
 
-def _preview(images: torch.Tensor) -> torch.Tensor:
+def preview(images: torch.Tensor) -> torch.Tensor:
     """Float ``(1, C, H, W)`` in [0, 255] -> uint8 ``(1, 3, H, W)`` colour (grey copied to 3 channels, alpha dropped)."""
     colour = images[:, :1].expand(-1, 3, -1, -1) if images.shape[1] <= 2 else images[:, :3]
     return colour.round().clamp(0, 255).to(torch.uint8)
@@ -170,9 +171,19 @@ def load_denoiser(args: argparse.Namespace, steps: int | None) -> Denoiser:
     return denoiser
 
 
-def denoise_file(denoiser: Denoiser, source: Path, target: Path, args: argparse.Namespace, steps: int | None) -> list[str]:
-    """Denoise one photo file into ``target``; returns the lines to print."""
-    photo: Photo = read_photo(source)
+@dataclass
+class Denoised:
+    """What :func:`write_denoised` did: the lines to print, the photo as the network saw it and the denoised
+    output (float32 ``(1, C, H, W)`` in [0, 255], before rounding to the file's depth)."""
+
+    lines: list[str]
+    noisy: torch.Tensor
+    images: torch.Tensor
+
+
+def write_denoised(denoiser: Denoiser, photo: Photo, source: Path, target: Path, args: argparse.Namespace,
+                   steps: int | None) -> Denoised:
+    """Denoise ``photo`` (read from ``source``) into the file ``target``, as the options ``args`` say."""
     kind = file_format(target)
     dtype, depth_note = output_dtype(photo.pixels.dtype, kind, args.bit_depth)
     noisy = numpy_to_network(photo.pixels)
@@ -186,11 +197,16 @@ def denoise_file(denoiser: Denoiser, source: Path, target: Path, args: argparse.
     pixels, channel_note = fit_channels(network_to_numpy(outcome.images, dtype), kind)
     write_photo(pixels, target, photo.metadata, jpeg_quality=args.jpeg_quality, overwrite=args.force)
     if args.compare:
-        both = side_by_side(_preview(noisy), _preview(outcome.images))[0].permute(1, 2, 0).numpy()
+        both = side_by_side(preview(noisy), preview(outcome.images))[0].permute(1, 2, 0).numpy()
         write_photo(np.ascontiguousarray(both), compare_path(target), photo.metadata, overwrite=args.force)
     notes = [note for note in (depth_note, channel_note) if note]
     lines.append(f"{source} -> {target}" + (f" ({'; '.join(notes)})" if notes else ""))
-    return lines
+    return Denoised(lines, noisy, outcome.images)
+
+
+def denoise_file(denoiser: Denoiser, source: Path, target: Path, args: argparse.Namespace, steps: int | None) -> list[str]:
+    """Denoise one photo file into ``target``; returns the lines to print."""
+    return write_denoised(denoiser, read_photo(source), source, target, args, steps).lines
 
 
 def check_output(path: Path, force: bool, protected: list) -> None:

@@ -275,8 +275,8 @@ def test_config_gives_the_page_its_models_and_limits() -> None:
         config = client.get("/api/config").json()
         page = client.get("/")
         script = client.get("/page/app.js")
-    assert [m["id"] for m in config["models"]] == ["miniproject1", "miniproject2"]
-    assert [m["can_adapt"] for m in config["models"]] == [True, False]
+    assert [m["id"] for m in config["models"]] == ["auto", "miniproject1", "miniproject2"]
+    assert [m["can_adapt"] for m in config["models"]] == [True, True, False]
     assert config["limits"]["max_megapixels"] == 12 and ".tiff" in config["formats"]
     assert page.status_code == 200 and 'id="files"' in page.text and script.status_code == 200
 

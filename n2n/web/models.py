@@ -1,4 +1,5 @@
-"""The models ``n2n serve`` offers: the two shipped ones and the checkpoint given at start, each loaded once."""
+"""The models ``n2n serve`` offers: n2n's default (:mod:`n2n.inference.routing`), the two course models and the
+checkpoint given at start, each loaded once."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 from n2n.api import Denoiser, load
 from n2n.inference.checkpoints import checkpoint_kind
 
-SHIPPED = {"miniproject1": "Miniproject_1 (PyTorch U-Net, shipped)",
+SHIPPED = {"auto": "n2n: the network for the photo's noise (course U-Net, or JPEG and camera)",
+           "miniproject1": "Miniproject_1 (PyTorch U-Net, shipped)",
            "miniproject2": "Miniproject_2 (from-scratch framework, shipped)"}
+ADAPTABLE = ("auto", "miniproject1")  # PyTorch U-Nets: Miniproject_2's framework has no autograd
 CHECKPOINT = "checkpoint"
 
 
@@ -30,7 +33,7 @@ class Models:
 
     def __init__(self, checkpoint: Path | None = None, device: str | None = None) -> None:
         self.checkpoint, self.device = checkpoint, device
-        self.choices = [Choice(name, label, name == "miniproject1") for name, label in SHIPPED.items()]
+        self.choices = [Choice(name, label, name in ADAPTABLE) for name, label in SHIPPED.items()]
         if checkpoint is not None:
             kind = checkpoint_kind(checkpoint)
             self.choices.append(Choice(CHECKPOINT, f"{Path(checkpoint).name} ({SHIPPED[kind].split(' (')[0]} checkpoint)",
@@ -40,8 +43,8 @@ class Models:
 
     @property
     def default(self) -> str:
-        """The checkpoint when one was given (it is why the server was started with it), else Miniproject_1."""
-        return CHECKPOINT if self.checkpoint is not None else "miniproject1"
+        """The checkpoint when one was given (it is why the server was started with it), else n2n's default."""
+        return CHECKPOINT if self.checkpoint is not None else "auto"
 
     def choice(self, model_id: str) -> Choice:
         """The choice of ``model_id``; ``ValueError`` naming the known ones."""

@@ -74,5 +74,8 @@ def test_the_committed_results_hold_bm3d_scores_of_the_validation_photos() -> No
     scores = recorded_scores(wp.RESULTS_DIR, {wp.BM3D.name: wp.BM3D.key})
     validation = set(wp.validation_photo_ids())
     photos = {json.loads(key)["photo"] for key in scores}
-    sigmas = {json.loads(key)["sigma"] for key in scores if json.loads(key)["photo"] in validation}
+    keys = [json.loads(key) for key in scores]
+    sigmas = {key["sigma"] for key in keys if key["photo"] in validation and "sigma" in key}
     assert validation <= photos and sigmas >= {15.0, 25.0, 50.0}
+    noises = {key["noise"] for key in keys if "noise" in key}  # the JPEG and camera columns (n2n evaluate --noise)
+    assert "gaussian:25,jpeg:90:420" in noises

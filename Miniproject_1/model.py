@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from .others.checkpoint import load_state_dict, network_from_state_dict
+from .others.finetune import fine_tune
 from .others.inference import denoise
 from .others.training import Placement, TrainConfig, fit
 from .others.unet import UNet

@@ -104,3 +104,19 @@ def test_from_scratch_trains_on_every_pair_as_before(monkeypatch) -> None:
     model = Model()
     model.train(*pairs(40), 1)
     assert seen == [(40, model_module.TrainConfig())]  # all pairs, the from-scratch config (MSE, 2e-3)
+
+
+@pytest.mark.parametrize("errors, kept", [([10.0, 9.95, 9.0], 2), ([10.0, 9.95, 9.92], 0), ([10.0, 9.8, 9.85], 1)])
+def test_a_fine_tuned_epoch_must_beat_the_start_by_the_margin(monkeypatch, errors, kept) -> None:
+    """Held-out gains below MIN_GAIN (1 %) do not replace the starting weights; above it the lowest error wins."""
+    import Miniproject_1.others.finetune as finetune
+
+    scripted = iter(errors)
+    monkeypatch.setattr(finetune, "heldout_error", lambda predict, first, second: next(scripted))
+    network = UNet(width=4, depth=1)
+    start = {name: value.clone() for name, value in network.state_dict().items()}
+    history = finetune.fine_tune(network, torch.optim.Adam(network.parameters(), lr=1e-2), *pairs(20), 2,
+                                 model_module.TrainConfig(batch_size=4, loss="l1"),
+                                 model_module.Placement(torch.device("cpu"), bfloat16=False))
+    assert [record["epoch"] for record in history if record["kept"]] == [kept]
+    assert all(torch.equal(value, start[name]) for name, value in network.state_dict().items()) == (kept == 0)

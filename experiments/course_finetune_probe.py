@@ -100,6 +100,19 @@ def one_pass(loss: str, lr: float, train: tuple, held: tuple, vals: dict) -> lis
     return trace
 
 
+SCORES = ("l1", "l1_geo", "l2", "l2_geo", "l2_mid20", "l2_mid40", "l2_mid3s")
+
+
+def summary(result: dict) -> dict:
+    """Per clean-free score: Spearman's rank correlation with the held-out crops' clean PSNR and with ``val_data``'s
+    over every scored point (the start and each run's four), sign turned so that 1 means "ranks as PSNR does"."""
+    from experiments.clean_free_selection import spearman
+
+    points = [result["start"]] + [point for run in result["runs"] for point in run["trace"]]
+    return {score: {target: round(-spearman([point[score] for point in points], [point[target] for point in points]), 3)
+                    for target in ("held_clean_psnr", "val_data")} for score in SCORES}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT / "cache" / "probe" / "data8k",
@@ -125,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         loss, lr = run.split(":")
         result["runs"].append({"loss": loss, "lr": float(lr), "trace": one_pass(loss, float(lr), (a[train], b[train]),
                                                                                  (a[held], b[held], clean[held]), vals)})
+    result["spearman"] = summary(result)
     atomic_write_text(json.dumps(result, indent=1) + "\n", args.out, overwrite=True)
     print(f"wrote {args.out}")
     return 0

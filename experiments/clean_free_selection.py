@@ -197,8 +197,9 @@ def summarise(records: list[dict], scores: list[str]) -> dict:
     for name in scores:
         values = [record[name] for record in records]
         chosen = values.index(min(values))  # every clean-free score here is lower-is-better
-        summary[name] = {"spearman_with_psnr": round(-spearman(values, clean), 3), "chosen_epoch": records[chosen]["epoch"],
-                         "psnr_lost_db": round(best - clean[chosen], 4)}
+        rho = -spearman(values, clean)
+        summary[name] = {"spearman_with_psnr": None if math.isnan(rho) else round(rho, 3),
+                         "chosen_epoch": records[chosen]["epoch"], "psnr_lost_db": round(best - clean[chosen], 4)}
     return summary
 
 
@@ -268,15 +269,20 @@ def plan(epochs: int) -> list[tuple[str, callable, list[str], Path | None]]:
 
 
 def overall(runs: dict) -> dict:
-    """Worst and mean PSNR lost, and mean rho, per score over the runs that have it."""
+    """Worst and mean PSNR lost, and mean rho (over the runs where it is defined), per score over the runs that have
+    it."""
     result = {}
     for run in runs.values():
         for name, value in run["summary"].items():
             if isinstance(value, dict):
                 result.setdefault(name, []).append(value)
+    def mean(numbers: list) -> float | None:
+        numbers = [number for number in numbers if number is not None]
+        return round(sum(numbers) / len(numbers), 3) if numbers else None
+
     return {name: {"runs": len(values), "worst_psnr_lost_db": max(v["psnr_lost_db"] for v in values),
-                   "mean_psnr_lost_db": round(sum(v["psnr_lost_db"] for v in values) / len(values), 4),
-                   "mean_spearman": round(sum(v["spearman_with_psnr"] for v in values) / len(values), 3)}
+                   "mean_psnr_lost_db": mean([v["psnr_lost_db"] for v in values]),
+                   "mean_spearman": mean([v["spearman_with_psnr"] for v in values])}
             for name, values in result.items()}
 
 

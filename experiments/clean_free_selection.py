@@ -13,9 +13,11 @@ epoch's weights, the starting ones ("epoch 0") included, in two ways on the same
 - the PSNR of the denoised held-out images against their clean versions, which the data keeps for this study.
 
 Per run and score: Spearman's rank correlation with the clean PSNR over the epochs, and the PSNR lost by
-keeping the epoch the score picks instead of the best one by clean PSNR (target: at most 0.05 dB). Runs
-from trained weights (the shipped ones, the default for users' data) include epoch 0 among the candidates,
-as the keep-the-best guard does; a run from scratch does not (its start is random weights).
+keeping the epoch the score ranks best instead of the best one by clean PSNR (``psnr_lost_db``), and by keeping
+the epoch ``n2n train`` keeps (``kept_psnr_lost_db``: the starting weights unless an epoch beats them by
+``MIN_GAIN``, Miniproject_1/others/finetune.py); target: at most 0.05 dB. Runs from trained weights (the shipped
+ones, the default for users' data) include epoch 0 among the candidates, as the keep-the-best guard does; a
+run from scratch does not (its start is random weights).
 
 Data (cached in ``cache/clean_free_selection/``): course-format pairs with their clean crops (``n2n data
 build --keep-clean``, training photos of the default pool), and 256 px tiles of training photos of the default
@@ -39,6 +41,7 @@ import torch
 import torch.nn.functional as F
 
 from Miniproject_1.others.checkpoint import load_network
+from Miniproject_1.others.finetune import MIN_GAIN
 from Miniproject_1.others.heldout import heldout_error
 from Miniproject_1.others.inference import denoise
 from n2n.data.course import load_train_pairs
@@ -189,17 +192,32 @@ def masked_scores(predict, noisy: list[torch.Tensor], clean: list[torch.Tensor])
     return {"heldout_masked_error": absolute, "masked_l2": squared / count, "clean_psnr": clean_psnr}
 
 
+def guard_choice(values: list[float], epochs: list[int], margin: float) -> int:
+    """The index of the epoch the keep-the-best guard keeps by the lower-is-better ``values``: the starting weights
+    (epoch 0, if among ``epochs``) unless an epoch beats them by ``margin`` (relative), else the lowest."""
+    best = 0
+    for index in range(1, len(values)):
+        bar = values[best] * (1 - margin) if epochs[best] == 0 else values[best]
+        if values[index] < bar:
+            best = index
+    return best
+
+
 def summarise(records: list[dict], scores: list[str]) -> dict:
-    """Per score: Spearman's rho with the clean PSNR over the epochs and the PSNR lost by choosing with it."""
+    """Per score: Spearman's rho with the clean PSNR over the epochs, and the PSNR lost by keeping the epoch it
+    ranks best (``chosen``) and the epoch the guard keeps (``kept``: with :data:`MIN_GAIN` over the start)."""
     clean = [record["clean_psnr"] for record in records]
+    epochs = [record["epoch"] for record in records]
     best = max(clean)
-    summary = {"best_epoch_by_psnr": records[clean.index(best)]["epoch"]}
+    summary = {"best_epoch_by_psnr": epochs[clean.index(best)]}
     for name in scores:
         values = [record[name] for record in records]
         chosen = values.index(min(values))  # every clean-free score here is lower-is-better
+        kept = guard_choice(values, epochs, MIN_GAIN)
         rho = -spearman(values, clean)
         summary[name] = {"spearman_with_psnr": None if math.isnan(rho) else round(rho, 3),
-                         "chosen_epoch": records[chosen]["epoch"], "psnr_lost_db": round(best - clean[chosen], 4)}
+                         "chosen_epoch": epochs[chosen], "psnr_lost_db": round(best - clean[chosen], 4),
+                         "kept_epoch": epochs[kept], "kept_psnr_lost_db": round(best - clean[kept], 4)}
     return summary
 
 
@@ -282,6 +300,8 @@ def overall(runs: dict) -> dict:
 
     return {name: {"runs": len(values), "worst_psnr_lost_db": max(v["psnr_lost_db"] for v in values),
                    "mean_psnr_lost_db": mean([v["psnr_lost_db"] for v in values]),
+                   "worst_kept_psnr_lost_db": max(v["kept_psnr_lost_db"] for v in values),
+                   "mean_kept_psnr_lost_db": mean([v["kept_psnr_lost_db"] for v in values]),
                    "mean_spearman": mean([v["spearman_with_psnr"] for v in values])}
             for name, values in result.items()}
 
@@ -302,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         runs[name] = kind(name, options, args.epochs, args.threads, start)
         runs[name]["seconds"] = round(time.perf_counter() - started, 1)
         print(name, json.dumps(runs[name]["summary"]), flush=True)
-    result = {"what": __doc__.split("\n\n")[0], "noise_of_tiles": NOISE, "pairs": PAIRS, "tiles": TILES,
+    result = {"what": __doc__.split("\n\n")[0], "min_gain": MIN_GAIN, "noise_of_tiles": NOISE, "pairs": PAIRS, "tiles": TILES,
               "tile_px": TILE, "fine_tune_lr": FINE_TUNE_LR, "harmful_lr": HARMFUL_LR, "epochs": args.epochs,
               "threads": args.threads, "machine": {"cpu": platform.processor() or platform.machine(),
                                                    "torch": torch.__version__, "shared_cpu": True},

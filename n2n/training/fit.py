@@ -46,11 +46,14 @@ class Validator(Protocol):
     """Scores the network after each epoch: ``score(denoise)`` with ``denoise`` uint8/float ``(N, 3, H, W)`` in
     [0, 255] -> float ``(N, 3, H, W)`` in [0, 255]. ``column``: its key in the records and the CSV;
     ``higher_is_better``: how it ranks epochs; ``measures``: what it measures, its unit and which way is better
-    (for the run's last line); ``describe(value)``: its part of the epoch line."""
+    (for the run's last line); ``start_margin``: with the guard, the relative gain over the starting weights an
+    epoch needs to replace them (0 for clean scores; see :mod:`.validators`); ``describe(value)``: its part of
+    the epoch line."""
 
     column: str
     higher_is_better: bool
     measures: str
+    start_margin: float  # relative: how much better than the starting weights an epoch must score to replace them
 
     def score(self, denoise: Denoise) -> float: ...
 
@@ -142,6 +145,17 @@ def score(trainer: Trainer, validators: Sequence[Validator]) -> dict[str, float]
     return {validator.column: validator.score(trainer.denoise) for validator in validators}
 
 
+def beats_kept(value: float, state: FitState, plan: FitPlan, selector: Validator) -> bool:
+    """Whether ``value`` (of ``plan.select``) beats the epoch kept so far; the starting weights (epoch 0, the guard)
+    only by more than ``selector.start_margin`` (relative)."""
+    best = state.best
+    kept = kept_record(state.history, plan.select, best)
+    margin = selector.start_margin
+    if best is not None and kept is not None and kept["epoch"] == 0 and margin:
+        best = best * (1 + margin if selector.higher_is_better else 1 - margin)
+    return improves(value, best, selector.higher_is_better)
+
+
 def improves(value: float, best: float | None, higher_is_better: bool) -> bool:
     """Whether the score ``value`` beats ``best`` (``None``: nothing scored yet); never a NaN."""
     if math.isnan(value):
@@ -191,7 +205,8 @@ def final_line(plan: FitPlan, state: FitState, selector: Validator) -> str:
         return f"{plan.out} holds epoch {kept['epoch']}: {value} ({selector.measures})"
     if kept["epoch"] == 0:
         last = state.history[-1]
-        return (f"no epoch beat the starting weights ({value}; last epoch {last['epoch']}: "
+        by = f" by {selector.start_margin:.0%}" if selector.start_margin else ""
+        return (f"no epoch beat the starting weights{by} ({value}; last epoch {last['epoch']}: "
                 f"{selector.describe(last[plan.select])}), so {plan.out} holds the starting weights "
                 f"({selector.measures})")
     return (f"{plan.out} holds epoch {kept['epoch']}: {value}, better than the starting weights' "
@@ -231,7 +246,7 @@ def fit(trainer: Trainer, plan: FitPlan, state: FitState, ddp: Distributed) -> F
             state.history.append(record)
             state.epoch = epoch + 1
             weights = trainer.weights()
-            if improves(scores[plan.select], state.best, selector.higher_is_better):
+            if beats_kept(scores[plan.select], state, plan, selector):
                 state.best = scores[plan.select]
                 trainer.write_best(plan.out, weights, record)
             if plan.keep_epochs:

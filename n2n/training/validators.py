@@ -17,7 +17,11 @@ Without (no ``--val``; the held-out data is chosen by :mod:`n2n.training.holdout
   hidden, filled from the neighbours, and the denoised value compared with the hidden noisy one
   (:func:`n2n.inference.self_check.masked_score`, Noise2Self). It needs noise independent from pixel to pixel.
 
-Both are lower-is-better, in grey levels (0-255); they rank epochs, they are not PSNRs.
+Both are lower-is-better, in grey levels (0-255); they rank epochs, they are not PSNRs. Under the keep-the-best
+guard an epoch replaces the starting weights only if it lowers them by :data:`~Miniproject_1.others.finetune.
+MIN_GAIN` (relative, ``start_margin``), the rule ``Model.train`` follows: small gains of a clean-free score are
+not reliable evidence of a clean gain (held-out crops that overlap training crops, the median that an absolute
+error measures where noise is skewed; ``results/training/clean_free_selection.json``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 
 import torch
 
+from Miniproject_1.others.finetune import MIN_GAIN
 from Miniproject_1.others.heldout import heldout_error
 from n2n.metrics import psnr
 from n2n.training.fit import Denoise
@@ -35,7 +40,7 @@ from n2n.training.spec import FOLDERS, IMAGES, PAIRS, PHOTOS, TrainSpec
 class CleanCrops:
     """Mean PSNR of the denoised noisy crops of ``--val`` against their clean versions (column ``val_psnr``)."""
 
-    column, higher_is_better = "val_psnr", True
+    column, higher_is_better, start_margin = "val_psnr", True, 0.0
     measures = "PSNR of the denoised --val crops against their clean versions, dB, higher is better"
 
     def __init__(self, path: Path) -> None:
@@ -64,7 +69,7 @@ def whole_photo_psnr(denoise: Denoise, sigma: float = 25.0) -> float:
 class WholePhotos:
     """:func:`whole_photo_psnr` (column ``val_photos_psnr``)."""
 
-    column, higher_is_better = "val_photos_psnr", True
+    column, higher_is_better, start_margin = "val_photos_psnr", True, 0.0
     measures = "PSNR on the 6 whole validation photos at Gaussian sigma 25, dB, higher is better"
 
     def score(self, denoise: Denoise) -> float:
@@ -80,7 +85,7 @@ class HeldOutPairs:
     ``pairs``: ``(first, second)`` batches ``(N, 3, H, W)`` in [0, 255], each pair of batches the same shape; the
     score is their mean weighted by pixels."""
 
-    column, higher_is_better = "heldout_pair_error", False
+    column, higher_is_better, start_margin = "heldout_pair_error", False, MIN_GAIN
     measures = ("mean absolute difference between each held-out pair's denoised first copy and its second copy (and "
                 "back), grey levels 0-255, lower is better; no clean image used")
 
@@ -103,7 +108,7 @@ class HeldOutImages:
     column ``heldout_masked_error``): :func:`~n2n.inference.self_check.masked_score` on each photo's central
     :data:`~n2n.training.holdout.REGION` px, averaged over the photos."""
 
-    column, higher_is_better = "heldout_masked_error", False
+    column, higher_is_better, start_margin = "heldout_masked_error", False, MIN_GAIN
     measures = ("mean absolute difference between the denoised and the noisy values of pixels hidden from the network "
                 "in the held-out photos, grey levels 0-255, lower is better; no clean image used")
 

@@ -22,8 +22,9 @@ run from scratch does not (its start is random weights).
 Data (cached in ``cache/clean_free_selection/``): course-format pairs with their clean crops (``n2n data
 build --keep-clean``, training photos of the default pool), and 256 px tiles of training photos of the default
 pool with synthetic noise (``gaussian:10-50+poisson``, two copies for the folder runs, one for the single-image
-runs). Each run is a few short epochs on the CPU; ``--threads`` sets torch's threads. Writes
-``results/training/clean_free_selection.json``.
+runs). Each run is a few short epochs on the CPU; ``--threads`` sets torch's threads. A run whose epoch files exist in
+``cache/clean_free_selection/runs/`` is not trained again, only scored (``train_seconds`` comes from its CSV).
+Writes ``results/training/clean_free_selection.json``.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -145,6 +146,14 @@ def train(run: str, options: list[str], epochs: int, threads: int) -> Path:
     return out
 
 
+def train_seconds(out: Path) -> float:
+    """The seconds ``n2n train`` spent on the run of ``out`` (its CSV: training and the epoch-0 scoring)."""
+    import csv
+
+    with out.with_suffix(".csv").open() as file:
+        return round(sum(float(row["seconds"]) for row in csv.DictReader(file)), 1)
+
+
 def epoch_networks(out: Path, epochs: int, start: Path | None) -> list[tuple[int, torch.nn.Module]]:
     """``(epoch, network)`` for the starting weights (``start``, if any) and every kept epoch."""
     networks = [(0, load_network(start))] if start is not None else []
@@ -232,7 +241,8 @@ def run_pairs(name: str, options: list[str], epochs: int, threads: int, start: P
         records.append({"epoch": epoch, **pair_scores(predictor(network), a[held], b[held], clean[held])})
     scores = ["heldout_pair_error", "pair_l2", "pair_l2_midtones"]
     return {"command": ["n2n", "train", "--data", "train_data.pkl", *options, "--epochs", str(epochs), "--keep-epochs"],
-            "held_out": len(held), "epochs": records, "summary": summarise(records, scores)}
+            "held_out": len(held), "train_seconds": train_seconds(out), "epochs": records,
+            "summary": summarise(records, scores)}
 
 
 def tile_split(folder: Path) -> list[str]:
@@ -252,7 +262,7 @@ def run_folders(name: str, options: list[str], epochs: int, threads: int, start:
     records = [{"epoch": epoch, **pair_scores(predictor(network), first, second, clean)}
                for epoch, network in epoch_networks(out, epochs, start)]
     return {"command": ["n2n", "train", "--noisy-a", "a/", "--noisy-b", "b/", *options, "--epochs", str(epochs),
-                        "--keep-epochs"], "held_out": held, "epochs": records,
+                        "--keep-epochs"], "held_out": held, "train_seconds": train_seconds(out), "epochs": records,
             "summary": summarise(records, ["heldout_pair_error", "pair_l2", "pair_l2_midtones"])}
 
 
@@ -267,7 +277,8 @@ def run_single(name: str, options: list[str], epochs: int, threads: int, start: 
     records = [{"epoch": epoch, **masked_scores(predictor(network), noisy, clean)}
                for epoch, network in epoch_networks(out, epochs, start)]
     return {"command": ["n2n", "train", "--single", "a/", *options, "--epochs", str(epochs), "--keep-epochs"],
-            "held_out": held, "epochs": records, "summary": summarise(records, ["heldout_masked_error", "masked_l2"])}
+            "held_out": held, "train_seconds": train_seconds(out), "epochs": records,
+            "summary": summarise(records, ["heldout_masked_error", "masked_l2"])}
 
 
 def plan(epochs: int) -> list[tuple[str, callable, list[str], Path | None]]:
@@ -318,14 +329,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, kind, options, start in plan(args.epochs):
         if args.runs and name not in args.runs:
             continue
-        started = time.perf_counter()
         runs[name] = kind(name, options, args.epochs, args.threads, start)
-        runs[name]["seconds"] = round(time.perf_counter() - started, 1)
         print(name, json.dumps(runs[name]["summary"]), flush=True)
-    result = {"what": __doc__.split("\n\n")[0], "min_gain": MIN_GAIN, "noise_of_tiles": NOISE, "pairs": PAIRS, "tiles": TILES,
+    command = "python -m experiments.clean_free_selection " + " ".join(sys.argv[1:] if argv is None else argv)
+    result = {"what": __doc__.split("\n\n")[0], "command": command.strip(), "min_gain": MIN_GAIN, "noise_of_tiles": NOISE, "pairs": PAIRS, "tiles": TILES,
               "tile_px": TILE, "fine_tune_lr": FINE_TUNE_LR, "harmful_lr": HARMFUL_LR, "epochs": args.epochs,
               "threads": args.threads, "machine": {"cpu": platform.processor() or platform.machine(),
-                                                   "torch": torch.__version__, "shared_cpu": True},
+                                                   "torch": torch.__version__, "cpu_count": os.cpu_count(),
+                                                   "shared_cpu": True, "load_average": os.getloadavg()},
               "runs": runs, "overall": overall(runs)}
     atomic_write_text(json.dumps(result, indent=1) + "\n", args.out, overwrite=True)
     print(f"wrote {args.out}")

@@ -150,3 +150,12 @@ def test_clean_free_training_reports_bad_inputs(shots: Path, tmp_path: Path, cap
         assert main(["train", *out, *options]) == 2, options
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, (options, err)
+
+
+def test_clean_photos_without_val_are_scored_on_the_whole_validation_photos(capsys) -> None:
+    from n2n.training.spec import DataSpec, TrainSpec
+    from n2n.training.validators import WholePhotos, validators_for
+
+    validators, select = validators_for(TrainSpec(data=DataSpec(photos="default")))
+    assert [type(validator) for validator in validators] == [WholePhotos] and select == "val_photos_psnr"
+    assert "no --val: scoring each epoch on the 6 whole validation photos" in capsys.readouterr().out

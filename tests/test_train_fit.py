@@ -64,8 +64,10 @@ class Recorder:
 class Scripted:
     """A validator that returns the next of ``values`` for each epoch."""
 
-    def __init__(self, column: str, values: list[float], higher_is_better: bool = True) -> None:
+    def __init__(self, column: str, values: list[float], higher_is_better: bool = True, start_margin: float = 0.0) -> None:
         self.column, self.values, self.higher_is_better = column, iter(values), higher_is_better
+        self.measures = f"{column}, {'higher' if higher_is_better else 'lower'} is better"
+        self.start_margin = start_margin
 
     def score(self, denoise) -> float:
         return next(self.values)
@@ -113,6 +115,57 @@ def test_the_starting_weights_can_set_the_score_to_beat(tmp_path: Path) -> None:
     assert start == {"val_psnr": 33}
     fit(trainer, FitPlan(2, tmp_path / "m.pth", validators, "val_psnr"), FitState(best=start["val_psnr"]), Single())
     assert best_epochs(trainer) == []  # no epoch beat the start: OUT is left to the guard
+
+
+def test_the_guard_keeps_the_starting_weights_unless_an_epoch_beats_them(tmp_path: Path, capsys) -> None:
+    trainer = Recorder()
+    validators = [Scripted("heldout_pair_error", [5.0, 5.2, 5.1], higher_is_better=False)]
+    state = fit(trainer, FitPlan(2, tmp_path / "m.pth", validators, "heldout_pair_error", guard=True), FitState(), Single())
+    assert best_epochs(trainer) == [0]  # OUT got the starting weights before the first epoch, and kept them
+    assert [record["epoch"] for record in state.history] == [0, 1, 2] and state.best == 5.0
+    out = capsys.readouterr().out
+    assert "epoch 0 (the starting weights): heldout_pair_error 5.00" in out
+    assert "no epoch beat the starting weights" in out and "holds the starting weights" in out
+    assert "heldout_pair_error, lower is better" in out  # the last line says what was measured
+    with (tmp_path / "m.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert [row["epoch"] for row in rows] == ["0", "1", "2"] and rows[0]["loss"] == ""
+    better = Recorder()
+    validators = [Scripted("heldout_pair_error", [5.0, 4.9, 5.1], higher_is_better=False)]
+    state = fit(better, FitPlan(2, tmp_path / "b.pth", validators, "heldout_pair_error", guard=True), FitState(), Single())
+    assert best_epochs(better) == [0, 1] and state.best == 4.9
+    assert "holds epoch 1: heldout_pair_error 4.90, better than the starting weights' heldout_pair_error 5.00" in \
+        capsys.readouterr().out
+
+
+def test_an_epoch_must_beat_the_start_by_the_margin_of_a_clean_free_score(tmp_path: Path) -> None:
+    trainer = Recorder()  # 5.0 at the start: a 1 % margin asks for at most 4.95
+    validators = [Scripted("heldout_pair_error", [5.0, 4.96, 4.9, 4.92], higher_is_better=False, start_margin=0.01)]
+    state = fit(trainer, FitPlan(3, tmp_path / "m.pth", validators, "heldout_pair_error", guard=True), FitState(), Single())
+    assert best_epochs(trainer) == [0, 2] and state.best == 4.9  # then the best epoch wins as usual
+    resumed = Recorder()  # the margin holds across a resume too: the kept epoch is read from the history
+    history = [{"epoch": 0, "heldout_pair_error": 5.0}, {"epoch": 1, "loss": 0.5, "heldout_pair_error": 4.97}]
+    validators = [Scripted("heldout_pair_error", [4.96], higher_is_better=False, start_margin=0.01)]
+    fit(resumed, FitPlan(2, tmp_path / "r.pth", validators, "heldout_pair_error", guard=True), FitState(1, 5.0, history),
+        Single())
+    assert best_epochs(resumed) == []
+
+
+def test_a_resumed_guarded_run_keeps_its_start(tmp_path: Path, capsys) -> None:
+    trainer = Recorder()
+    earlier = [{"epoch": 0, "heldout_pair_error": 5.0, "seconds": 1.0},
+               {"epoch": 1, "loss": 0.5, "heldout_pair_error": 5.3, "lr": 0.1, "seconds": 1.0}]
+    plan = FitPlan(2, tmp_path / "m.pth", [Scripted("heldout_pair_error", [5.1], False)], "heldout_pair_error", guard=True)
+    state = fit(trainer, plan, FitState(1, 5.0, earlier), Single())
+    assert best_epochs(trainer) == [] and [record["epoch"] for record in state.history] == [0, 1, 2]
+    assert "holds the starting weights" in capsys.readouterr().out
+
+
+def test_the_run_says_how_long_it_will_take(tmp_path: Path, capsys) -> None:
+    fit(Recorder(), FitPlan(3, tmp_path / "m.pth", [Scripted("val_psnr", [1, 2, 3])], "val_psnr"), FitState(), Single())
+    out = capsys.readouterr().out
+    assert out.count("timing:") == 1 and "per epoch" in out and "for 3 epochs" in out
+    assert "left (done about" in out
 
 
 @pytest.mark.parametrize("value, best, higher, expected", [

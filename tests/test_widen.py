@@ -158,4 +158,7 @@ def test_the_course_model_loads_predicts_and_trains_a_widened_checkpoint(tmp_pat
     assert torch.allclose(model.predict(images).cpu(), expected.clamp(0, 255), atol=atol)
     before = {key: value.clone() for key, value in model.network.state_dict().items()}
     model.train(images, images.flip(-1), 1)
-    assert any(not torch.equal(before[key], value) for key, value in model.network.state_dict().items())
+    # trained on the widened network (loaded weights: the guard keeps them unless the epoch clearly beats them)
+    assert model.history[1]["epoch"] == 1 and model.history[1]["loss"] > 0 and model.network.widths == (8, 12, 16)
+    kept = model.history[0]["kept"]
+    assert all(torch.equal(before[key], value) for key, value in model.network.state_dict().items()) == kept

@@ -1,4 +1,4 @@
-"""The Noise2Noise training loop: Adam, warm-up + cosine learning-rate schedule, L2 loss, augmentation.
+"""The Noise2Noise training loop: Adam, warm-up + cosine learning-rate schedule, L2 (or L1) loss, augmentation.
 
 Works on one process or under DistributedDataParallel (the caller wraps the network and passes a
 :class:`Placement` with its ``rank``/``world_size``); the sample order comes from a ``DistributedSampler`` in
@@ -35,6 +35,7 @@ class TrainConfig:
     augment: bool = True
     swap: bool = True  # input/target swapping: only for symmetric (noisy, noisy) pairs, never for Noise2Clean
     seed: int = 0
+    loss: str = "mse"  # "mse" (the Noise2Noise estimator of the mean) or "l1" (of the median; see LOSSES)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -50,6 +51,18 @@ class Placement:
     rank: int = 0
     world_size: int = 1
     bfloat16: bool | None = None
+
+
+# Losses of train_epoch on [0, 1] images. "l1" learns the median of the targets, which clipping noisy uint8
+# targets to [0, 255] does not move for noise symmetric about the clean value (others/heldout.py says why).
+LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {"mse": F.mse_loss, "l1": F.l1_loss}
+
+
+def loss_named(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The loss function called ``name`` in :data:`LOSSES`; ``ValueError`` naming the known ones otherwise."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; known: {', '.join(LOSSES)}")
+    return LOSSES[name]
 
 
 def lr_factor(step: int, total_steps: int, warmup_steps: int, final_ratio: float) -> float:
@@ -89,8 +102,8 @@ def train_epoch(
 ) -> float:
     """One pass over the ``(N, C, H, W)`` pairs ``(inputs, targets)`` (values in [0, 255]); returns the mean loss.
 
-    The loss is the mean squared error on [0, 1]-scaled images, the Noise2Noise estimator for
-    zero-mean noise. ``placement``: the device, this process's shard (DistributedDataParallel) and precision.
+    The loss is ``config.loss`` on [0, 1]-scaled images: by default the mean squared error, the Noise2Noise
+    estimator for zero-mean noise. ``placement``: the device, this process's shard (DistributedDataParallel) and precision.
     """
     inputs, targets = pairs
     rank, world_size = placement.rank, placement.world_size
@@ -100,13 +113,14 @@ def train_epoch(
     order = torch.tensor(list(sampler), dtype=torch.long)
     local_batch = max(1, config.batch_size // world_size)
     generator = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch * 7919 + rank)
+    loss = loss_named(config.loss)
     total, count = 0.0, 0
     for start in range(0, order.numel(), local_batch):
         index = order[start : start + local_batch]
         x, y = to_unit(inputs[index], placement.device), to_unit(targets[index], placement.device)
         if config.augment:
             x, y = augment_pair(x, y, generator, swap=config.swap)
-        value = train_step(network, optimizer, scheduler, x, y, bfloat16=placement.bfloat16)
+        value = train_step(network, optimizer, scheduler, x, y, loss, placement.bfloat16)
         total, count = total + value * index.numel(), count + index.numel()
         if on_step is not None:
             on_step(value)

@@ -36,20 +36,32 @@ def _describe_names(names: set[str]) -> str:
     return ", ".join(shown) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-class FolderPairs:
-    """Matched noisy image pairs from ``dir_a`` and ``dir_b``, loaded into memory as ``uint8 (1, 3, H, W)``."""
+def matched_images(dir_a: str | os.PathLike, dir_b: str | os.PathLike) -> tuple[dict[str, Path], dict[str, Path]]:
+    """The images of ``dir_a`` and ``dir_b`` (stem -> path), checked to pair up by name."""
+    files_a, files_b = list_images(dir_a), list_images(dir_b)
+    only_a, only_b = set(files_a) - set(files_b), set(files_b) - set(files_a)
+    if only_a or only_b:
+        details = []
+        if only_a:
+            details.append(f"only in {dir_a}: {_describe_names(only_a)}")
+        if only_b:
+            details.append(f"only in {dir_b}: {_describe_names(only_b)}")
+        raise ValueError("unmatched image names (files are paired by name): " + "; ".join(details))
+    return files_a, files_b
 
-    def __init__(self, dir_a: str | os.PathLike, dir_b: str | os.PathLike):
-        files_a, files_b = list_images(dir_a), list_images(dir_b)
-        only_a, only_b = set(files_a) - set(files_b), set(files_b) - set(files_a)
-        if only_a or only_b:
-            details = []
-            if only_a:
-                details.append(f"only in {dir_a}: {_describe_names(only_a)}")
-            if only_b:
-                details.append(f"only in {dir_b}: {_describe_names(only_b)}")
-            raise ValueError("unmatched image names (files are paired by name): " + "; ".join(details))
-        self.names = list(files_a)
+
+def pair_names(dir_a: str | os.PathLike, dir_b: str | os.PathLike) -> list[str]:
+    """The names (stems, sorted) of the image pairs of ``dir_a`` and ``dir_b``."""
+    return list(matched_images(dir_a, dir_b)[0])
+
+
+class FolderPairs:
+    """Matched noisy image pairs from ``dir_a`` and ``dir_b``, loaded into memory as ``uint8 (1, 3, H, W)``; only
+    those called ``names`` (stems, :func:`pair_names`) if given."""
+
+    def __init__(self, dir_a: str | os.PathLike, dir_b: str | os.PathLike, names: list[str] | None = None):
+        files_a, files_b = matched_images(dir_a, dir_b)
+        self.names = list(files_a) if names is None else list(names)
         self.images_a: list[torch.Tensor] = []
         self.images_b: list[torch.Tensor] = []
         for name in self.names:

@@ -20,15 +20,20 @@ class TrainingDiverged(ValueError):
     """The training loss blew up; the message says what was kept and what to change."""
 
 
-def check_not_diverged(epoch: int, loss: float, earlier_losses: list[float], out, lr: float) -> None:
+def check_not_diverged(epoch: int, loss: float, earlier_losses: list[float], out, lr: float,
+                       kept_start: bool = False) -> None:
     """Raise :class:`TrainingDiverged` when ``loss`` (mean training loss of 1-based ``epoch``) is not
-    finite, above :data:`MAX_SANE_LOSS`, or :data:`MAX_LOSS_GROWTH` times the best of ``earlier_losses``."""
+    finite, above :data:`MAX_SANE_LOSS`, or :data:`MAX_LOSS_GROWTH` times the best of ``earlier_losses``.
+    ``kept_start``: ``out`` already holds the starting weights (the keep-the-best guard)."""
     best_earlier = min(earlier_losses, default=None)
     grew = best_earlier is not None and loss > MAX_LOSS_GROWTH * best_earlier
     if math.isfinite(loss) and loss <= MAX_SANE_LOSS and not grew:
         return
     earlier = f" (best earlier epoch: {best_earlier:.5f})" if best_earlier is not None else ""
-    kept = f"{out} still holds the best earlier epoch" if earlier_losses else f"nothing was written to {out}"
+    if earlier_losses:
+        kept = f"{out} still holds the best earlier epoch"
+    else:
+        kept = f"{out} holds the starting weights" if kept_start else f"nothing was written to {out}"
     raise TrainingDiverged(
         f"training diverged in epoch {epoch}: mean loss {loss:.4g}{earlier}. {kept}. "
         f"Start over with a lower peak learning rate, e.g. --lr {lr / 2:g} --force.")

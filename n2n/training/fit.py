@@ -36,6 +36,7 @@ from n2n.fileio import atomic_write
 from n2n.progress import bar
 from n2n.training.distributed import Distributed
 from n2n.training.divergence import check_not_diverged
+from n2n.training.eta import RunClock
 
 Denoise = Callable[[torch.Tensor], torch.Tensor]
 LOG_FIELDS = ["epoch", "loss", "val_psnr", "val_photos_psnr", "lr", "seconds"]
@@ -44,10 +45,15 @@ LOG_FIELDS = ["epoch", "loss", "val_psnr", "val_photos_psnr", "lr", "seconds"]
 class Validator(Protocol):
     """Scores the network after each epoch: ``score(denoise)`` with ``denoise`` uint8/float ``(N, 3, H, W)`` in
     [0, 255] -> float ``(N, 3, H, W)`` in [0, 255]. ``column``: its key in the records and the CSV;
-    ``higher_is_better``: how it ranks epochs; ``describe(value)``: its part of the epoch line."""
+    ``higher_is_better``: how it ranks epochs; ``measures``: what it measures, its unit and which way is better
+    (for the run's last line); ``start_margin``: with the guard, the relative gain over the starting weights an
+    epoch needs to replace them (0 for clean scores; see :mod:`.validators`); ``describe(value)``: its part of
+    the epoch line."""
 
     column: str
     higher_is_better: bool
+    measures: str
+    start_margin: float  # relative: how much better than the starting weights an epoch must score to replace them
 
     def score(self, denoise: Denoise) -> float: ...
 
@@ -93,13 +99,15 @@ class FitState:
 class FitPlan:
     """A run: ``epochs`` in all, the best weights written to ``out`` (``OUT.last.pth`` and ``OUT.csv`` beside
     it), the ``validators`` run after every epoch, the column of the one that picks the best epoch (``select``),
-    and whether every epoch's weights are kept as ``OUT.epochNNN.pth``."""
+    whether every epoch's weights are kept as ``OUT.epochNNN.pth``, and whether the starting weights compete
+    (``guard``, :func:`start_guard`)."""
 
     epochs: int
     out: Path
     validators: Sequence[Validator]
     select: str
     keep_epochs: bool = False
+    guard: bool = False
 
 
 def companion_paths(out: Path) -> tuple[Path, Path]:
@@ -137,6 +145,17 @@ def score(trainer: Trainer, validators: Sequence[Validator]) -> dict[str, float]
     return {validator.column: validator.score(trainer.denoise) for validator in validators}
 
 
+def beats_kept(value: float, state: FitState, plan: FitPlan, selector: Validator) -> bool:
+    """Whether ``value`` (of ``plan.select``) beats the epoch kept so far; the starting weights (epoch 0, the guard)
+    only by more than ``selector.start_margin`` (relative)."""
+    best = state.best
+    kept = kept_record(state.history, plan.select, best)
+    margin = selector.start_margin
+    if best is not None and kept is not None and kept["epoch"] == 0 and margin:
+        best = best * (1 + margin if selector.higher_is_better else 1 - margin)
+    return improves(value, best, selector.higher_is_better)
+
+
 def improves(value: float, best: float | None, higher_is_better: bool) -> bool:
     """Whether the score ``value`` beats ``best`` (``None``: nothing scored yet); never a NaN."""
     if math.isnan(value):
@@ -144,23 +163,82 @@ def improves(value: float, best: float | None, higher_is_better: bool) -> bool:
     return best is None or (value > best if higher_is_better else value < best)
 
 
+def shown_scores(plan: FitPlan, scores: dict[str, float]) -> str:
+    """Every validator's part of an epoch line."""
+    return ", ".join(validator.describe(scores[validator.column]) for validator in plan.validators)
+
+
+def start_guard(trainer: Trainer, plan: FitPlan, state: FitState, ddp: Distributed) -> float:
+    """The keep-the-best guard of a new run: score the starting weights ("epoch 0", recorded in the history),
+    write them to ``OUT`` and make their score the one to beat. Returns the seconds the scoring took (0 on the
+    other processes, and for a resumed run, whose history already holds its start)."""
+    if state.epoch or state.history:
+        return 0.0
+    seconds = 0.0
+    if ddp.main:
+        started = time.perf_counter()
+        scores = score(trainer, plan.validators)
+        seconds = time.perf_counter() - started
+        record = {"epoch": 0, **scores, "seconds": seconds}
+        state.history.append(record)
+        state.best = scores[plan.select]
+        trainer.write_best(plan.out, trainer.weights(), record)
+        write_log(state.history, companion_paths(plan.out)[1])
+        print(f"epoch 0 (the starting weights): {shown_scores(plan, scores)}", flush=True)
+    ddp.barrier()
+    return seconds
+
+
+def kept_record(history: list[dict], column: str, best: float | None) -> dict | None:
+    """The first record of ``history`` whose ``column`` is ``best`` (the epoch ``OUT`` holds)."""
+    return next((record for record in history if column in record and record[column] == best), None)
+
+
+def final_line(plan: FitPlan, state: FitState, selector: Validator) -> str:
+    """What ``OUT`` holds, by what measure, and (guarded runs) whether it beat the starting weights."""
+    kept = kept_record(state.history, plan.select, state.best)
+    if kept is None:
+        return f"no epoch scored a usable {plan.select}; nothing was written to {plan.out}"
+    value = selector.describe(kept[plan.select])
+    start = state.history[0] if state.history and state.history[0]["epoch"] == 0 else None
+    if start is None:
+        return f"{plan.out} holds epoch {kept['epoch']}: {value} ({selector.measures})"
+    if kept["epoch"] == 0:
+        last = state.history[-1]
+        by = f" by {selector.start_margin:.0%}" if selector.start_margin else ""
+        return (f"no epoch beat the starting weights{by} ({value}; last epoch {last['epoch']}: "
+                f"{selector.describe(last[plan.select])}), so {plan.out} holds the starting weights "
+                f"({selector.measures})")
+    return (f"{plan.out} holds epoch {kept['epoch']}: {value}, better than the starting weights' "
+            f"{selector.describe(start[plan.select])} ({selector.measures})")
+
+
 def fit(trainer: Trainer, plan: FitPlan, state: FitState, ddp: Distributed) -> FitState:
     """Train from ``state`` (a fresh one, or a resumed run's) to ``plan.epochs`` epochs (module docstring)."""
     last_path, log_path = companion_paths(plan.out)
     selector = next(validator for validator in plan.validators if validator.column == plan.select)
-    losses = [record["loss"] for record in state.history]  # every process keeps these: all must agree to stop
-    for epoch in range(state.epoch, plan.epochs):
+    score_seconds = start_guard(trainer, plan, state, ddp) if plan.guard else 0.0
+    # every process keeps these (epoch 0, the start, has none): all must agree to stop
+    losses = [record["loss"] for record in state.history if record["epoch"] > 0]
+    first_epoch = state.epoch
+    clock = RunClock(plan.epochs - first_epoch, trainer.steps_per_epoch(), score_seconds)
+    for epoch in range(first_epoch, plan.epochs):
         with bar(total=trainer.steps_per_epoch(), enabled=ddp.main, desc=f"epoch {epoch + 1}/{plan.epochs}",
                  unit="step") as progress:
             def on_step(value: float) -> None:
                 progress.update()
                 progress.set_postfix(loss=f"{value:.4f}", refresh=False)
+                if epoch == first_epoch and ddp.main:
+                    estimate = clock.on_step()
+                    if estimate is not None:
+                        progress.write(estimate)
 
             lr, started = trainer.learning_rate(), time.perf_counter()
+            clock.start()
             loss = trainer.train_epoch(epoch, on_step)
             seconds = time.perf_counter() - started
         loss = ddp.mean(loss)
-        check_not_diverged(epoch + 1, loss, losses, plan.out, trainer.peak_lr)
+        check_not_diverged(epoch + 1, loss, losses, plan.out, trainer.peak_lr, kept_start=plan.guard)
         losses.append(loss)
         if ddp.main:
             scores = score(trainer, plan.validators)
@@ -168,15 +246,17 @@ def fit(trainer: Trainer, plan: FitPlan, state: FitState, ddp: Distributed) -> F
             state.history.append(record)
             state.epoch = epoch + 1
             weights = trainer.weights()
-            if improves(scores[plan.select], state.best, selector.higher_is_better):
+            if beats_kept(scores[plan.select], state, plan, selector):
                 state.best = scores[plan.select]
                 trainer.write_best(plan.out, weights, record)
             if plan.keep_epochs:
                 trainer.write_epoch(epoch_weights_path(plan.out, epoch + 1), weights)
             trainer.write_last(last_path, weights, state)
             write_log(state.history, log_path)
-            shown = ", ".join(validator.describe(scores[validator.column]) for validator in plan.validators)
-            best = "none yet" if state.best is None else f"{state.best:.2f}"
-            print(f"epoch {epoch + 1}: loss {loss:.5f}, {shown} (best {best})")
+            best = "none yet" if state.best is None else f"{state.best:.{2 if selector.higher_is_better else 3}f}"
+            left = clock.after_epoch(time.perf_counter() - started)
+            print(f"epoch {epoch + 1}: loss {loss:.5f}, {shown_scores(plan, scores)} (best {best}); {left}", flush=True)
         ddp.barrier()
+    if ddp.main:
+        print(final_line(plan, state, selector), flush=True)
     return state

@@ -9,7 +9,11 @@ Versions (:data:`~n2n.training.spec.SCHEMA_VERSION`):
 - 1: no ``schema`` key: every checkpoint written before the TrainSpec. Keys that older runs did not record
   are filled with what those runs did (:func:`_from_version_1`);
 - 2: the same layout, ``schema`` 2. Two stream settings are left out when at their defaults
-  (``tone_gain_max``, ``same_noise_fraction``), so that files of runs that do not use them stay as before.
+  (``tone_gain_max``, ``same_noise_fraction``), so that files of runs that do not use them stay as before;
+- 3: the torch engine's ``config`` also holds ``loss`` (Miniproject_1's ``TrainConfig.loss``: ``"l1"`` when
+  fine-tuning on noisy files; earlier runs trained with ``"mse"``, the field's default), and a run from trained
+  weights starts its ``history`` with an epoch-0 record (the keep-the-best guard). Older n2n cannot resume these
+  files and says so instead of failing on the unknown field.
 
 :func:`migrate` brings a checkpoint to the current version, one step per version; :func:`from_checkpoint`
 then reads it without defaults; :func:`resume_spec` merges it with the options given to ``--resume``.
@@ -17,6 +21,7 @@ then reads it without defaults; :func:`resume_spec` merges it with the options g
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -74,7 +79,12 @@ def _from_version_1(state: dict) -> dict:
     return state
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _from_version_1}
+def _from_version_2(state: dict) -> dict:
+    """Version 2 -> 3: nothing to fill (a config without ``loss`` trained with the default, ``"mse"``)."""
+    return {**state, "schema": 3}
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _from_version_1, 2: _from_version_2}
 
 
 def checkpoint_version(state: dict, path: Path | str) -> int:
@@ -143,7 +153,28 @@ def from_checkpoint(state: dict, engine: str, path: Path | str = "checkpoint") -
 
 def fit_state(state: dict) -> FitState:
     """Where the run of ``state`` stands: epochs done, best score, per-epoch records."""
-    return FitState(int(state["epoch"]), float(state["best_psnr"]), list(state["history"]))
+    best = float(state["best_psnr"])  # the selected score, whatever its unit; -inf: none yet
+    return FitState(int(state["epoch"]), best if math.isfinite(best) else None, list(state["history"]))
+
+
+# The columns that pick a run's best epoch, in the order validators_for prefers them, and how to resume each.
+SELECTIONS = {"val_photos_psnr": "with --val-photos (or --photos without --val)", "val_psnr": "with --val FILE",
+              "heldout_pair_error": "without --val (held-out pairs)", "heldout_masked_error": "without --val (held-out images)"}
+
+
+def recorded_selection(history: list[dict]) -> str | None:
+    """The column that picked the best epoch of a run with this ``history``: the first of :data:`SELECTIONS` its
+    records hold (runs from before held-out scores all had ``val_psnr``); ``None`` for an empty history."""
+    columns = {key for record in history for key in record}
+    return next((column for column in SELECTIONS if column in columns), None)
+
+
+def check_same_selection(history: list[dict], select: str, path: Path) -> None:
+    """A resumed run keeps choosing its best epoch by the same score (its best so far is in that score's units)."""
+    recorded = recorded_selection(history)
+    if recorded is not None and recorded != select:
+        raise ValueError(f"{path} chose its best epoch by {recorded} and this run would by {select}: resume it "
+                         f"{SELECTIONS[recorded]}, as it was started")
 
 
 def _family(spec: TrainSpec) -> str:

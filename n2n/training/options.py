@@ -12,11 +12,19 @@ import argparse
 from pathlib import Path
 
 from n2n.training.engines import ENGINES
+from n2n.training.start import FINE_TUNE_LR
 
-DESCRIPTION = """Train a denoiser on noisy images and keep the best epoch.
+DESCRIPTION = """Train a denoiser on noisy images and keep the best epoch. No clean image is needed:
 
-Writes OUT (the best weights by validation PSNR), OUT.last.pth (everything --resume needs) and OUT.csv
-(per-epoch loss and validation scores). Under torchrun (torchrun --nproc_per_node=N -m n2n.training ...) the
+  n2n train --single my_noisy_photos/ --out my.pth                 (one noisy shot per scene)
+  n2n train --noisy-a shots_a/ --noisy-b shots_b/ --out my.pth      (two noisy shots per scene)
+
+then `n2n denoise photo.jpg -o clean.png --checkpoint my.pth`. Your own noisy data fine-tunes the shipped
+weights (--from-scratch for a new network) and the starting weights are kept unless an epoch beats them.
+Without --val, a few of your images (or pairs) are held out and score every epoch without clean images.
+
+Writes OUT (the best weights by that score, or by --val's PSNR), OUT.last.pth (everything --resume needs) and
+OUT.csv (per-epoch loss and scores). Under torchrun (torchrun --nproc_per_node=N -m n2n.training ...) the
 torch engine trains with DistributedDataParallel; --batch-size stays the global batch."""
 
 
@@ -43,8 +51,10 @@ def _data(group: argparse._ArgumentGroup) -> None:
                         help="clean photos to cut fresh crops from at every step, with noise synthesised per batch "
                              "(no DIR: the training photos of the default pool, fetched into cache/photos)")
     group.add_argument("--noisy-b", type=Path, metavar="DIR", help="folder of second noisy copies, same file names as --noisy-a")
-    group.add_argument("--val", type=Path, required=True, metavar="FILE",
-                       help="val_data.pkl-style file of noisy crops and their clean versions, scored after every epoch")
+    group.add_argument("--val", type=Path, metavar="FILE",
+                       help="val_data.pkl-style file of noisy crops and their clean versions, scored after every epoch "
+                            "(PSNR). Without it a few of your images (or pairs) are held out and scored without clean "
+                            "images (--photos: the whole validation photos)")
     group.add_argument("--crop-size", type=int, default=None, metavar="PX",
                        help="crop size for --noisy-a folders (default 64), --photos or --single (default 96); raised "
                             "to the next size the network takes (single images: 128 px for the shipped network)")
@@ -63,8 +73,9 @@ def _noise(group: argparse._ArgumentGroup) -> None:
 
 def _single(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--single-loss", choices=["l2", "l1"], default=None,
-                       help="squared (l2, default) or absolute (l1) errors; l1 learns the median, which clipping to "
-                            "[0, 255] does not move, so it suits targets from photo files")
+                       help="squared (l2, default from scratch) or absolute (l1, default from trained weights) errors; "
+                            "l1 learns the median, which clipping to [0, 255] does not move, so it suits targets from "
+                            "photo files")
     group.add_argument("--single-gamma", type=float, default=None, metavar="GAMMA",
                        help="weight of the Neighbor2Neighbor regulariser at the end of the run, ramped up from 0 "
                             "(default 0.5; the paper's 2 scored lower in our runs)")
@@ -75,10 +86,15 @@ def _schedule(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--steps-per-epoch", type=int, default=None, metavar="N",
                        help="with --photos or --single: optimiser steps per epoch (default 500)")
     group.add_argument("--batch-size", type=int, default=None, metavar="N", help="global batch size (engine default if omitted)")
-    group.add_argument("--lr", type=float, default=None, metavar="RATE", help="peak learning rate (engine default if omitted)")
+    group.add_argument("--lr", type=float, default=None, metavar="RATE",
+                       help=f"peak learning rate (default: the engine's from scratch, {FINE_TUNE_LR:g} from trained "
+                            "weights)")
     group.add_argument("--init", type=Path, metavar="WEIGHTS",
                        help="start from these Miniproject_1 weights (fine-tuning; network read from them) with a fresh "
-                            "optimiser and schedule; torch engine, not with --resume")
+                            "optimiser and schedule; torch engine, not with --resume. --noisy-a and --single start "
+                            "from the shipped weights without it")
+    group.add_argument("--from-scratch", action="store_true",
+                       help="with --noisy-a or --single: train a new network instead of fine-tuning the shipped weights")
     group.add_argument("--engine", default="torch", choices=sorted(ENGINES), help="training engine (default torch)")
     group.add_argument("--arch", default=None, metavar="NETWORK",
                        help="network: WIDTHxDEPTH for the torch engine (e.g. 32x2; default 32x3), course or "

@@ -17,8 +17,9 @@ from n2n.fileio import check_not_input, check_writable
 from n2n.training.distributed import Distributed
 from n2n.training.engines import load_engine
 from n2n.training.fit import FitPlan, FitState, companion_paths, fit, kept_epoch_weights
-from n2n.training.migration import fit_state, resume_spec
+from n2n.training.migration import check_same_selection, fit_state, resume_spec
 from n2n.training.spec import TrainSpec
+from n2n.training.start import describe_start, fine_tunes, resolve_start
 from n2n.training.supports import check_spec
 from n2n.training.validators import validators_for
 
@@ -53,19 +54,25 @@ def train(spec: TrainSpec) -> int:
     if spec.engine.threads:
         torch.set_num_threads(spec.engine.threads)
     resumed, state = None, FitState()
+    last_path = companion_paths(spec.output.out)[0]
     if spec.output.resume:
-        last_path = companion_paths(spec.output.out)[0]
         if not last_path.is_file():
             raise FileNotFoundError(f"--resume needs {last_path}, which does not exist; train without --resume first")
         resumed = engine.read_checkpoint(last_path)
         # The same data source as the options chose: resume_spec refuses other data or another method.
         spec = resume_spec(spec, TrainSpec.from_checkpoint(resumed, engine.supports.name, last_path), last_path)
         state = fit_state(resumed)
-    validators, select = validators_for(spec.output.val, spec.output.val_photos)
+    else:
+        spec = resolve_start(spec)
+        print(describe_start(spec))
+    validators, select = validators_for(spec)
+    check_same_selection(state.history, select, last_path)
+    # A run from trained weights competes with them (epoch 0); a resumed one did if its history starts there.
+    guard = fine_tunes(spec) or bool(state.history and state.history[0]["epoch"] == 0)
     ddp = Distributed()
     try:
         trainer = engine.trainer(spec, source, resumed, ddp)
-        plan = FitPlan(spec.schedule.epochs, spec.output.out, validators, select, spec.output.keep_epochs)
+        plan = FitPlan(spec.schedule.epochs, spec.output.out, validators, select, spec.output.keep_epochs, guard)
         fit(trainer, plan, state, ddp)
     finally:
         ddp.close()

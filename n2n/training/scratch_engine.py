@@ -65,7 +65,8 @@ class ScratchTrainer:
         return self.network.state_dict()
 
     def write_best(self, path: Path, weights: dict, record: dict) -> None:
-        meta = {"engine": "scratch", "epoch": record["epoch"], "val_psnr": record["val_psnr"], "config": self.config.as_dict(),
+        scores = {key: value for key, value in record.items() if key not in ("epoch", "loss", "lr", "seconds")}
+        meta = {"engine": "scratch", "epoch": record["epoch"], **scores, "config": self.config.as_dict(),
                 "schema": SCHEMA_VERSION}
         save_checkpoint(path, weights, self.arch, meta, overwrite=True)
 

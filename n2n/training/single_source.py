@@ -44,6 +44,8 @@ from n2n.data.images import IMAGE_SUFFIXES, read_image
 from n2n.data.patches import batch_generator
 from n2n.progress import bar
 from n2n.training.crop_size import SINGLE_CROP, fitting_crop
+from n2n.training.holdout import holds_out, split_images, split_pairs
+from n2n.training.start import FINE_TUNE_SINGLE_LOSS, fine_tunes
 from n2n.training.learner import Learner
 from n2n.training.neighbor2neighbor import GAMMA
 from n2n.training.single import Neighbor2NeighborLoss, NoisyCrops, StepRange, check_crop, run_steps
@@ -58,8 +60,9 @@ def settings_from(spec: TrainSpec, arch: dict) -> dict:
     """The single-image options as plain data (kept in the checkpoint); clear errors for crops that do not fit."""
     step = 2 * 2 ** int(arch.get("depth", 1))
     data, method = spec.data, spec.method
+    default_loss = FINE_TUNE_SINGLE_LOSS if fine_tunes(spec) else "l2"
     base = {"kind": KIND, "gamma": float(GAMMA if method.single_gamma is None else method.single_gamma),
-            "ramp": method.single_ramp, "loss": method.single_loss or "l2"}
+            "ramp": method.single_ramp, "loss": method.single_loss or default_loss}
     if data.kind == PAIRS:
         return {**base, "data": "pairs", "path": str(data.pairs), "limit": data.limit}
     crop = check_crop(data.crop_size, step // 2) if data.crop_size is not None else fitting_crop(SINGLE_CROP, step)
@@ -75,8 +78,8 @@ def settings_from(spec: TrainSpec, arch: dict) -> dict:
             "targets": method.single_targets or "unclipped"}
 
 
-def noisy_images(folder: str | Path) -> list[torch.Tensor]:
-    """Every PNG/JPEG under ``folder`` (recursively, sorted), as ``uint8 (3, H, W)``; clear errors if none."""
+def image_files(folder: str | Path) -> list[Path]:
+    """Every PNG/JPEG under ``folder`` (recursively, sorted); clear errors if none."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"--single {folder}: no such folder; pass a folder of noisy PNG/JPEG photos")
@@ -84,6 +87,19 @@ def noisy_images(folder: str | Path) -> list[torch.Tensor]:
     if not files:
         raise ValueError(f"--single {folder}: no PNG/JPEG images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))} "
                          "files, also in sub-folders); pass a folder that holds your noisy photos")
+    return files
+
+
+def split_image_files(folder: str | Path) -> tuple[list[Path], list[Path]]:
+    """``(train, held_out)`` files of ``--single folder`` when no ``--val`` is given (:mod:`.holdout`; keyed by
+    their paths in the folder)."""
+    files = image_files(folder)
+    train, held = split_images([path.relative_to(folder).as_posix() for path in files], f"--single {folder}")
+    return [files[index] for index in train], [files[index] for index in held]
+
+
+def read_images(files: list[Path]) -> list[torch.Tensor]:
+    """``files`` as ``uint8 (3, H, W)`` images."""
     return [read_image(path)[0] for path in bar(files, desc="loading images", unit="image")]
 
 
@@ -93,12 +109,14 @@ class SingleSource:
 
     supports = SourceSupport("single noisy images", frozenset({SINGLE_IMAGE}), {
         PAIRS: frozenset({"--data", "--single-from-pairs", "--limit", *SINGLE_OPTIONS}),
-        IMAGES: frozenset({"--single", "--crop-size", "--steps-per-epoch", *SINGLE_OPTIONS}),
+        IMAGES: frozenset({"--single", "--crop-size", "--steps-per-epoch", "--from-scratch", *SINGLE_OPTIONS}),
         PHOTOS: frozenset({"--photos", "--target", "--noise", "--crop-size", "--steps-per-epoch", "--photo-scales",
                            *SINGLE_OPTIONS}),
     })
 
-    def __init__(self, settings: dict, arch: dict, config: TrainConfig) -> None:
+    def __init__(self, settings: dict, arch: dict, config: TrainConfig, hold_out: bool = False) -> None:
+        """``hold_out``: train without the pairs or images that score the epochs when there is no ``--val``
+        (:mod:`n2n.training.holdout`)."""
         self.settings, self.config = settings, config
         self.total_steps = 1
         multiple = 2 ** int(arch.get("depth", 1))
@@ -108,6 +126,8 @@ class SingleSource:
 
             first = load_train_pairs(settings["path"])[0]
             self.first = first[: settings["limit"]] if settings["limit"] is not None else first
+            if hold_out:
+                self.first = self.first[split_pairs(self.first.shape[0])[0]]
             height, width = self.first.shape[2:]
             if height % (2 * multiple) or width % (2 * multiple):
                 raise ValueError(f"the crops of {settings['path']} are {width}x{height} px, but a depth-{arch['depth']} U-Net "
@@ -116,7 +136,8 @@ class SingleSource:
             print(f"single-image training on the first copies of {settings['path']}: {self.first.shape[0]} crops of "
                   f"{width}x{height} px")
         elif data == "folder":
-            self.crops = NoisyCrops(noisy_images(settings["path"]), check_crop(settings["crop"], multiple))
+            files = split_image_files(settings["path"])[0] if hold_out else image_files(settings["path"])
+            self.crops = NoisyCrops(read_images(files), check_crop(settings["crop"], multiple))
             pixels = sum(int(image[0].numel()) for image in self.crops.images)
             note = f" ({self.crops.skipped} smaller than the crop skipped)" if self.crops.skipped else ""
             print(f"single-image training on {len(self.crops.images)} noisy images from {settings['path']} "
@@ -135,7 +156,7 @@ class SingleSource:
 
     @classmethod
     def from_spec(cls, spec: TrainSpec, arch: dict, config: TrainConfig) -> SingleSource:
-        return cls(settings_from(spec, arch), arch, config)
+        return cls(settings_from(spec, arch), arch, config, holds_out(spec))
 
     def plan(self, total_steps: int) -> None:
         """The run's total number of steps (all epochs), over which gamma ramps up."""

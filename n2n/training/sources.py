@@ -19,6 +19,7 @@ import torch
 
 from Miniproject_1.others.training import Placement, TrainConfig, steps_per_epoch, train_epoch
 from n2n.training.crop_size import FOLDER_CROP, PHOTO_CROP, check_multiple, fitting_crop
+from n2n.training.holdout import holds_out, split_images, split_pairs
 from n2n.training.learner import Learner
 from n2n.training.spec import DISTILLATION, FOLDERS, NOISE2CLEAN, NOISE2NOISE, PAIRS, PHOTOS, TrainSpec
 from n2n.training.supports import SourceSupport
@@ -27,22 +28,37 @@ FOLDER_CROPS = 50_000  # default of --crops
 
 
 def load_pairs(spec: TrainSpec, multiple: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Noisy pairs ``(a, b)``, uint8 ``(N, 3, H, W)``, from ``--data`` or ``--noisy-a``/``--noisy-b`` (crops of
-    ``--crop-size``, by default the smallest multiple of ``multiple`` from 64 px), the first ``--limit`` of them."""
+    """The noisy pairs ``(a, b)`` to train on, uint8 ``(N, 3, H, W)``, from ``--data`` (its first ``--limit`` pairs) or
+    ``--noisy-a``/``--noisy-b`` (``--crops`` crops of ``--crop-size``, by default the smallest multiple of
+    ``multiple`` from 64 px, then the first ``--limit``); without ``--val``, not the held-out pairs or images
+    (:mod:`n2n.training.holdout`)."""
     data = spec.data
     if data.pairs is not None:
-        from n2n.data.course import load_train_pairs
-
-        a, b = load_train_pairs(data.pairs)
+        a, b = pairs_file(spec)
+        if holds_out(spec):
+            train = split_pairs(a.shape[0])[0]
+            a, b = a[train], b[train]
     else:
-        from n2n.data.folders import FolderPairs
+        from n2n.data.folders import FolderPairs, pair_names
 
+        names = pair_names(data.noisy_a, data.noisy_b)
+        if holds_out(spec):
+            names = [names[index] for index in split_images(names, f"--noisy-a {data.noisy_a}")[0]]
         crop = data.crop_size or fitting_crop(FOLDER_CROP, multiple)
         generator = torch.Generator().manual_seed(spec.schedule.seed_or_default)
-        a, b = FolderPairs(data.noisy_a, data.noisy_b).random_crops(data.crops or FOLDER_CROPS, crop, generator)
-    if data.limit is not None:
-        a, b = a[: data.limit], b[: data.limit]
+        a, b = FolderPairs(data.noisy_a, data.noisy_b, names).random_crops(data.crops or FOLDER_CROPS, crop, generator)
+        if data.limit is not None:
+            a, b = a[: data.limit], b[: data.limit]
     return a, b
+
+
+def pairs_file(spec: TrainSpec) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``--limit`` pairs of ``--data`` (all of them without it), held-out ones included."""
+    from n2n.data.course import load_train_pairs
+
+    a, b = load_train_pairs(spec.data.pairs)
+    limit = spec.data.limit
+    return (a[:limit], b[:limit]) if limit is not None else (a, b)
 
 
 class PairSource:
@@ -50,7 +66,7 @@ class PairSource:
 
     supports = SourceSupport("fixed pairs", frozenset({NOISE2NOISE}), {
         PAIRS: frozenset({"--data", "--limit", "--target"}),
-        FOLDERS: frozenset({"--noisy-a", "--noisy-b", "--crops", "--crop-size", "--limit", "--target"}),
+        FOLDERS: frozenset({"--noisy-a", "--noisy-b", "--crops", "--crop-size", "--limit", "--target", "--from-scratch"}),
     })
     settings = None
 

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 # Version of the settings a checkpoint records. 1: checkpoints written before the TrainSpec (no "schema" key);
-# 2: the same layout with "schema": 2 (see n2n.training.migration).
-SCHEMA_VERSION = 2
+# 2: the same layout with "schema": 2; 3: the torch engine's config also records its loss, and runs from trained
+# weights start their history with the starting weights' scores (epoch 0) (see n2n.training.migration).
+SCHEMA_VERSION = 3
 
 NOISE2NOISE, NOISE2CLEAN, SINGLE_IMAGE, DISTILLATION = "noise2noise", "noise2clean", "single", "distillation"
 METHODS = (NOISE2NOISE, NOISE2CLEAN, SINGLE_IMAGE, DISTILLATION)
@@ -114,11 +115,13 @@ class ScheduleSpec:
 @dataclass(frozen=True)
 class EngineSpec:
     """Which engine trains which network: ``arch`` in the engine's words, or the weights of ``init`` (grown to
-    ``widen``'s per-level widths)."""
+    ``widen``'s per-level widths); ``from_scratch``: not the shipped weights, which users' noisy data
+    (``--noisy-a``, ``--single``) starts from otherwise (:mod:`n2n.training.start`)."""
 
     name: str = option("--engine", "torch")
     arch: str | None = option("--arch")
     init: Path | None = option("--init")
+    from_scratch: bool = option("--from-scratch", False)
     widen: tuple[int, ...] | None = option("--widen")
     threads: int | None = option("--threads")
 

@@ -36,7 +36,7 @@ def from_args(args: argparse.Namespace) -> TrainSpec:
                           teacher_symmetries=args.teacher_symmetries),
         schedule=ScheduleSpec(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                               no_augment=args.no_augment),
-        engine=EngineSpec(name=args.engine, arch=args.arch, init=args.init,
+        engine=EngineSpec(name=args.engine, arch=args.arch, init=args.init, from_scratch=args.from_scratch,
                           widen=None if args.widen is None else parse_widths(args.widen), threads=args.threads),
         output=OutputSpec(out=args.out, val=args.val, val_photos=args.val_photos, keep_epochs=args.keep_epochs,
                           resume=args.resume, force=args.force),

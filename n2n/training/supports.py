@@ -55,6 +55,9 @@ WHERE = {
     "--steps-per-epoch": ("applies to --photos and --single only (on fixed pairs an epoch is one pass over them)",
                           "drop it"),
     "--photo-scales": ("applies to --photos only", "drop it"),
+    "--from-scratch": ("applies to --noisy-a/--noisy-b and --single only (users' noisy data, which starts from the "
+                       "shipped weights otherwise); a pairs file and --photos train from scratch unless --init is given",
+                       "drop it"),
     "--noise": ("applies to --photos only (noise synthesised on clean photos; other data is noisy already)", "drop it"),
     "--target": ("applies to --photos only (what the crops of clean photos are trained towards), fixed pairs and "
                  "folders are always trained Noise2Noise", "drop it, or use --single-from-pairs or --single DIR for "
@@ -145,6 +148,9 @@ def check_values(spec: TrainSpec) -> None:
             raise ValueError(f"{flag} must be >= 1, got {value}")
     if spec.engine.init is not None and output.resume:
         raise ValueError("--init starts a new run from given weights and --resume continues one: use one of them")
+    if spec.engine.from_scratch and (spec.engine.init is not None or output.resume):
+        other = "--init starts from given weights" if spec.engine.init is not None else "--resume continues a run"
+        raise ValueError(f"--from-scratch starts a new network and {other}: use one of them")
     if spec.engine.widen is not None and spec.engine.init is None:
         raise ValueError("--widen grows trained weights: give them with --init WEIGHTS")
     _check_noise(spec)

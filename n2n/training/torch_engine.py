@@ -33,10 +33,12 @@ from n2n.training.learner import Learner
 from n2n.training.single_source import SingleSource
 from n2n.training.sources import PairSource, StreamSource
 from n2n.training.spec import SCHEMA_VERSION, TrainSpec
+from n2n.training.start import FINE_TUNE_LR, FINE_TUNE_PAIR_LOSS, fine_tunes
 from n2n.training.supports import COMMON_OPTIONS, EngineSupport, SourceSupport
 
-# Default peak rate of `n2n train`: Model.train's 2e-3 suits its one-epoch schedule, but held over
-# a 10-epoch schedule it diverged (n2n/divergence.py); the shipped 10-epoch model used 1e-3.
+# Default peak rate of `n2n train` from scratch: Model.train's 2e-3 suits its one-epoch schedule, but held over
+# a 10-epoch schedule it diverged (n2n/divergence.py); the shipped 10-epoch model used 1e-3. From trained
+# weights the default is n2n.training.start.FINE_TUNE_LR.
 MULTI_EPOCH_LR = 1e-3
 SOURCES = (PairSource, StreamSource, SingleSource)  # the first for a kind of data is its default
 
@@ -138,9 +140,11 @@ class TorchEngine:
     def trainer(self, spec: TrainSpec, source: SourceSupport, resumed: dict | None, ddp: Distributed) -> TorchTrainer:
         """The network, optimiser, schedule and data source of ``spec`` (continuing ``resumed``, if given)."""
         init_state, init_arch = initial_weights(spec)
-        schedule = spec.schedule
-        config = TrainConfig(batch_size=schedule.batch_size or TrainConfig.batch_size, lr=schedule.lr or MULTI_EPOCH_LR,
-                             augment=not schedule.no_augment, seed=schedule.seed_or_default)
+        schedule, fine = spec.schedule, fine_tunes(spec)
+        config = TrainConfig(batch_size=schedule.batch_size or TrainConfig.batch_size,
+                             lr=schedule.lr or (FINE_TUNE_LR if fine else MULTI_EPOCH_LR), augment=not schedule.no_augment,
+                             seed=schedule.seed_or_default,
+                             loss=FINE_TUNE_PAIR_LOSS if fine and source is PairSource.supports else "mse")
         arch = init_arch or parse_arch(spec.engine.arch)
         if resumed is not None:
             config, arch = TrainConfig(**resumed["config"]), resumed["arch"]

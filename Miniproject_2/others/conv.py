@@ -4,6 +4,9 @@ default initialisation of ``torch.nn.Conv2d`` / ``torch.nn.ConvTranspose2d``.
 Inputs and outputs are ``(N, C, H, W)`` tensors. Internally the layers work channels-last
 (see ``conv_kernels``); outputs are returned as ``(N, C, H, W)`` views of channels-last
 memory (what PyTorch calls ``torch.channels_last``), so the next layer reads them for free.
+Layers with a narrow side (at most a quarter as many input channels as output channels for
+``Conv2d``, the reverse for ``TransposeConv2d``) go through ``unfold``/``fold`` instead
+(``conv_unfold``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import math
 from torch import empty
 
 from . import checks
-from .conv_kernels import conv_forward, conv_input_grad, conv_weight_grad, output_size, pad_nhwc
+from .conv_kernels import columns, conv_forward, conv_input_grad, conv_weight_grad, is_narrow, output_size, pad_nhwc
+from .conv_unfold import fold_transpose_backward, fold_transpose_forward, unfold_conv_backward, unfold_conv_forward
 from .module import Module
 
 
@@ -94,31 +98,30 @@ class Conv2d(_ConvBase):
                 f"Conv2d kernel {self.kernel_size} with dilation {self.dilation} spans {tuple(extent)} pixels, "
                 f"larger than the padded input {padded}: use a larger input, more padding or a smaller kernel"
             )
-        return _nchw(self.forward_padded(pad_nhwc(_nhwc(x), self.padding), (height, width)))
-
-    def forward_padded(self, xp, input_size):
-        """Convolve a contiguous padded ``(N, Hp, Wp, C_in)`` input -> ``(N, Ho, Wo, C_out)``.
-
-        ``input_size``: ``(H, W)`` before padding, for the input gradient's crop."""
-        self._saved = (xp, input_size)
-        return conv_forward(xp, self._taps(), self.stride, self.dilation, self.bias)
+        out_size = output_size(padded, self.kernel_size, self.stride, self.dilation)
+        n = x.shape[0]
+        if is_narrow(self.in_channels, self.out_channels):
+            rows, cols = unfold_conv_forward(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+            self._saved = (n, cols, (height, width), out_size)
+            return _nchw(rows.view(n, *out_size, self.out_channels))
+        xp = pad_nhwc(_nhwc(x), self.padding)
+        cols = columns(xp, self.kernel_size, self.stride, self.dilation, self.out_channels)
+        self._saved = (n, (xp, cols), (height, width), out_size)
+        return _nchw(conv_forward(xp, self._taps(), self.stride, self.dilation, self.bias, cols))
 
     def backward(self, grad_output):
-        xp, _ = checks.saved(self._saved, self)
-        n, hp, wp, _ = xp.shape
-        ho, wo = output_size((hp, wp), self.kernel_size, self.stride, self.dilation)
-        checks.same_shape(grad_output, (n, self.out_channels, ho, wo), "Conv2d grad_output")
-        grad_padded = self.backward_padded(_nhwc(grad_output))
-        (ph, pw), (height, width) = self.padding, self._saved[1]
-        return _nchw(grad_padded[:, ph:ph + height, pw:pw + width])
-
-    def backward_padded(self, grad_nhwc):
-        """Accumulate parameter gradients; return the gradient w.r.t. the padded input
-        ``(N, Hp, Wp, C_in)`` given the output gradient ``(N, Ho, Wo, C_out)``."""
-        xp, _ = checks.saved(self._saved, self)
-        self.weight_grad += conv_weight_grad(xp, grad_nhwc, self.kernel_size, self.stride, self.dilation).permute(3, 2, 0, 1)
+        n, saved, (height, width), out_size = checks.saved(self._saved, self)
+        checks.same_shape(grad_output, (n, self.out_channels, *out_size), "Conv2d grad_output")
+        grad_nhwc = _nhwc(grad_output)
         self._accumulate_bias_grad(grad_nhwc)
-        return conv_input_grad(grad_nhwc, self._taps(), xp.shape[1:3], self.stride, self.dilation)
+        if is_narrow(self.in_channels, self.out_channels):
+            rows = grad_nhwc.reshape(n, out_size[0] * out_size[1], self.out_channels)
+            return unfold_conv_backward(saved, rows, self.weight, self.weight_grad, (height, width), self.stride, self.padding, self.dilation)
+        xp, cols = saved
+        self.weight_grad += conv_weight_grad(xp, grad_nhwc, self.kernel_size, self.stride, self.dilation, cols).permute(3, 2, 0, 1)
+        grad_padded = conv_input_grad(grad_nhwc, self._taps(), xp.shape[1:3], self.stride, self.dilation)
+        (ph, pw) = self.padding
+        return _nchw(grad_padded[:, ph:ph + height, pw:pw + width])
 
 
 class TransposeConv2d(_ConvBase):
@@ -143,6 +146,11 @@ class TransposeConv2d(_ConvBase):
         """The weight as the taps of the adjoint convolution: ``(kh, kw, C_out, C_in)``."""
         return self.weight.permute(2, 3, 1, 0).contiguous()
 
+    def _folds(self) -> bool:
+        """Whether this layer runs through ``fold`` (``conv_unfold``): a narrow output, and an output
+        padding below the stride (``fold`` counts the windows from the output size)."""
+        return is_narrow(self.out_channels, self.in_channels) and all(op < s for op, s in zip(self.output_padding, self.stride))
+
     def _output_size(self, height, width):
         return tuple(
             (size - 1) * s - 2 * p + d * (k - 1) + op + 1
@@ -154,6 +162,9 @@ class TransposeConv2d(_ConvBase):
         out_h, out_w = self._output_size(x.shape[2], x.shape[3])
         if out_h < 1 or out_w < 1:
             raise ValueError(f"TransposeConv2d output would be {out_h}x{out_w} for input {tuple(x.shape)}: reduce padding")
+        if self._folds():
+            self._saved = x
+            return fold_transpose_forward(x, self.weight, self.bias, (out_h, out_w), self.stride, self.padding, self.dilation)
         x_nhwc = _nhwc(x)
         self._saved = x_nhwc
         (ph, pw) = self.padding
@@ -164,11 +175,21 @@ class TransposeConv2d(_ConvBase):
         return _nchw(out)
 
     def backward(self, grad_output):
-        x_nhwc = checks.saved(self._saved, self)
+        saved = checks.saved(self._saved, self)
+        if self._folds():
+            n, _, height, width = saved.shape
+            checks.same_shape(grad_output, (n, self.out_channels, *self._output_size(height, width)), "TransposeConv2d grad_output")
+            self._accumulate_bias_grad(_nhwc(grad_output))
+            return fold_transpose_backward(saved, grad_output, self.weight, self.weight_grad, self.stride, self.padding, self.dilation)
+        x_nhwc = saved
         n, height, width, _ = x_nhwc.shape
         checks.same_shape(grad_output, (n, self.out_channels, *self._output_size(height, width)), "TransposeConv2d grad_output")
         grad_padded = pad_nhwc(_nhwc(grad_output), self.padding)
-        self.weight_grad += conv_weight_grad(grad_padded, x_nhwc, self.kernel_size, self.stride, self.dilation).permute(3, 2, 0, 1)
+        # The rows and columns that the input's (height, width) positions reach (output_padding adds more).
+        reach = [(size - 1) * s + d * (k - 1) + 1 for size, s, d, k in zip((height, width), self.stride, self.dilation, self.kernel_size)]
+        cols = columns(grad_padded[:, :reach[0], :reach[1]], self.kernel_size, self.stride, self.dilation, self.in_channels)
+        source = grad_padded if cols is None else grad_padded[:, :reach[0], :reach[1]]
+        self.weight_grad += conv_weight_grad(source, x_nhwc, self.kernel_size, self.stride, self.dilation, cols).permute(3, 2, 0, 1)
         self._accumulate_bias_grad(_nhwc(grad_output))
-        grad_input = conv_forward(grad_padded, self._taps(), self.stride, self.dilation)
+        grad_input = conv_forward(source, self._taps(), self.stride, self.dilation, cols=cols)
         return _nchw(grad_input[:, :height, :width])

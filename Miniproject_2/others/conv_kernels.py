@@ -14,7 +14,7 @@ Three ways to compute, chosen by stride and by the channel counts:
   past the right or bottom edge are computed and thrown away, a few percent of the work).
   No im2col matrix is ever materialised, which is what makes it fast: on this CPU, writing
   a fresh kh*kw-times-larger buffer costs more than the products themselves.
-* stride 1 with one side at most a quarter as wide as the other (``_is_narrow``): kh*kw thin
+* stride 1 with one side at most a quarter as wide as the other (``is_narrow``): kh*kw thin
   products run far below peak, so the tap-expanded buffer is built on the *narrow* side (im2col
   of a narrow input, or ``X @ W`` to ``(R, kh*kw*O)`` then shifted sums for a narrow output):
   one wide GEMM, and a buffer only kh*kw times the narrow side.
@@ -62,7 +62,7 @@ def _tap_windows(kernel: Pair, dilation: Pair, out: Pair):
     return [(i * kw + j, slice(i * dh, i * dh + ho), slice(j * dw, j * dw + wo)) for i in range(kh) for j in range(kw)]
 
 
-def _is_narrow(channels: int, other: int) -> bool:
+def is_narrow(channels: int, other: int) -> bool:
     """Whether ``channels`` is so much narrower than ``other`` that a kh*kw-wide buffer on
     its side is cheaper than kh*kw thin matrix products (which run far below peak)."""
     return 4 * channels <= other
@@ -83,24 +83,33 @@ def _im2col(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
     return _windows(xp, kernel, stride, dilation, out).reshape(n * out[0] * out[1], kernel[0] * kernel[1] * c)
 
 
+def columns(xp, kernel: Pair, stride: Pair, dilation: Pair, out_channels: int):
+    """The im2col matrix ``(N*Ho*Wo, kh*kw*C)`` of a padded input when its convolution with
+    ``out_channels`` outputs goes through one (stride > 1, or a narrow input), else None. Pass it
+    to ``conv_forward`` and ``conv_weight_grad`` so that they share one copy."""
+    if stride == (1, 1) and not is_narrow(xp.shape[3], out_channels):
+        return None
+    return _im2col(xp, kernel, stride, dilation, output_size(xp.shape[1:3], kernel, stride, dilation))
+
+
 def _product(a, b, bias=None):
     """``a @ b (+ bias)``: ``(M, K) @ (K, O)`` plus an optional ``(O,)`` row."""
     return a.mm(b) if bias is None else bias.addmm(a, b)
 
 
-def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None):
+def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None, cols=None):
     """Convolution of a padded input.
 
-    ``xp``: contiguous ``(N, Hp, Wp, C)``; ``taps``: ``(kh, kw, C, O)``; ``bias``: ``(O,)`` or None.
-    Returns a contiguous ``(N, Ho, Wo, O)`` tensor.
+    ``xp``: contiguous ``(N, Hp, Wp, C)``; ``taps``: ``(kh, kw, C, O)``; ``bias``: ``(O,)`` or None;
+    ``cols``: ``columns(xp, ...)`` if already computed. Returns a contiguous ``(N, Ho, Wo, O)`` tensor.
     """
     n, hp, wp, c = xp.shape
     kh, kw, _, o = taps.shape
     ho, wo = output_size((hp, wp), (kh, kw), stride, dilation)
-    if stride != (1, 1) or _is_narrow(c, o):
-        cols = _im2col(xp, (kh, kw), stride, dilation, (ho, wo))
+    if stride != (1, 1) or is_narrow(c, o):
+        cols = cols if cols is not None else _im2col(xp, (kh, kw), stride, dilation, (ho, wo))
         return _product(cols, taps.reshape(kh * kw * c, o), bias).view(n, ho, wo, o)
-    if _is_narrow(o, c):
+    if is_narrow(o, c):
         # One wide product gives every tap's contribution at every pixel; shift and add them.
         per_tap = xp.view(n * hp * wp, c).mm(taps.permute(2, 0, 1, 3).reshape(c, kh * kw * o)).view(n, hp, wp, kh * kw, o)
         windows = _tap_windows((kh, kw), dilation, (ho, wo))
@@ -118,20 +127,20 @@ def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None):
     return acc.as_strided((n, ho, wo, o), (hp * wp * o, wp * o, o, 1)).contiguous()
 
 
-def conv_weight_grad(xp, grad, kernel: Pair, stride: Pair, dilation: Pair):
+def conv_weight_grad(xp, grad, kernel: Pair, stride: Pair, dilation: Pair, cols=None):
     """Gradient of the loss w.r.t. the taps.
 
-    ``xp``: contiguous padded input ``(N, Hp, Wp, C)``; ``grad``: ``(N, Ho, Wo, O)``.
-    Returns ``(kh, kw, C, O)``.
+    ``xp``: contiguous padded input ``(N, Hp, Wp, C)``; ``grad``: ``(N, Ho, Wo, O)``; ``cols``:
+    ``columns(xp, ...)`` if already computed. Returns ``(kh, kw, C, O)``.
     """
     n, hp, wp, c = xp.shape
     _, ho, wo, o = grad.shape
     kh, kw = kernel
-    if stride != (1, 1) or _is_narrow(c, o):
-        cols = _im2col(xp, kernel, stride, dilation, (ho, wo))
+    if stride != (1, 1) or is_narrow(c, o):
+        cols = cols if cols is not None else _im2col(xp, kernel, stride, dilation, (ho, wo))
         return cols.t().mm(grad.reshape(n * ho * wo, o)).view(kh, kw, c, o)
     rows = n * hp * wp
-    if _is_narrow(o, c):
+    if is_narrow(o, c):
         # Place the output gradient where each tap reads, then one product with the input.
         shifted = grad.new_zeros(n, hp, wp, kh * kw, o)
         for tap, rows_, cols_ in _tap_windows(kernel, dilation, (ho, wo)):
@@ -160,7 +169,7 @@ def conv_input_grad(grad, taps, padded: Pair, stride: Pair, dilation: Pair):
     n, ho, wo, o = grad.shape
     kh, kw, c, _ = taps.shape
     hp, wp = padded
-    if stride != (1, 1) or _is_narrow(c, o):
+    if stride != (1, 1) or is_narrow(c, o):
         # col2im: every tap's contribution in one product, then scattered back.
         per_tap = grad.reshape(n * ho * wo, o).mm(taps.reshape(kh * kw * c, o).t()).view(n, ho, wo, kh, kw, c)
         result = grad.new_zeros(n, hp, wp, c)

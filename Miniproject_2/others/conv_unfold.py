@@ -1,0 +1,64 @@
+"""Convolutions with a narrow side, through ``torch.nn.functional.unfold`` / ``fold`` (im2col / col2im).
+
+A layer with few input channels (an RGB input layer) or few output channels (an RGB output
+layer) has matrix products so thin that they run far below peak, and its channels-last copies
+move 3-float rows. ``unfold`` and ``fold`` do the window copies in one compiled pass on
+``(N, C, H, W)`` data, and their column layout ``(N, C*kh*kw, L)`` (channel-major, then kernel
+row and column: the order of a flattened ``(C_out, C_in, kh, kw)`` weight) feeds batched matrix
+products directly:
+
+* ``Conv2d`` with a narrow input: ``cols = unfold(x)``; ``out = cols^T @ W^T`` per image, which
+  is the output in channels-last order. Backward: ``W_grad += g^T @ cols^T`` summed over the batch
+  (``addbmm_``), ``x_grad = fold(W^T @ g^T)`` (fold is unfold's adjoint).
+* ``TransposeConv2d`` with a narrow output (the adjoint of the above): ``out = fold(W^T @ x)``;
+  backward ``x_grad = W @ unfold(g)``, ``W_grad += x @ unfold(g)^T``.
+
+``L`` is the number of windows, ``Ho * Wo`` of the convolution.
+"""
+
+from __future__ import annotations
+
+from torch.nn.functional import fold, unfold
+
+Pair = tuple[int, int]
+
+
+def _batched(matrix, batch: int):
+    """A ``(R, K)`` matrix repeated (without a copy) for a batch of products: ``(batch, R, K)``."""
+    return matrix.expand(batch, *matrix.shape)
+
+
+def unfold_conv_forward(x, weight, bias, stride: Pair, padding: Pair, dilation: Pair):
+    """``x``: ``(N, C, H, W)``; ``weight``: ``(O, C, kh, kw)``. Returns the output ``(N, Ho*Wo, O)``
+    (channels-last rows) and the columns ``(N, C*kh*kw, Ho*Wo)`` that backward needs."""
+    cols = unfold(x, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
+    out = cols.transpose(1, 2).bmm(_batched(weight.reshape(weight.shape[0], -1).t(), x.shape[0]))
+    return (out if bias is None else out.add_(bias)), cols
+
+
+def unfold_conv_backward(cols, grad_rows, weight, weight_grad, input_size: Pair, stride: Pair, padding: Pair, dilation: Pair):
+    """``grad_rows``: the output gradient ``(N, Ho*Wo, O)``; accumulates ``weight_grad`` ``(O, C, kh, kw)``
+    and returns the input gradient ``(N, C, H, W)``."""
+    out_channels = weight.shape[0]
+    weight_grad.view(out_channels, -1).addbmm_(grad_rows.transpose(1, 2), cols.transpose(1, 2))
+    grad_cols = _batched(weight.reshape(out_channels, -1).t(), grad_rows.shape[0]).bmm(grad_rows.transpose(1, 2))
+    return fold(grad_cols, input_size, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
+
+
+def fold_transpose_forward(x, weight, bias, output_size: Pair, stride: Pair, padding: Pair, dilation: Pair):
+    """Transposed convolution. ``x``: ``(N, C_in, H, W)``; ``weight``: ``(C_in, C_out, kh, kw)``.
+    Returns ``(N, C_out, Ho, Wo)``, contiguous."""
+    n, channels = x.shape[:2]
+    rows = x.reshape(n, channels, -1)
+    cols = _batched(weight.reshape(channels, -1).t(), n).bmm(rows)
+    out = fold(cols, output_size, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
+    return out if bias is None else out.add_(bias.view(1, -1, 1, 1))
+
+
+def fold_transpose_backward(x, grad, weight, weight_grad, stride: Pair, padding: Pair, dilation: Pair):
+    """``grad``: ``(N, C_out, Ho, Wo)``; accumulates ``weight_grad`` ``(C_in, C_out, kh, kw)`` and returns
+    the input gradient ``(N, C_in, H, W)``."""
+    n, channels = x.shape[:2]
+    grad_cols = unfold(grad, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
+    weight_grad.view(channels, -1).addbmm_(x.reshape(n, channels, -1), grad_cols.transpose(1, 2))
+    return _batched(weight.reshape(channels, -1), n).bmm(grad_cols).view(x.shape)

@@ -50,10 +50,41 @@ def pad_nhwc(x, before: Pair, after: Pair | None = None):
     return padded
 
 
-def _tap_offsets(padded_width: int, kernel: Pair, dilation: Pair) -> list[tuple[int, int, int]]:
+def tap_offsets(padded_width: int, kernel: Pair, dilation: Pair = (1, 1)) -> list[tuple[int, int, int]]:
     """``(i, j, row offset)`` of every kernel tap in the flattened padded grid."""
     (kh, kw), (dh, dw) = kernel, dilation
     return [(i, j, i * dh * padded_width + j * dw) for i in range(kh) for j in range(kw)]
+
+
+def shifted_products(source, taps, offsets, count: int, out) -> None:
+    """``out[:count] = sum_ij source[off_ij : off_ij + count] @ taps[i, j]``, written (not added).
+
+    ``source``: rows ``(R, C)``; ``taps``: ``(kh, kw, C, O)``; ``offsets``: ``tap_offsets(...)``;
+    ``out``: rows ``(>= count, O)``, any strides a matrix product can write."""
+    target = out[:count]
+    for index, (i, j, offset) in enumerate(offsets):
+        target.addmm_(source[offset:offset + count], taps[i, j], beta=0 if index == 0 else 1)
+
+
+def shifted_weight_grad(source, grad, offsets, count: int, kernel: Pair):
+    """The taps' gradient ``(kh, kw, C, O)``: tap ``(i, j)`` gets ``source[off_ij : off_ij + count]^T @ grad[:count]``."""
+    taps = grad.new_empty(kernel[0], kernel[1], source.shape[1], grad.shape[1])
+    for i, j, offset in offsets:
+        taps[i, j].addmm_(source[offset:offset + count].t(), grad[:count], beta=0)
+    return taps
+
+
+def shifted_input_grad(grad, taps, offsets, count: int, out) -> None:
+    """Adjoint of ``shifted_products``: ``out[off_ij : off_ij + count] += grad[:count] @ taps[i, j]^T``
+    over every tap, into ``out`` rows ``(R, C)``, which are overwritten (rows that no tap reaches become 0).
+
+    The first tap writes its slice without reading it; only the rows outside that slice are zeroed first."""
+    first = offsets[0][2]
+    out[:first].zero_()
+    out[first + count:].zero_()
+    taps_t = taps.transpose(2, 3).contiguous()  # (kh, kw, O, C): row-major right operands
+    for index, (i, j, offset) in enumerate(offsets):
+        out[offset:offset + count].addmm_(grad[:count], taps_t[i, j], beta=0 if index == 0 else 1)
 
 
 def _tap_windows(kernel: Pair, dilation: Pair, out: Pair):
@@ -117,14 +148,12 @@ def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None, cols=None):
         for tap, rows, cols in windows[1:]:
             out += per_tap[:, rows, cols, tap]
         return out if bias is None else out.add_(bias)
-    flat = xp.view(n * hp * wp, c)
-    offsets = _tap_offsets(wp, (kh, kw), dilation)
-    valid = n * hp * wp - offsets[-1][2]
-    acc = _product(flat[:valid], taps[0, 0], bias)
-    for i, j, offset in offsets[1:]:
-        acc.addmm_(flat[offset:offset + valid], taps[i, j])
+    offsets = tap_offsets(wp, (kh, kw), dilation)
+    acc = xp.new_empty(n * hp * wp, o)
+    shifted_products(xp.view(n * hp * wp, c), taps, offsets, n * hp * wp - offsets[-1][2], acc)
     # Row r of acc is grid position r of the padded grid; keep the valid outputs only.
-    return acc.as_strided((n, ho, wo, o), (hp * wp * o, wp * o, o, 1)).contiguous()
+    out = acc.as_strided((n, ho, wo, o), (hp * wp * o, wp * o, o, 1)).contiguous()
+    return out if bias is None else out.add_(bias)
 
 
 def conv_weight_grad(xp, grad, kernel: Pair, stride: Pair, dilation: Pair, cols=None):
@@ -147,17 +176,8 @@ def conv_weight_grad(xp, grad, kernel: Pair, stride: Pair, dilation: Pair, cols=
             shifted[:, rows_, cols_, tap] = grad
         per_tap = xp.view(rows, c).t().mm(shifted.view(rows, kh * kw * o))
         return per_tap.view(c, kh, kw, o).permute(1, 2, 0, 3)
-    flat = xp.view(rows, c)
-    offsets = _tap_offsets(wp, kernel, dilation)
-    valid = rows - offsets[-1][2]
-    # The output gradient on the full padded grid, zero where no valid output sits.
-    full = grad.new_zeros(n, hp, wp, o)
-    full[:, :ho, :wo] = grad
-    full = full.view(rows, o)[:valid]
-    taps = grad.new_empty(kh, kw, c, o)
-    for i, j, offset in offsets:
-        taps[i, j] = flat[offset:offset + valid].t().mm(full)
-    return taps
+    offsets = tap_offsets(wp, kernel, dilation)
+    return shifted_weight_grad(xp.view(rows, c), _on_grid(grad, hp, wp), offsets, rows - offsets[-1][2], kernel)
 
 
 def conv_input_grad(grad, taps, padded: Pair, stride: Pair, dilation: Pair):
@@ -181,12 +201,16 @@ def conv_input_grad(grad, taps, padded: Pair, stride: Pair, dilation: Pair):
                 result[:, rows_, cols_] += per_tap[:, :, :, i, j]
         return result
     rows = n * hp * wp
-    offsets = _tap_offsets(wp, (kh, kw), dilation)
-    valid = rows - offsets[-1][2]
+    offsets = tap_offsets(wp, (kh, kw), dilation)
+    result = grad.new_empty(rows, c)
+    shifted_input_grad(_on_grid(grad, hp, wp), taps, offsets, rows - offsets[-1][2], result)
+    return result.view(n, hp, wp, c)
+
+
+def _on_grid(grad, hp: int, wp: int):
+    """The output gradient ``(N, Ho, Wo, O)`` as rows of the padded ``(Hp, Wp)`` grid the shifted products
+    run on: ``(N*Hp*Wp, O)``, zero where no valid output sits."""
+    n, ho, wo, o = grad.shape
     full = grad.new_zeros(n, hp, wp, o)
     full[:, :ho, :wo] = grad
-    full = full.view(rows, o)[:valid]
-    result = grad.new_zeros(rows, c)
-    for i, j, offset in offsets:
-        result[offset:offset + valid].addmm_(full, taps[i, j].t())
-    return result.view(n, hp, wp, c)
+    return full.view(n * hp * wp, o)

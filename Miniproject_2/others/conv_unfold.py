@@ -12,6 +12,9 @@ products directly:
   (``addbmm_``), ``x_grad = fold(W^T @ g^T)`` (fold is unfold's adjoint).
 * ``TransposeConv2d`` with a narrow output (the adjoint of the above): ``out = fold(W^T @ x)``;
   backward ``x_grad = W @ unfold(g)``, ``W_grad += x @ unfold(g)^T``.
+* a stride-1 convolution with a narrow output (an RGB output layer): every input pixel's
+  products with all taps, scattered by ``fold`` onto the outputs they reach (the kernel turned by
+  180 degrees, since a convolution gathers where fold scatters).
 
 ``L`` is the number of windows, ``Ho * Wo`` of the convolution.
 """
@@ -40,7 +43,8 @@ def unfold_conv_backward(cols, grad_rows, weight, weight_grad, input_size: Pair,
     """``grad_rows``: the output gradient ``(N, Ho*Wo, O)``; accumulates ``weight_grad`` ``(O, C, kh, kw)``
     and returns the input gradient ``(N, C, H, W)``."""
     out_channels = weight.shape[0]
-    weight_grad.view(out_channels, -1).addbmm_(grad_rows.transpose(1, 2), cols.transpose(1, 2))
+    # Summed as (C*kh*kw, O) = cols @ g, both operands in their stored layouts: about twice as fast as g^T @ cols^T.
+    weight_grad.view(out_channels, -1).add_(cols.new_empty(cols.shape[1], out_channels).addbmm_(cols, grad_rows, beta=0).t())
     grad_cols = _batched(weight.reshape(out_channels, -1).t(), grad_rows.shape[0]).bmm(grad_rows.transpose(1, 2))
     return fold(grad_cols, input_size, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
 
@@ -62,3 +66,33 @@ def fold_transpose_backward(x, grad, weight, weight_grad, stride: Pair, padding:
     grad_cols = unfold(grad, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
     weight_grad.view(channels, -1).addbmm_(x.reshape(n, channels, -1), grad_cols.transpose(1, 2))
     return _batched(weight.reshape(channels, -1), n).bmm(grad_cols).view(x.shape)
+
+
+def _flipped_columns(weight):
+    """``(O, C, kh, kw)`` -> ``(O*kh*kw, C)`` with the kernel turned by 180 degrees: as fold's columns,
+    the taps of a convolution (a correlation) scatter from input positions to outputs in reverse."""
+    return weight.flip(2, 3).permute(0, 2, 3, 1).reshape(-1, weight.shape[1])
+
+
+def fold_conv_forward(x_rows, weight, bias, input_size: Pair):
+    """Stride-1 convolution without padding of a narrow-output layer, as a fold.
+
+    ``x_rows``: the input's pixels as channels-last rows ``(N, H*W, C)`` (``input_size = (H, W)``);
+    ``weight``: ``(O, C, kh, kw)``. Returns ``(N, O, H - kh + 1, W - kw + 1)``: every input pixel's
+    products with all taps, ``(N, O*kh*kw, H*W)``, scattered onto the outputs they reach."""
+    kernel = weight.shape[2:]
+    cols = _batched(_flipped_columns(weight), x_rows.shape[0]).bmm(x_rows.transpose(1, 2))
+    out_size = (input_size[0] - kernel[0] + 1, input_size[1] - kernel[1] + 1)
+    out = fold(cols, out_size, kernel, padding=(kernel[0] - 1, kernel[1] - 1))
+    return out if bias is None else out.add_(bias.view(1, -1, 1, 1))
+
+
+def fold_conv_backward(x_rows, grad, weight, weight_grad):
+    """``grad``: ``(N, O, Ho, Wo)``; accumulates ``weight_grad`` ``(O, C, kh, kw)`` and returns the input
+    gradient as rows ``(N, H*W, C)``."""
+    kernel = weight.shape[2:]
+    grad_cols = unfold(grad, kernel, padding=(kernel[0] - 1, kernel[1] - 1))
+    flipped_grad = grad_cols.new_zeros(grad_cols.shape[1], x_rows.shape[2]).addbmm_(grad_cols, x_rows)
+    out_channels = weight.shape[0]
+    weight_grad += flipped_grad.view(out_channels, *kernel, -1).flip(1, 2).permute(0, 3, 1, 2)
+    return grad_cols.transpose(1, 2).bmm(_batched(_flipped_columns(weight), x_rows.shape[0]))

@@ -97,7 +97,7 @@ def unstack_taps_grad(stacked_grad, plans, kernel):
     return grad
 
 
-def _phase_regions(plans, scale, out_channels):
+def phase_regions(plans, scale, out_channels):
     """Per phase pair: ``(output rows, output cols, stacked rows, stacked cols, stacked channels)`` slices;
     the phase's outputs sit at the first three in the output and at the last three in the stacked result."""
     regions = []
@@ -115,7 +115,7 @@ def upsample_conv_forward(xlp, taps, plans, scale, bias=None):
     out_channels = taps.shape[3]
     out = xlp.new_empty(xlp.shape[0], rows_plan.output, cols_plan.output, out_channels)
     stacked = conv_forward(xlp, stacked_taps(taps, plans), (1, 1), (1, 1))
-    for out_rows, out_cols, rows, cols, channels in _phase_regions(plans, scale, out_channels):
+    for out_rows, out_cols, rows, cols, channels in phase_regions(plans, scale, out_channels):
         out[:, out_rows, out_cols] = stacked[:, rows, cols, channels]
     return out if bias is None else out.add_(bias)
 
@@ -128,7 +128,7 @@ def upsample_conv_backward(xlp, taps, grad, plans, scale):
     spans = (plans[0].span, plans[1].span)
     # Every phase's output gradient, placed where the stacked convolution produced it.
     stacked_grad = grad.new_zeros(n, hlp - spans[0] + 1, wlp - spans[1] + 1, len(_phase_pairs(plans)) * out_channels)
-    for out_rows, out_cols, rows, cols, channels in _phase_regions(plans, scale, out_channels):
+    for out_rows, out_cols, rows, cols, channels in phase_regions(plans, scale, out_channels):
         stacked_grad[:, rows, cols, channels] = grad[:, out_rows, out_cols]
     stacked_taps_grad = conv_weight_grad(xlp, stacked_grad, spans, (1, 1), (1, 1))
     grad_input = conv_input_grad(stacked_grad, stacked_taps(taps, plans), (hlp, wlp), (1, 1), (1, 1))

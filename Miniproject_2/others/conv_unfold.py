@@ -31,11 +31,13 @@ def _batched(matrix, batch: int):
     return matrix.expand(batch, *matrix.shape)
 
 
-def unfold_conv_forward(x, weight, bias, stride: Pair, padding: Pair, dilation: Pair):
+def unfold_conv_forward(x, weight, bias, stride: Pair, padding: Pair, dilation: Pair, out=None):
     """``x``: ``(N, C, H, W)``; ``weight``: ``(O, C, kh, kw)``. Returns the output ``(N, Ho*Wo, O)``
-    (channels-last rows) and the columns ``(N, C*kh*kw, Ho*Wo)`` that backward needs."""
+    (channels-last rows; written into ``out`` when given) and the columns ``(N, C*kh*kw, Ho*Wo)``
+    that backward needs."""
     cols = unfold(x, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
-    out = cols.transpose(1, 2).bmm(_batched(weight.reshape(weight.shape[0], -1).t(), x.shape[0]))
+    weights = _batched(weight.reshape(weight.shape[0], -1).t(), x.shape[0])
+    out = cols.transpose(1, 2).bmm(weights) if out is None else out.baddbmm_(cols.transpose(1, 2), weights, beta=0)
     return (out if bias is None else out.add_(bias)), cols
 
 
@@ -74,25 +76,31 @@ def _flipped_columns(weight):
     return weight.flip(2, 3).permute(0, 2, 3, 1).reshape(-1, weight.shape[1])
 
 
-def fold_conv_forward(x_rows, weight, bias, input_size: Pair):
-    """Stride-1 convolution without padding of a narrow-output layer, as a fold.
+def fold_conv_forward(x_rows, weight, bias, input_size: Pair, padding: Pair):
+    """Stride-1 convolution of a narrow-output layer, as a fold.
 
     ``x_rows``: the input's pixels as channels-last rows ``(N, H*W, C)`` (``input_size = (H, W)``);
-    ``weight``: ``(O, C, kh, kw)``. Returns ``(N, O, H - kh + 1, W - kw + 1)``: every input pixel's
-    products with all taps, ``(N, O*kh*kw, H*W)``, scattered onto the outputs they reach."""
+    ``weight``: ``(O, C, kh, kw)``. Returns ``(N, O, H + 2*ph - kh + 1, W + 2*pw - kw + 1)``: every
+    input pixel's products with all taps, ``(N, O*kh*kw, H*W)``, scattered onto the outputs they reach."""
     kernel = weight.shape[2:]
     cols = _batched(_flipped_columns(weight), x_rows.shape[0]).bmm(x_rows.transpose(1, 2))
-    out_size = (input_size[0] - kernel[0] + 1, input_size[1] - kernel[1] + 1)
-    out = fold(cols, out_size, kernel, padding=(kernel[0] - 1, kernel[1] - 1))
+    out_size = tuple(size + 2 * p - k + 1 for size, p, k in zip(input_size, padding, kernel))
+    out = fold(cols, out_size, kernel, padding=_scatter_padding(kernel, padding))
     return out if bias is None else out.add_(bias.view(1, -1, 1, 1))
 
 
-def fold_conv_backward(x_rows, grad, weight, weight_grad):
+def fold_conv_backward(x_rows, grad, weight, weight_grad, padding: Pair, out=None):
     """``grad``: ``(N, O, Ho, Wo)``; accumulates ``weight_grad`` ``(O, C, kh, kw)`` and returns the input
-    gradient as rows ``(N, H*W, C)``."""
+    gradient as rows ``(N, H*W, C)`` (written into ``out`` when given)."""
     kernel = weight.shape[2:]
-    grad_cols = unfold(grad, kernel, padding=(kernel[0] - 1, kernel[1] - 1))
-    flipped_grad = grad_cols.new_zeros(grad_cols.shape[1], x_rows.shape[2]).addbmm_(grad_cols, x_rows)
+    grad_cols = unfold(grad, kernel, padding=_scatter_padding(kernel, padding))
+    flipped_grad = grad_cols.new_empty(grad_cols.shape[1], x_rows.shape[2]).addbmm_(grad_cols, x_rows, beta=0)
     out_channels = weight.shape[0]
     weight_grad += flipped_grad.view(out_channels, *kernel, -1).flip(1, 2).permute(0, 3, 1, 2)
-    return grad_cols.transpose(1, 2).bmm(_batched(_flipped_columns(weight), x_rows.shape[0]))
+    weights = _batched(_flipped_columns(weight), x_rows.shape[0])
+    return grad_cols.transpose(1, 2).bmm(weights) if out is None else out.baddbmm_(grad_cols.transpose(1, 2), weights, beta=0)
+
+
+def _scatter_padding(kernel, padding: Pair) -> Pair:
+    """fold's padding for a convolution with ``padding``: input pixel ``q`` reaches outputs ``q + p - i``."""
+    return tuple(k - 1 - p for k, p in zip(kernel, padding))

@@ -6,7 +6,8 @@ Inputs and outputs are ``(N, C, H, W)`` tensors. Internally the layers work chan
 memory (what PyTorch calls ``torch.channels_last``), so the next layer reads them for free.
 Layers with a narrow side (at most a quarter as many input channels as output channels for
 ``Conv2d``, the reverse for ``TransposeConv2d``) go through ``unfold``/``fold`` instead
-(``conv_unfold``).
+(``conv_unfold``). Under ``precision.autocast`` inputs, weights and gradients enter the products
+as bfloat16; the float32 parameter gradients accumulate them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from . import checks
 from .conv_kernels import columns, conv_forward, conv_input_grad, conv_weight_grad, is_narrow, output_size, pad_nhwc
 from .conv_unfold import fold_transpose_backward, fold_transpose_forward, unfold_conv_backward, unfold_conv_forward
 from .module import Module
+from .precision import compute, compute_dtype
 
 
 def _nhwc(x):
@@ -55,7 +57,7 @@ class _ConvBase(Module):
 
     def _check_input(self, x):
         checks.image_batch(x, f"{type(self).__name__} input", self.in_channels)
-        if x.dtype != self.weight.dtype or x.device != self.weight.device:
+        if x.dtype not in (self.weight.dtype, compute_dtype(self.weight.dtype)) or x.device != self.weight.device:
             raise ValueError(
                 f"{type(self).__name__} input is {x.dtype} on {x.device} but the weights are "
                 f"{self.weight.dtype} on {self.weight.device}: convert the input or call .to(...)"
@@ -86,7 +88,7 @@ class Conv2d(_ConvBase):
 
     def _taps(self):
         """Weight in tap layout ``(kh, kw, C_in, C_out)``."""
-        return self.weight.permute(2, 3, 1, 0).contiguous()
+        return compute(self.weight).permute(2, 3, 1, 0).contiguous()
 
     def forward(self, x):
         self._check_input(x)
@@ -101,22 +103,22 @@ class Conv2d(_ConvBase):
         out_size = output_size(padded, self.kernel_size, self.stride, self.dilation)
         n = x.shape[0]
         if is_narrow(self.in_channels, self.out_channels):
-            rows, cols = unfold_conv_forward(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+            rows, cols = unfold_conv_forward(compute(x), compute(self.weight), compute(self.bias), self.stride, self.padding, self.dilation)
             self._saved = (n, cols, (height, width), out_size)
             return _nchw(rows.view(n, *out_size, self.out_channels))
-        xp = pad_nhwc(_nhwc(x), self.padding)
+        xp = pad_nhwc(_nhwc(compute(x)), self.padding)
         cols = columns(xp, self.kernel_size, self.stride, self.dilation, self.out_channels)
         self._saved = (n, (xp, cols), (height, width), out_size)
-        return _nchw(conv_forward(xp, self._taps(), self.stride, self.dilation, self.bias, cols))
+        return _nchw(conv_forward(xp, self._taps(), self.stride, self.dilation, compute(self.bias), cols))
 
     def backward(self, grad_output):
         n, saved, (height, width), out_size = checks.saved(self._saved, self)
         checks.same_shape(grad_output, (n, self.out_channels, *out_size), "Conv2d grad_output")
-        grad_nhwc = _nhwc(grad_output)
+        grad_nhwc = _nhwc(compute(grad_output))
         self._accumulate_bias_grad(grad_nhwc)
         if is_narrow(self.in_channels, self.out_channels):
             rows = grad_nhwc.reshape(n, out_size[0] * out_size[1], self.out_channels)
-            return unfold_conv_backward(saved, rows, self.weight, self.weight_grad, (height, width), self.stride, self.padding, self.dilation)
+            return unfold_conv_backward(saved, rows, compute(self.weight), self.weight_grad, (height, width), self.stride, self.padding, self.dilation)
         xp, cols = saved
         self.weight_grad += conv_weight_grad(xp, grad_nhwc, self.kernel_size, self.stride, self.dilation, cols).permute(3, 2, 0, 1)
         grad_padded = conv_input_grad(grad_nhwc, self._taps(), xp.shape[1:3], self.stride, self.dilation)
@@ -144,7 +146,7 @@ class TransposeConv2d(_ConvBase):
 
     def _taps(self):
         """The weight as the taps of the adjoint convolution: ``(kh, kw, C_out, C_in)``."""
-        return self.weight.permute(2, 3, 1, 0).contiguous()
+        return compute(self.weight).permute(2, 3, 1, 0).contiguous()
 
     def _folds(self) -> bool:
         """Whether this layer runs through ``fold`` (``conv_unfold``): a narrow output, and an output
@@ -162,25 +164,27 @@ class TransposeConv2d(_ConvBase):
         out_h, out_w = self._output_size(x.shape[2], x.shape[3])
         if out_h < 1 or out_w < 1:
             raise ValueError(f"TransposeConv2d output would be {out_h}x{out_w} for input {tuple(x.shape)}: reduce padding")
+        x = compute(x)
         if self._folds():
             self._saved = x
-            return fold_transpose_forward(x, self.weight, self.bias, (out_h, out_w), self.stride, self.padding, self.dilation)
+            return fold_transpose_forward(x, compute(self.weight), compute(self.bias), (out_h, out_w), self.stride, self.padding, self.dilation)
         x_nhwc = _nhwc(x)
         self._saved = x_nhwc
         (ph, pw) = self.padding
         padded = (out_h + 2 * ph, out_w + 2 * pw)
         out = conv_input_grad(x_nhwc, self._taps(), padded, self.stride, self.dilation)[:, ph:ph + out_h, pw:pw + out_w]
         if self.bias is not None:
-            out = out + self.bias
+            out = out + compute(self.bias)
         return _nchw(out)
 
     def backward(self, grad_output):
         saved = checks.saved(self._saved, self)
+        grad_output = compute(grad_output)
         if self._folds():
             n, _, height, width = saved.shape
             checks.same_shape(grad_output, (n, self.out_channels, *self._output_size(height, width)), "TransposeConv2d grad_output")
             self._accumulate_bias_grad(_nhwc(grad_output))
-            return fold_transpose_backward(saved, grad_output, self.weight, self.weight_grad, self.stride, self.padding, self.dilation)
+            return fold_transpose_backward(saved, grad_output, compute(self.weight), self.weight_grad, self.stride, self.padding, self.dilation)
         x_nhwc = saved
         n, height, width, _ = x_nhwc.shape
         checks.same_shape(grad_output, (n, self.out_channels, *self._output_size(height, width)), "TransposeConv2d grad_output")

@@ -66,7 +66,7 @@ def fold_transpose_backward(x, grad, weight, weight_grad, stride: Pair, padding:
     the input gradient ``(N, C_in, H, W)``."""
     n, channels = x.shape[:2]
     grad_cols = unfold(grad, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
-    weight_grad.view(channels, -1).addbmm_(x.reshape(n, channels, -1), grad_cols.transpose(1, 2))
+    weight_grad.view(channels, -1).add_(x.new_empty(channels, grad_cols.shape[1]).addbmm_(x.reshape(n, channels, -1), grad_cols.transpose(1, 2), beta=0))
     return _batched(weight.reshape(channels, -1), n).bmm(grad_cols).view(x.shape)
 
 

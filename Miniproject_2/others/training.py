@@ -16,6 +16,7 @@ from torch import arange, cat
 from .images import pad_to_multiple, to_unit
 from .loss import MSE
 from .optim import SGD, Adam
+from .precision import autocast
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -29,6 +30,7 @@ class TrainConfig:
     momentum: float = 0.9  # SGD only
     augment: bool = True  # random flips/rotations (same for input and target) and input/target swaps
     seed: int = 0
+    bfloat16: bool = False  # bfloat16 products, float32 master weights (precision.autocast); pays only with native_bfloat16()
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -132,15 +134,17 @@ class TrainingRun:
         return running / self.count
 
 
-def framework_step(network, optimizer):
-    """``train_step(x, y, lr) -> loss`` for a framework network: MSE, backward, optimizer step."""
+def framework_step(network, optimizer, bfloat16: bool = False):
+    """``train_step(x, y, lr) -> loss`` for a framework network: MSE, backward, optimizer step.
+    ``bfloat16``: forward and backward under ``precision.autocast`` (the loss and the update stay float32)."""
     loss = MSE()
 
     def train_step(x, y, lr):
         optimizer.lr = lr
         optimizer.zero_grad()
-        value = float(loss(network(x), y))
-        network.backward(loss.backward())
+        with autocast(bfloat16):
+            value = float(loss(network(x), y))
+            network.backward(loss.backward())
         optimizer.step()
         return value
 
@@ -152,7 +156,7 @@ def fit(network, optimizer, inputs, targets, num_epochs: int, config: TrainConfi
 
     ``on_epoch(epoch, mean_loss)`` is called after each epoch. Returns the per-epoch mean losses."""
     run = TrainingRun(len(inputs), num_epochs, config, seed_offset)
-    step, history = framework_step(network, optimizer), []
+    step, history = framework_step(network, optimizer, config.bfloat16), []
     network.train()
     for epoch in range(num_epochs):
         history.append(run.epoch(step, inputs, targets, device, dtype, multiple))

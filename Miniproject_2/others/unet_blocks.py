@@ -29,6 +29,7 @@ from .conv_kernels import shifted_input_grad, shifted_products, shifted_weight_g
 from .conv_unfold import fold_conv_backward, fold_conv_forward, unfold_conv_backward, unfold_conv_forward
 from .grid import Conv3x3Rows, Grid
 from .module import Module
+from .precision import compute
 from .pooling import route_to_winners, tournament_max, window_views
 from .upsampling_phases import phase_regions, plan_for, stacked_taps, unstack_taps_grad
 
@@ -36,8 +37,8 @@ SCALE = (2, 2)
 
 
 def _taps(weight):
-    """``(O, C, 3, 3)`` -> tap layout ``(3, 3, C, O)``."""
-    return weight.permute(2, 3, 1, 0).contiguous()
+    """``(O, C, 3, 3)`` -> tap layout ``(3, 3, C, O)``, in the products' precision (``precision.compute``)."""
+    return compute(weight).permute(2, 3, 1, 0).contiguous()
 
 
 def _check_conv(conv) -> None:
@@ -62,7 +63,7 @@ class _Activated(Module):
         """Bias, activation and zeros outside the images on the convolution's output ``grid`` (its data is
         modified). Returns the output grid and the rows whose signs the activation's gradient needs."""
         if self.conv.bias is not None:
-            grid.data.add_(self.conv.bias)
+            grid.data.add_(compute(self.conv.bias))
         if self.negative_slope is None:
             return grid.zero_border(), None
         out = Grid(leaky_relu(grid.data, self.negative_slope), grid.batch, grid.height, grid.width).zero_border()
@@ -108,11 +109,12 @@ class GridInput(_Activated):
     centred on input pixel ``(y, x)``), and ``unfold``'s products are written straight into the grid."""
 
     def forward(self, x) -> Grid:
+        x = compute(x)
         n, channels, height, width = x.shape
         padded = x.new_zeros(n, channels, height + 3, width + 3)
         padded[:, :, 1:height + 1, 1:width + 1] = x
         out = Grid.empty(x, n, height, width, self.conv.out_channels)
-        _, cols = unfold_conv_forward(padded, self.conv.weight, None, (1, 1), (0, 0), (1, 1), out=out.data[out.lead:].view(n, -1, out.channels))
+        _, cols = unfold_conv_forward(padded, compute(self.conv.weight), None, (1, 1), (0, 0), (1, 1), out=out.data[out.lead:].view(n, -1, out.channels))
         out, signs = self._activate(out)
         self._saved = (cols, padded.shape[2:], signs)
         return out
@@ -121,7 +123,7 @@ class GridInput(_Activated):
         cols, padded_size, signs = checks.saved(self._saved, self)
         grad = self._deactivate(grad, signs)
         grad_rows = grad.data[grad.lead:].view(grad.batch, -1, grad.channels)
-        grad_padded = unfold_conv_backward(cols, grad_rows, self.conv.weight, self.conv.weight_grad, padded_size, (1, 1), (0, 0), (1, 1))
+        grad_padded = unfold_conv_backward(cols, grad_rows, compute(self.conv.weight), self.conv.weight_grad, padded_size, (1, 1), (0, 0), (1, 1))
         return grad_padded[:, :, 1:grad.height + 1, 1:grad.width + 1]
 
 
@@ -154,17 +156,18 @@ class GridOutput(Module):
     def forward(self, grid: Grid):
         rows, size = _tall(grid)
         self._saved = (grid, size)
-        return _tall_images(fold_conv_forward(rows, self.conv.weight, self.conv.bias, size, (1, 1)), grid)
+        return _tall_images(fold_conv_forward(rows, compute(self.conv.weight), compute(self.conv.bias), size, (1, 1)), grid)
 
     def backward(self, grad_output) -> Grid:
         grid, size = checks.saved(self._saved, self)
+        grad_output = compute(grad_output)
         if self.conv.bias is not None:
             self.conv.bias_grad += grad_output.sum(dim=(0, 2, 3))
         tall = grad_output.new_zeros(1, grad_output.shape[1], *size)
         _tall_images(tall, grid).copy_(grad_output)
         grad_input = grid.empty_like()
         grad_input.data[:1].zero_()
-        fold_conv_backward(_tall(grid)[0], tall, self.conv.weight, self.conv.weight_grad, (1, 1), out=_tall(grad_input)[0])
+        fold_conv_backward(_tall(grid)[0], tall, compute(self.conv.weight), self.conv.weight_grad, (1, 1), out=_tall(grad_input)[0])
         return grad_input.zero_border()
 
 

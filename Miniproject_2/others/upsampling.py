@@ -8,6 +8,7 @@ from .conv import Conv2d, _nchw, _nhwc
 from .conv_kernels import pad_nhwc
 from .upsampling_phases import plan_for, upsample_conv_backward, upsample_conv_forward
 from .module import Module
+from .precision import compute
 
 
 def repeat_into(destination, x_nhwc, scale):
@@ -101,14 +102,14 @@ class Upsampling(Module):
                 f"Upsampling kernel {kernel} is larger than the padded upsampled input "
                 f"{tuple(s * f + 2 * p for s, f, p in zip(x.shape[2:], scale, padding))}: use a larger input or more padding"
             )
-        xlp = pad_nhwc(_nhwc(x), tuple(p.pad_before for p in plans), tuple(p.pad_after for p in plans))
+        xlp = pad_nhwc(_nhwc(compute(x)), tuple(p.pad_before for p in plans), tuple(p.pad_after for p in plans))
         self._saved = (xlp, plans, tuple(x.shape))
-        return _nchw(upsample_conv_forward(xlp, self.conv._taps(), plans, scale, self.conv.bias))
+        return _nchw(upsample_conv_forward(xlp, self.conv._taps(), plans, scale, compute(self.conv.bias)))
 
     def backward(self, grad_output):
         xlp, plans, (n, _, h, w) = checks.saved(self._saved, self)
         checks.same_shape(grad_output, (n, self.conv.out_channels, plans[0].output, plans[1].output), "Upsampling grad_output")
-        grad = _nhwc(grad_output)
+        grad = _nhwc(compute(grad_output))
         grad_taps, grad_input = upsample_conv_backward(xlp, self.conv._taps(), grad, plans, self.upsample.scale_factor)
         self.conv.weight_grad += grad_taps.permute(3, 2, 0, 1)
         self.conv._accumulate_bias_grad(grad)

@@ -98,8 +98,8 @@ def test_training_under_autocast_lowers_the_loss_like_float32_with_float32_maste
     for bfloat16 in (False, True):
         network = networks()[name]
         optimizer = Adam(network.param(), lr=5e-3)
-        config = TrainConfig(batch_size=8, lr=5e-3, augment=False, bfloat16=bfloat16)
-        losses[bfloat16] = fit(network, optimizer, noisy, clean, 4, config, "cpu", torch.float32)
+        config = TrainConfig(batch_size=8, lr=5e-3, augment=False)
+        losses[bfloat16] = fit(network, optimizer, noisy, clean, 4, config, "cpu", torch.float32, bfloat16=bfloat16)
         assert all(p.dtype == torch.float32 for p in network.parameters())
         assert all(m.dtype == torch.float32 for m in optimizer.first_moments)
     assert losses[True][-1] < 0.97 * losses[True][0]

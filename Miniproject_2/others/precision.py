@@ -10,7 +10,7 @@ weights. Element-wise layers follow their input's dtype; ``MSE`` of a bfloat16 p
 float32 target is float32 (type promotion). float64 tensors are never converted.
 
 It is off by default. On a CPU without native bfloat16 the products are emulated and several times
-slower than float32: ``native_bfloat16`` says whether this machine has it, and ``TrainConfig``'s
+slower than float32: ``native_bfloat16`` says whether this machine has it, and ``training.fit``'s
 ``bfloat16`` turns it on for a training run.
 """
 

@@ -30,7 +30,6 @@ class TrainConfig:
     momentum: float = 0.9  # SGD only
     augment: bool = True  # random flips/rotations (same for input and target) and input/target swaps
     seed: int = 0
-    bfloat16: bool = False  # bfloat16 products, float32 master weights (precision.autocast); pays only with native_bfloat16()
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -151,12 +150,15 @@ def framework_step(network, optimizer, bfloat16: bool = False):
     return train_step
 
 
-def fit(network, optimizer, inputs, targets, num_epochs: int, config: TrainConfig, device, dtype, multiple: int = 4, on_epoch=None, seed_offset: int = 0):
+def fit(network, optimizer, inputs, targets, num_epochs: int, config: TrainConfig, device, dtype, multiple: int = 4, on_epoch=None,
+        seed_offset: int = 0, bfloat16: bool = False):
     """Train ``network`` in place on ``(N, 3, H, W)`` pairs in [0, 255] (uint8 or float).
 
-    ``on_epoch(epoch, mean_loss)`` is called after each epoch. Returns the per-epoch mean losses."""
+    ``on_epoch(epoch, mean_loss)`` is called after each epoch. ``bfloat16``: bfloat16 products with float32
+    master weights (``precision.autocast``; it pays only where ``precision.native_bfloat16()``). Returns the
+    per-epoch mean losses."""
     run = TrainingRun(len(inputs), num_epochs, config, seed_offset)
-    step, history = framework_step(network, optimizer, config.bfloat16), []
+    step, history = framework_step(network, optimizer, bfloat16), []
     network.train()
     for epoch in range(num_epochs):
         history.append(run.epoch(step, inputs, targets, device, dtype, multiple))

@@ -45,7 +45,7 @@ class ScratchTrainer:
     def __init__(self, network, optimizer, run: TrainingRun, pairs: tuple, arch: dict, config: TrainConfig) -> None:
         self.network, self.optimizer, self.run, self.pairs, self.arch, self.config = network, optimizer, run, pairs, arch, config
         self.device, self.multiple = default_device(), multiple_of(arch)
-        self.step = framework_step(network, optimizer, config.bfloat16)
+        self.step = framework_step(network, optimizer, requested_bfloat16())
         self.peak_lr = config.lr
 
     def steps_per_epoch(self) -> int:
@@ -107,8 +107,7 @@ class ScratchEngine:
             default = DEFAULT_CONFIG if arch["kind"] == "course" else UNET_DEFAULT_CONFIG
             schedule = spec.schedule
             config = TrainConfig(batch_size=schedule.batch_size or default.batch_size, optimizer=default.optimizer,
-                                 lr=schedule.lr or default.lr, augment=not schedule.no_augment, seed=schedule.seed_or_default,
-                                 bfloat16=requested_bfloat16())
+                                 lr=schedule.lr or default.lr, augment=not schedule.no_augment, seed=schedule.seed_or_default)
         pairs = load_pairs(spec, multiple_of(arch))
         with torch.no_grad():
             torch.manual_seed(config.seed)

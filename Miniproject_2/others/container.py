@@ -55,3 +55,10 @@ class Sequential(Module):
         for module in reversed(self.steps()):
             grad_output = module.backward(grad_output)
         return grad_output
+
+    def parameter_backward(self, grad_output) -> None:
+        steps = self.steps()
+        for module in reversed(steps[1:]):
+            grad_output = module.backward(grad_output)
+        if steps:
+            steps[0].parameter_backward(grad_output)

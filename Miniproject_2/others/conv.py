@@ -63,6 +63,9 @@ class _ConvBase(Module):
                 f"{self.weight.dtype} on {self.weight.device}: convert the input or call .to(...)"
             )
 
+    def parameter_backward(self, grad_output) -> None:
+        self.backward(grad_output, input_grad=False)
+
     def _accumulate_bias_grad(self, grad_nhwc):
         if self.bias is not None:
             self.bias_grad += grad_nhwc.sum(dim=(0, 1, 2))
@@ -111,16 +114,19 @@ class Conv2d(_ConvBase):
         self._saved = (n, (xp, cols), (height, width), out_size)
         return _nchw(conv_forward(xp, self._taps(), self.stride, self.dilation, compute(self.bias), cols))
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad: bool = True):
         n, saved, (height, width), out_size = checks.saved(self._saved, self)
         checks.same_shape(grad_output, (n, self.out_channels, *out_size), "Conv2d grad_output")
         grad_nhwc = _nhwc(compute(grad_output))
         self._accumulate_bias_grad(grad_nhwc)
         if is_narrow(self.in_channels, self.out_channels):
             rows = grad_nhwc.reshape(n, out_size[0] * out_size[1], self.out_channels)
-            return unfold_conv_backward(saved, rows, compute(self.weight), self.weight_grad, (height, width), self.stride, self.padding, self.dilation)
+            return unfold_conv_backward(saved, rows, compute(self.weight), self.weight_grad, (height, width),
+                                        self.stride, self.padding, self.dilation, input_grad)
         xp, cols = saved
         self.weight_grad += conv_weight_grad(xp, grad_nhwc, self.kernel_size, self.stride, self.dilation, cols).permute(3, 2, 0, 1)
+        if not input_grad:
+            return None
         grad_padded = conv_input_grad(grad_nhwc, self._taps(), xp.shape[1:3], self.stride, self.dilation)
         (ph, pw) = self.padding
         return _nchw(grad_padded[:, ph:ph + height, pw:pw + width])
@@ -177,14 +183,15 @@ class TransposeConv2d(_ConvBase):
             out = out + compute(self.bias)
         return _nchw(out)
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad: bool = True):
         saved = checks.saved(self._saved, self)
         grad_output = compute(grad_output)
         if self._folds():
             n, _, height, width = saved.shape
             checks.same_shape(grad_output, (n, self.out_channels, *self._output_size(height, width)), "TransposeConv2d grad_output")
             self._accumulate_bias_grad(_nhwc(grad_output))
-            return fold_transpose_backward(saved, grad_output, compute(self.weight), self.weight_grad, self.stride, self.padding, self.dilation)
+            return fold_transpose_backward(saved, grad_output, compute(self.weight), self.weight_grad, self.stride, self.padding,
+                                           self.dilation, input_grad)
         x_nhwc = saved
         n, height, width, _ = x_nhwc.shape
         checks.same_shape(grad_output, (n, self.out_channels, *self._output_size(height, width)), "TransposeConv2d grad_output")
@@ -195,5 +202,7 @@ class TransposeConv2d(_ConvBase):
         source = grad_padded if cols is None else grad_padded[:, :reach[0], :reach[1]]
         self.weight_grad += conv_weight_grad(source, x_nhwc, self.kernel_size, self.stride, self.dilation, cols).permute(3, 2, 0, 1)
         self._accumulate_bias_grad(_nhwc(grad_output))
+        if not input_grad:
+            return None
         grad_input = conv_forward(source, self._taps(), self.stride, self.dilation, cols=cols)
         return _nchw(grad_input[:, :height, :width])

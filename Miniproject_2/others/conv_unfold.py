@@ -41,12 +41,15 @@ def unfold_conv_forward(x, weight, bias, stride: Pair, padding: Pair, dilation: 
     return (out if bias is None else out.add_(bias)), cols
 
 
-def unfold_conv_backward(cols, grad_rows, weight, weight_grad, input_size: Pair, stride: Pair, padding: Pair, dilation: Pair):
+def unfold_conv_backward(cols, grad_rows, weight, weight_grad, input_size: Pair, stride: Pair, padding: Pair, dilation: Pair,
+                         input_grad: bool = True):
     """``grad_rows``: the output gradient ``(N, Ho*Wo, O)``; accumulates ``weight_grad`` ``(O, C, kh, kw)``
-    and returns the input gradient ``(N, C, H, W)``."""
+    and returns the input gradient ``(N, C, H, W)`` (None without ``input_grad``)."""
     out_channels = weight.shape[0]
     # Summed as (C*kh*kw, O) = cols @ g, both operands in their stored layouts: about twice as fast as g^T @ cols^T.
     weight_grad.view(out_channels, -1).add_(cols.new_empty(cols.shape[1], out_channels).addbmm_(cols, grad_rows, beta=0).t())
+    if not input_grad:
+        return None
     grad_cols = _batched(weight.reshape(out_channels, -1).t(), grad_rows.shape[0]).bmm(grad_rows.transpose(1, 2))
     return fold(grad_cols, input_size, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
 
@@ -61,12 +64,14 @@ def fold_transpose_forward(x, weight, bias, output_size: Pair, stride: Pair, pad
     return out if bias is None else out.add_(bias.view(1, -1, 1, 1))
 
 
-def fold_transpose_backward(x, grad, weight, weight_grad, stride: Pair, padding: Pair, dilation: Pair):
+def fold_transpose_backward(x, grad, weight, weight_grad, stride: Pair, padding: Pair, dilation: Pair, input_grad: bool = True):
     """``grad``: ``(N, C_out, Ho, Wo)``; accumulates ``weight_grad`` ``(C_in, C_out, kh, kw)`` and returns
-    the input gradient ``(N, C_in, H, W)``."""
+    the input gradient ``(N, C_in, H, W)`` (None without ``input_grad``)."""
     n, channels = x.shape[:2]
     grad_cols = unfold(grad, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
     weight_grad.view(channels, -1).add_(x.new_empty(channels, grad_cols.shape[1]).addbmm_(x.reshape(n, channels, -1), grad_cols.transpose(1, 2), beta=0))
+    if not input_grad:
+        return None
     return _batched(weight.reshape(channels, -1), n).bmm(grad_cols).view(x.shape)
 
 

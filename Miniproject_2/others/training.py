@@ -143,7 +143,7 @@ def framework_step(network, optimizer, bfloat16: bool = False):
         optimizer.zero_grad()
         with autocast(bfloat16):
             value = float(loss(network(x), y))
-            network.backward(loss.backward())
+            network.parameter_backward(loss.backward())
         optimizer.step()
         return value
 

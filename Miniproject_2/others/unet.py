@@ -114,6 +114,13 @@ class UNet(Module):
 
     def backward(self, grad_output):
         """Gradient ``(N, channels, H, W)`` w.r.t. the output -> gradient w.r.t. the input (same shape)."""
+        return grad_output + self.head_in.backward(self._backward_to_head(grad_output))
+
+    def parameter_backward(self, grad_output) -> None:
+        self.head_in.backward(self._backward_to_head(grad_output), input_grad=False)
+
+    def _backward_to_head(self, grad_output):
+        """Backward through every block but the first; returns the gradient w.r.t. the first block's output."""
         grad = self.tail_out.backward(grad_output)
         skip_grads = []
         for up, second in zip(reversed(self.up_convs), reversed(self.up_second_convs)):
@@ -122,7 +129,7 @@ class UNet(Module):
         grad = self.bottom_conv.backward(grad)
         for pool, down in zip(reversed(self.pools), reversed(self.down_convs)):
             grad = pool.backward(down.backward(grad), skip_grads.pop())
-        return grad_output + self.head_in.backward(self.head_conv.backward(grad))
+        return self.head_conv.backward(grad)
 
     def arch(self) -> dict:
         """The constructor arguments, enough to rebuild this network from a state_dict."""

@@ -119,12 +119,14 @@ class GridInput(_Activated):
         self._saved = (cols, padded.shape[2:], signs)
         return out
 
-    def backward(self, grad: Grid):
+    def backward(self, grad: Grid, input_grad: bool = True):
+        """The gradient w.r.t. the input ``(N, C, H, W)`` (None without ``input_grad``)."""
         cols, padded_size, signs = checks.saved(self._saved, self)
         grad = self._deactivate(grad, signs)
         grad_rows = grad.data[grad.lead:].view(grad.batch, -1, grad.channels)
-        grad_padded = unfold_conv_backward(cols, grad_rows, compute(self.conv.weight), self.conv.weight_grad, padded_size, (1, 1), (0, 0), (1, 1))
-        return grad_padded[:, :, 1:grad.height + 1, 1:grad.width + 1]
+        grad_padded = unfold_conv_backward(cols, grad_rows, compute(self.conv.weight), self.conv.weight_grad, padded_size,
+                                           (1, 1), (0, 0), (1, 1), input_grad)
+        return None if grad_padded is None else grad_padded[:, :, 1:grad.height + 1, 1:grad.width + 1]
 
 
 def _tall(grid: Grid):

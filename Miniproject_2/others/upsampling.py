@@ -106,15 +106,20 @@ class Upsampling(Module):
         self._saved = (xlp, plans, tuple(x.shape))
         return _nchw(upsample_conv_forward(xlp, self.conv._taps(), plans, scale, compute(self.conv.bias)))
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad: bool = True):
         xlp, plans, (n, _, h, w) = checks.saved(self._saved, self)
         checks.same_shape(grad_output, (n, self.conv.out_channels, plans[0].output, plans[1].output), "Upsampling grad_output")
         grad = _nhwc(compute(grad_output))
-        grad_taps, grad_input = upsample_conv_backward(xlp, self.conv._taps(), grad, plans, self.upsample.scale_factor)
+        grad_taps, grad_input = upsample_conv_backward(xlp, self.conv._taps(), grad, plans, self.upsample.scale_factor, input_grad)
         self.conv.weight_grad += grad_taps.permute(3, 2, 0, 1)
         self.conv._accumulate_bias_grad(grad)
+        if not input_grad:
+            return None
         top, left = plans[0].pad_before, plans[1].pad_before
         return _nchw(grad_input[:, top:top + h, left:left + w])
+
+    def parameter_backward(self, grad_output) -> None:
+        self.backward(grad_output, input_grad=False)
 
     def extra_repr(self) -> str:
         return f"scale_factor={self.upsample.scale_factor}"

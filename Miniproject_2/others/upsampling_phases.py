@@ -120,9 +120,9 @@ def upsample_conv_forward(xlp, taps, plans, scale, bias=None):
     return out if bias is None else out.add_(bias)
 
 
-def upsample_conv_backward(xlp, taps, grad, plans, scale):
-    """Gradients w.r.t. the taps ``(kh, kw, C, O)`` and the padded low-res input ``(N, Hlp, Wlp, C)``,
-    given the output gradient ``grad`` ``(N, Ho, Wo, O)``."""
+def upsample_conv_backward(xlp, taps, grad, plans, scale, input_grad: bool = True):
+    """Gradients w.r.t. the taps ``(kh, kw, C, O)`` and the padded low-res input ``(N, Hlp, Wlp, C)`` (None
+    without ``input_grad``), given the output gradient ``grad`` ``(N, Ho, Wo, O)``."""
     n, hlp, wlp, _ = xlp.shape
     out_channels = taps.shape[3]
     spans = (plans[0].span, plans[1].span)
@@ -131,5 +131,5 @@ def upsample_conv_backward(xlp, taps, grad, plans, scale):
     for out_rows, out_cols, rows, cols, channels in phase_regions(plans, scale, out_channels):
         stacked_grad[:, rows, cols, channels] = grad[:, out_rows, out_cols]
     stacked_taps_grad = conv_weight_grad(xlp, stacked_grad, spans, (1, 1), (1, 1))
-    grad_input = conv_input_grad(stacked_grad, stacked_taps(taps, plans), (hlp, wlp), (1, 1), (1, 1))
+    grad_input = conv_input_grad(stacked_grad, stacked_taps(taps, plans), (hlp, wlp), (1, 1), (1, 1)) if input_grad else None
     return unstack_taps_grad(stacked_taps_grad, plans, taps.shape[:2]), grad_input

@@ -69,7 +69,7 @@ class CourseStep:
         with torch.no_grad(), autocast(self.bfloat16):
             self.optimizer.zero_grad()
             self.loss(self.network(self.inputs), self.targets)
-            self.network.backward(self.loss.backward())
+            self.network.parameter_backward(self.loss.backward())  # no gradient for the data, as torch's x
         self.optimizer.step()
 
     def _torch(self) -> None:
@@ -105,7 +105,7 @@ class UNetStep:
             self.optimizer.zero_grad()
             with autocast(self.bfloat16):
                 self.loss(self.network(self.inputs), self.targets)
-                self.network.backward(self.loss.backward())
+                self.network.parameter_backward(self.loss.backward())
             self.optimizer.step()
 
     def __call__(self) -> None:

@@ -56,21 +56,27 @@ def tap_offsets(padded_width: int, kernel: Pair, dilation: Pair = (1, 1)) -> lis
     return [(i, j, i * dh * padded_width + j * dw) for i in range(kh) for j in range(kw)]
 
 
+def _tap_matrices(taps):
+    """``(kh, kw, C, O)`` -> the ``kh*kw`` matrices ``(C, O)`` in ``tap_offsets`` order (views, one operation)."""
+    return taps.reshape(-1, taps.shape[2], taps.shape[3]).unbind(0)
+
+
 def shifted_products(source, taps, offsets, count: int, out) -> None:
     """``out[:count] = sum_ij source[off_ij : off_ij + count] @ taps[i, j]``, written (not added).
 
     ``source``: rows ``(R, C)``; ``taps``: ``(kh, kw, C, O)``; ``offsets``: ``tap_offsets(...)``;
     ``out``: rows ``(>= count, O)``, any strides a matrix product can write."""
     target = out[:count]
-    for index, (i, j, offset) in enumerate(offsets):
-        target.addmm_(source[offset:offset + count], taps[i, j], beta=0 if index == 0 else 1)
+    for index, ((_, _, offset), tap) in enumerate(zip(offsets, _tap_matrices(taps))):
+        target.addmm_(source[offset:offset + count], tap, beta=0 if index == 0 else 1)
 
 
 def shifted_weight_grad(source, grad, offsets, count: int, kernel: Pair):
     """The taps' gradient ``(kh, kw, C, O)``: tap ``(i, j)`` gets ``source[off_ij : off_ij + count]^T @ grad[:count]``."""
     taps = grad.new_empty(kernel[0], kernel[1], source.shape[1], grad.shape[1])
-    for i, j, offset in offsets:
-        taps[i, j].addmm_(source[offset:offset + count].t(), grad[:count], beta=0)
+    grad = grad[:count]
+    for (_, _, offset), tap in zip(offsets, _tap_matrices(taps)):
+        tap.addmm_(source[offset:offset + count].t(), grad, beta=0)
     return taps
 
 
@@ -82,9 +88,10 @@ def shifted_input_grad(grad, taps, offsets, count: int, out) -> None:
     first = offsets[0][2]
     out[:first].zero_()
     out[first + count:].zero_()
-    taps_t = taps.transpose(2, 3).contiguous()  # (kh, kw, O, C): row-major right operands
-    for index, (i, j, offset) in enumerate(offsets):
-        out[offset:offset + count].addmm_(grad[:count], taps_t[i, j], beta=0 if index == 0 else 1)
+    grad = grad[:count]
+    transposed = _tap_matrices(taps.transpose(2, 3).contiguous())  # (O, C) each: row-major right operands
+    for index, ((_, _, offset), tap) in enumerate(zip(offsets, transposed)):
+        out[offset:offset + count].addmm_(grad, tap, beta=0 if index == 0 else 1)
 
 
 def _tap_windows(kernel: Pair, dilation: Pair, out: Pair):

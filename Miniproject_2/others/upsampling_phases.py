@@ -72,29 +72,38 @@ def _phase_pairs(plans):
     return [(rows, cols) for rows in rows_plan.phases for cols in cols_plan.phases]
 
 
-def stacked_taps(taps, plans):
-    """Every phase kernel side by side: ``(span_h, span_w, C, P * O)``, phase pair ``p`` in output
-    channels ``p*O : (p+1)*O`` (zero taps where a phase spans less than the widest)."""
-    out_channels = taps.shape[3]
+def _tap_sums(plans, like):
+    """The linear map from original taps to stacked taps as a 0/1 matrix ``(P * span_h * span_w, kh * kw)``:
+    row ``(p, a, b)`` marks the taps that phase pair ``p`` sums into its tap ``(a, b)``."""
     pairs = _phase_pairs(plans)
-    stacked = taps.new_zeros(plans[0].span, plans[1].span, taps.shape[2], len(pairs) * out_channels)
+    kh, kw = len(pairs[0][0].groups), len(pairs[0][1].groups)
+    span_h, span_w = plans[0].span, plans[1].span
+    sums = [[0.0] * (kh * kw) for _ in range(len(pairs) * span_h * span_w)]
     for p, (rows, cols) in enumerate(pairs):
         for i, a in enumerate(rows.groups):
             for j, b in enumerate(cols.groups):
-                stacked[a, b, :, p * out_channels:(p + 1) * out_channels] += taps[i, j]
-    return stacked
+                sums[(p * span_h + a) * span_w + b][i * kw + j] = 1.0
+    return like.new_tensor(sums)
+
+
+def stacked_taps(taps, plans):
+    """Every phase kernel side by side: ``(span_h, span_w, C, P * O)``, phase pair ``p`` in output
+    channels ``p*O : (p+1)*O`` (zero taps where a phase spans less than the widest). One matrix
+    product with ``_tap_sums``."""
+    kh, kw, channels, out_channels = taps.shape
+    span_h, span_w = plans[0].span, plans[1].span
+    stacked = _tap_sums(plans, taps).mm(taps.reshape(kh * kw, channels * out_channels))
+    return stacked.view(-1, span_h, span_w, channels, out_channels).permute(1, 2, 3, 0, 4).reshape(span_h, span_w, channels, -1)
 
 
 def unstack_taps_grad(stacked_grad, plans, kernel):
     """Adjoint of ``stacked_taps``: the gradient of the original taps ``(kh, kw, C, O)``."""
-    pairs = _phase_pairs(plans)
-    out_channels = stacked_grad.shape[3] // len(pairs)
-    grad = stacked_grad.new_zeros(kernel[0], kernel[1], stacked_grad.shape[2], out_channels)
-    for p, (rows, cols) in enumerate(pairs):
-        for i, a in enumerate(rows.groups):
-            for j, b in enumerate(cols.groups):
-                grad[i, j] += stacked_grad[a, b, :, p * out_channels:(p + 1) * out_channels]
-    return grad
+    span_h, span_w, channels, stacked_channels = stacked_grad.shape
+    phases = len(_phase_pairs(plans))
+    out_channels = stacked_channels // phases
+    per_phase = stacked_grad.view(span_h, span_w, channels, phases, out_channels).permute(3, 0, 1, 2, 4)
+    grad = _tap_sums(plans, stacked_grad).t().mm(per_phase.reshape(phases * span_h * span_w, channels * out_channels))
+    return grad.view(kernel[0], kernel[1], channels, out_channels)
 
 
 def phase_regions(plans, scale, out_channels):

@@ -120,7 +120,7 @@ def _windows(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
     )
 
 
-def _im2col(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
+def im2col(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
     """The windows copied into a ``(N*Ho*Wo, kh*kw*C)`` matrix."""
     n, c = xp.shape[0], xp.shape[3]
     return _windows(xp, kernel, stride, dilation, out).reshape(n * out[0] * out[1], kernel[0] * kernel[1] * c)
@@ -132,7 +132,7 @@ def columns(xp, kernel: Pair, stride: Pair, dilation: Pair, out_channels: int):
     to ``conv_forward`` and ``conv_weight_grad`` so that they share one copy."""
     if stride == (1, 1) and not is_narrow(xp.shape[3], out_channels):
         return None
-    return _im2col(xp, kernel, stride, dilation, output_size(xp.shape[1:3], kernel, stride, dilation))
+    return im2col(xp, kernel, stride, dilation, output_size(xp.shape[1:3], kernel, stride, dilation))
 
 
 def _product(a, b, bias=None):
@@ -150,7 +150,7 @@ def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None, cols=None):
     kh, kw, _, o = taps.shape
     ho, wo = output_size((hp, wp), (kh, kw), stride, dilation)
     if stride != (1, 1) or is_narrow(c, o):
-        cols = cols if cols is not None else _im2col(xp, (kh, kw), stride, dilation, (ho, wo))
+        cols = cols if cols is not None else im2col(xp, (kh, kw), stride, dilation, (ho, wo))
         return _product(cols, taps.reshape(kh * kw * c, o), bias).view(n, ho, wo, o)
     if is_narrow(o, c):
         # One wide product gives every tap's contribution at every pixel; shift and add them.
@@ -178,7 +178,7 @@ def conv_weight_grad(xp, grad, kernel: Pair, stride: Pair, dilation: Pair, cols=
     _, ho, wo, o = grad.shape
     kh, kw = kernel
     if stride != (1, 1) or is_narrow(c, o):
-        cols = cols if cols is not None else _im2col(xp, kernel, stride, dilation, (ho, wo))
+        cols = cols if cols is not None else im2col(xp, kernel, stride, dilation, (ho, wo))
         return cols.t().mm(grad.reshape(n * ho * wo, o)).view(kh, kw, c, o)
     rows = n * hp * wp
     if is_narrow(o, c):

@@ -6,8 +6,8 @@ the network's ``state_dict`` stays that of its plain layout:
 
 * ``GridConv``: 3x3 convolution + bias + leaky ReLU, grid -> grid. Nine matrix products on
   shifted row slices (``conv_kernels.shifted_products``) written straight into the output grid.
-* ``GridInput``: the first convolution, from the ``(N, C, H, W)`` input (few channels) to a grid,
-  through ``unfold`` of the input padded so that the outputs are exactly the grid's pixels.
+* ``GridInput``: the first convolution, from the ``(N, C, H, W)`` input (few channels) to a grid:
+  one matrix product of the input's windows (padded so that they sit on the grid's rows).
 * ``GridOutput``: the last convolution (few output channels), grid -> ``(N, C, H, W)``, through
   ``fold`` (``conv_unfold.fold_conv_forward``) over the grid's rows seen as one tall image.
 * ``GridPool``: 2x2 max-pooling, grid -> grid, on strided views (``pooling.tournament_max``).
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from . import checks
 from .activations import leaky_relu, leaky_relu_backward
-from .conv_kernels import shifted_input_grad, shifted_products, shifted_weight_grad, tap_offsets
-from .conv_unfold import fold_conv_backward, fold_conv_forward, unfold_conv_backward, unfold_conv_forward
+from .conv_kernels import conv_input_grad, im2col, pad_nhwc, shifted_input_grad, shifted_products, shifted_weight_grad, tap_offsets
+from .conv_unfold import fold_conv_backward, fold_conv_forward
 from .grid import Conv3x3Rows, Grid
 from .module import Module
 from .precision import compute
@@ -104,29 +104,33 @@ class GridConv(_Activated):
 class GridInput(_Activated):
     """The first ``Conv2d`` (3x3, padding 1) + bias + leaky ReLU: ``(N, C, H, W)`` -> grid.
 
-    The input is zero-padded by one pixel at the top and left and two at the bottom and right; the
-    ``(H+1) x (W+1)`` windows of 3x3 then sit on the grid's pixels and zeros (output ``(y, x)`` is
-    centred on input pixel ``(y, x)``), and ``unfold``'s products are written straight into the grid."""
+    The input, channels-last, is zero-padded by one pixel at the top and left and two at the bottom and
+    right; its ``(H+1) x (W+1)`` windows of 3x3 then sit on the grid's pixels and zeros (window ``(y, x)``
+    is centred on input pixel ``(y, x)``). They are copied once into a ``(rows, 9*C)`` matrix (few input
+    channels: a small copy) whose product with the taps is written straight into the grid."""
 
     def forward(self, x) -> Grid:
-        x = compute(x)
-        n, channels, height, width = x.shape
-        padded = x.new_zeros(n, channels, height + 3, width + 3)
-        padded[:, :, 1:height + 1, 1:width + 1] = x
-        out = Grid.empty(x, n, height, width, self.conv.out_channels)
-        _, cols = unfold_conv_forward(padded, compute(self.conv.weight), None, (1, 1), (0, 0), (1, 1), out=out.data[out.lead:].view(n, -1, out.channels))
+        n, _, height, width = x.shape
+        padded = pad_nhwc(compute(x).permute(0, 2, 3, 1), (1, 1), (2, 2))
+        cols = im2col(padded, (3, 3), (1, 1), (1, 1), (height + 1, width + 1))
+        out = Grid.empty(padded, n, height, width, self.conv.out_channels)
+        out.data[out.lead:].addmm_(cols, _taps(self.conv.weight).view(cols.shape[1], -1), beta=0)
         out, signs = self._activate(out)
-        self._saved = (cols, padded.shape[2:], signs)
+        self._saved = (cols, padded.shape[1:3], signs)
         return out
 
     def backward(self, grad: Grid, input_grad: bool = True):
         """The gradient w.r.t. the input ``(N, C, H, W)`` (None without ``input_grad``)."""
         cols, padded_size, signs = checks.saved(self._saved, self)
         grad = self._deactivate(grad, signs)
-        grad_rows = grad.data[grad.lead:].view(grad.batch, -1, grad.channels)
-        grad_padded = unfold_conv_backward(cols, grad_rows, compute(self.conv.weight), self.conv.weight_grad, padded_size,
-                                           (1, 1), (0, 0), (1, 1), input_grad)
-        return None if grad_padded is None else grad_padded[:, :, 1:grad.height + 1, 1:grad.width + 1]
+        grad_rows = grad.data[grad.lead:]
+        taps = _taps(self.conv.weight)
+        self.conv.weight_grad += cols.t().mm(grad_rows).view(taps.shape).permute(3, 2, 0, 1)
+        if not input_grad:
+            return None
+        windows = grad_rows.view(grad.batch, grad.height + 1, grad.width + 1, grad.channels)
+        grad_padded = conv_input_grad(windows, taps, padded_size, (1, 1), (1, 1))
+        return grad_padded[:, 1:grad.height + 1, 1:grad.width + 1].permute(0, 3, 1, 2)
 
 
 def _tall(grid: Grid):

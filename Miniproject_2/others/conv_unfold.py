@@ -66,13 +66,15 @@ def fold_transpose_forward(x, weight, bias, output_size: Pair, stride: Pair, pad
 
 def fold_transpose_backward(x, grad, weight, weight_grad, stride: Pair, padding: Pair, dilation: Pair, input_grad: bool = True):
     """``grad``: ``(N, C_out, Ho, Wo)``; accumulates ``weight_grad`` ``(C_in, C_out, kh, kw)`` and returns
-    the input gradient ``(N, C_in, H, W)`` (None without ``input_grad``)."""
+    the input gradient ``(N, C_in, H, W)`` in channels-last memory (None without ``input_grad``)."""
     n, channels = x.shape[:2]
     grad_cols = unfold(grad, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
     weight_grad.view(channels, -1).add_(x.new_empty(channels, grad_cols.shape[1]).addbmm_(x.reshape(n, channels, -1), grad_cols.transpose(1, 2), beta=0))
     if not input_grad:
         return None
-    return _batched(weight.reshape(channels, -1), n).bmm(grad_cols).view(x.shape)
+    # As channels-last rows (N, H*W, C_in), the layout the layers before expect.
+    rows = grad_cols.transpose(1, 2).bmm(_batched(weight.reshape(channels, -1).t(), n))
+    return rows.view(n, x.shape[2], x.shape[3], channels).permute(0, 3, 1, 2)
 
 
 def _flipped_columns(weight):

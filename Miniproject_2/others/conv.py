@@ -5,8 +5,8 @@ Inputs and outputs are ``(N, C, H, W)`` tensors. Internally the layers work chan
 (see ``conv_kernels``); outputs are returned as ``(N, C, H, W)`` views of channels-last
 memory (what PyTorch calls ``torch.channels_last``), so the next layer reads them for free.
 Layers with a narrow side (at most a quarter as many input channels as output channels for
-``Conv2d``, the reverse for ``TransposeConv2d``) go through ``unfold``/``fold`` instead
-(``conv_unfold``). Under ``precision.autocast`` inputs, weights and gradients enter the products
+``Conv2d``, the reverse for ``TransposeConv2d``) scatter through ``fold`` (``conv_unfold``): the input
+gradient of such a ``Conv2d``, the forward of such a ``TransposeConv2d``. Under ``precision.autocast`` inputs, weights and gradients enter the products
 as bfloat16; the float32 parameter gradients accumulate them.
 """
 
@@ -18,7 +18,7 @@ from torch import empty
 
 from . import checks
 from .conv_kernels import columns, conv_forward, conv_input_grad, conv_weight_grad, is_narrow, output_size, pad_nhwc
-from .conv_unfold import fold_transpose_backward, fold_transpose_forward, unfold_conv_backward, unfold_conv_forward
+from .conv_unfold import fold_input_grad, fold_transpose_backward, fold_transpose_forward
 from .module import Module
 from .precision import compute, compute_dtype
 
@@ -104,29 +104,23 @@ class Conv2d(_ConvBase):
                 f"larger than the padded input {padded}: use a larger input, more padding or a smaller kernel"
             )
         out_size = output_size(padded, self.kernel_size, self.stride, self.dilation)
-        n = x.shape[0]
-        if is_narrow(self.in_channels, self.out_channels):
-            rows, cols = unfold_conv_forward(compute(x), compute(self.weight), compute(self.bias), self.stride, self.padding, self.dilation)
-            self._saved = (n, cols, (height, width), out_size)
-            return _nchw(rows.view(n, *out_size, self.out_channels))
         xp = pad_nhwc(_nhwc(compute(x)), self.padding)
         cols = columns(xp, self.kernel_size, self.stride, self.dilation, self.out_channels)
-        self._saved = (n, (xp, cols), (height, width), out_size)
+        self._saved = (xp, cols, (height, width), out_size)
         return _nchw(conv_forward(xp, self._taps(), self.stride, self.dilation, compute(self.bias), cols))
 
     def backward(self, grad_output, input_grad: bool = True):
-        n, saved, (height, width), out_size = checks.saved(self._saved, self)
+        xp, cols, (height, width), out_size = checks.saved(self._saved, self)
+        n = xp.shape[0]
         checks.same_shape(grad_output, (n, self.out_channels, *out_size), "Conv2d grad_output")
         grad_nhwc = _nhwc(compute(grad_output))
         self._accumulate_bias_grad(grad_nhwc)
-        if is_narrow(self.in_channels, self.out_channels):
-            rows = grad_nhwc.reshape(n, out_size[0] * out_size[1], self.out_channels)
-            return unfold_conv_backward(saved, rows, compute(self.weight), self.weight_grad, (height, width),
-                                        self.stride, self.padding, self.dilation, input_grad)
-        xp, cols = saved
         self.weight_grad += conv_weight_grad(xp, grad_nhwc, self.kernel_size, self.stride, self.dilation, cols).permute(3, 2, 0, 1)
         if not input_grad:
             return None
+        if is_narrow(self.in_channels, self.out_channels):
+            rows = grad_nhwc.reshape(n, out_size[0] * out_size[1], self.out_channels)
+            return fold_input_grad(rows, compute(self.weight), (height, width), self.stride, self.padding, self.dilation)
         grad_padded = conv_input_grad(grad_nhwc, self._taps(), xp.shape[1:3], self.stride, self.dilation)
         (ph, pw) = self.padding
         return _nchw(grad_padded[:, ph:ph + height, pw:pw + width])

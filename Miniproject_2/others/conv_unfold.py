@@ -1,17 +1,15 @@
-"""Convolutions with a narrow side, through ``torch.nn.functional.unfold`` / ``fold`` (im2col / col2im).
+"""Convolutions with a narrow side, through ``torch.nn.functional.fold`` / ``unfold`` (col2im / im2col).
 
 A layer with few input channels (an RGB input layer) or few output channels (an RGB output
-layer) has matrix products so thin that they run far below peak, and its channels-last copies
-move 3-float rows. ``unfold`` and ``fold`` do the window copies in one compiled pass on
-``(N, C, H, W)`` data, and their column layout ``(N, C*kh*kw, L)`` (channel-major, then kernel
-row and column: the order of a flattened ``(C_out, C_in, kh, kw)`` weight) feeds batched matrix
-products directly:
+layer) scatters or gathers 3-float rows, which channels-last strided additions do slowly. ``fold``
+and ``unfold`` do it in one compiled pass on ``(N, C, H, W)`` data, with the column layout
+``(N, C*kh*kw, L)`` (channel-major, then kernel row and column: the order of a flattened
+``(C_out, C_in, kh, kw)`` weight) that batched matrix products produce directly:
 
-* ``Conv2d`` with a narrow input: ``cols = unfold(x)``; ``out = cols^T @ W^T`` per image, which
-  is the output in channels-last order. Backward: ``W_grad += g^T @ cols^T`` summed over the batch
-  (``addbmm_``), ``x_grad = fold(W^T @ g^T)`` (fold is unfold's adjoint).
-* ``TransposeConv2d`` with a narrow output (the adjoint of the above): ``out = fold(W^T @ x)``;
-  backward ``x_grad = W @ unfold(g)``, ``W_grad += x @ unfold(g)^T``.
+* the input gradient of a ``Conv2d`` with a narrow input: ``x_grad = fold(W^T @ g^T)`` (its forward
+  and weight gradient go through a channels-last im2col, ``conv_kernels``);
+* ``TransposeConv2d`` with a narrow output: ``out = fold(W^T @ x)``; backward ``x_grad = W @ unfold(g)``,
+  ``W_grad += x @ unfold(g)^T``;
 * a stride-1 convolution with a narrow output (an RGB output layer): every input pixel's
   products with all taps, scattered by ``fold`` onto the outputs they reach (the kernel turned by
   180 degrees, since a convolution gathers where fold scatters).
@@ -31,26 +29,10 @@ def _batched(matrix, batch: int):
     return matrix.expand(batch, *matrix.shape)
 
 
-def unfold_conv_forward(x, weight, bias, stride: Pair, padding: Pair, dilation: Pair, out=None):
-    """``x``: ``(N, C, H, W)``; ``weight``: ``(O, C, kh, kw)``. Returns the output ``(N, Ho*Wo, O)``
-    (channels-last rows; written into ``out`` when given) and the columns ``(N, C*kh*kw, Ho*Wo)``
-    that backward needs."""
-    cols = unfold(x, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
-    weights = _batched(weight.reshape(weight.shape[0], -1).t(), x.shape[0])
-    out = cols.transpose(1, 2).bmm(weights) if out is None else out.baddbmm_(cols.transpose(1, 2), weights, beta=0)
-    return (out if bias is None else out.add_(bias)), cols
-
-
-def unfold_conv_backward(cols, grad_rows, weight, weight_grad, input_size: Pair, stride: Pair, padding: Pair, dilation: Pair,
-                         input_grad: bool = True):
-    """``grad_rows``: the output gradient ``(N, Ho*Wo, O)``; accumulates ``weight_grad`` ``(O, C, kh, kw)``
-    and returns the input gradient ``(N, C, H, W)`` (None without ``input_grad``)."""
-    out_channels = weight.shape[0]
-    # Summed as (C*kh*kw, O) = cols @ g, both operands in their stored layouts: about twice as fast as g^T @ cols^T.
-    weight_grad.view(out_channels, -1).add_(cols.new_empty(cols.shape[1], out_channels).addbmm_(cols, grad_rows, beta=0).t())
-    if not input_grad:
-        return None
-    grad_cols = _batched(weight.reshape(out_channels, -1).t(), grad_rows.shape[0]).bmm(grad_rows.transpose(1, 2))
+def fold_input_grad(grad_rows, weight, input_size: Pair, stride: Pair, padding: Pair, dilation: Pair):
+    """Input gradient of a convolution: ``grad_rows`` the output gradient ``(N, Ho*Wo, O)``, ``weight``
+    ``(O, C, kh, kw)``. Returns ``(N, C, H, W)`` (``input_size = (H, W)``)."""
+    grad_cols = _batched(weight.reshape(weight.shape[0], -1).t(), grad_rows.shape[0]).bmm(grad_rows.transpose(1, 2))
     return fold(grad_cols, input_size, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
 
 

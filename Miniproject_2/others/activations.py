@@ -76,12 +76,13 @@ class LeakyReLU(_Elementwise):
 
 
 class Sigmoid(_Elementwise):
-    """``1 / (1 + exp(-x))``, computed from ``exp(-|x|)`` so it never overflows."""
+    """``1 / (1 + exp(-x))``, computed as ``(1 + tanh(x / 2)) / 2`` so it never overflows (outputs below
+    about 1e-7 come out as 0 in float32)."""
 
     def forward(self, x):
         checks.tensor(x, "Sigmoid input")
-        # exp(min(x, 0)) / (1 + exp(-|x|)): 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below; no exp overflows.
-        out = x.clamp(max=0).exp_().div_((-x.abs()).exp_().add_(1))
+        # 1 / (1 + e^-x) = (1 + tanh(x/2)) / 2: tanh saturates instead of overflowing, in four passes.
+        out = x.mul(0.5).tanh_().mul_(0.5).add_(0.5)
         self._saved = out
         return out
 

@@ -7,7 +7,8 @@ continues from the current weights (at peak rate ``PRETRAINED_LR`` once weights 
 Images are uint8 or float in [0, 255]. Everything runs with autograd off.
 
 The framework's blocks are importable from here (``from Miniproject_2.model import Conv2d,
-TransposeConv2d, NearestUpsampling, Upsampling, ReLU, Sigmoid, MSE, SGD, Sequential``).
+TransposeConv2d, NearestUpsampling, Upsampling, ReLU, Sigmoid, MSE, SGD, Sequential``), and so is
+its mixed precision, off by default (``autocast``: bfloat16 products, float32 master weights).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .others.module import Module
 from .others.network import course_network
 from .others.optim import SGD, Adam
 from .others.pooling import MaxPool2d
+from .others.precision import autocast
 from .others.serialization import load_checkpoint, save_checkpoint
 from .others.skips import Concat, Identity, Residual, SkipConcat
 from .others.training import TrainConfig, fit, make_optimizer, predict_batches
@@ -35,7 +37,7 @@ from .others.upsampling import NearestUpsampling, Upsampling
 __all__ = [
     "Adam", "Conv2d", "LeakyReLU", "MSE", "Model", "Module", "NearestUpsampling", "ReLU", "SGD",
     "Sequential", "Sigmoid", "TransposeConv2d", "Upsampling",
-    "Concat", "Identity", "MaxPool2d", "Residual", "SkipConcat", "UNet",
+    "Concat", "Identity", "MaxPool2d", "Residual", "SkipConcat", "UNet", "autocast",
 ]
 
 BEST_MODEL_PATH = Path(__file__).resolve().parent / "bestmodel.pth"

@@ -14,7 +14,7 @@ from Miniproject_1.others.precision import cpu_has_native_bfloat16, native_bfloa
 ENVIRONMENT_VARIABLE = "N2N_PRECISION"
 CHOICES = ("float32", "bfloat16")
 
-__all__ = ["CHOICES", "ENVIRONMENT_VARIABLE", "cpu_has_native_bfloat16", "use_bfloat16"]
+__all__ = ["CHOICES", "ENVIRONMENT_VARIABLE", "cpu_has_native_bfloat16", "requested_bfloat16", "use_bfloat16"]
 
 
 def use_bfloat16(device: torch.device) -> bool:
@@ -24,3 +24,9 @@ def use_bfloat16(device: torch.device) -> bool:
     if forced in CHOICES:
         return forced == "bfloat16" and (device.type != "cuda" or torch.cuda.is_bf16_supported())
     return native_bfloat16(device)
+
+
+def requested_bfloat16() -> bool:
+    """Whether ``N2N_PRECISION=bfloat16`` asks for bfloat16 explicitly. The from-scratch framework's mixed precision
+    (``Miniproject_2.others.precision``) is off by default and follows only this explicit request."""
+    return os.environ.get(ENVIRONMENT_VARIABLE, "").strip().lower() == "bfloat16"

@@ -154,3 +154,19 @@ def test_mse_rejects_mismatched_shapes(no_autograd):
 
 def test_blocks_are_importable_from_the_course_module():
     from Miniproject_2.model import Conv2d, MSE, NearestUpsampling, ReLU, SGD, Sequential, Sigmoid, TransposeConv2d, Upsampling  # noqa: F401
+
+
+@pytest.mark.parametrize("upsampling", ["nearest", "transpose"])
+def test_parameter_backward_accumulates_what_backward_does_without_the_input_gradient(no_autograd, upsampling):
+    from Miniproject_2.others.network import course_network
+    torch.manual_seed(4)
+    network = course_network(widths=(8, 16), upsampling=upsampling)
+    x, grad = torch.rand(2, 3, 8, 8), torch.randn(2, 3, 8, 8)
+    network(x)
+    network.backward(grad)
+    full = [g.clone() for _, g in network.param()]
+    network.zero_grad()
+    network(x)
+    assert network.parameter_backward(grad) is None
+    for (_, g), expected in zip(network.param(), full):
+        torch.testing.assert_close(g, expected)

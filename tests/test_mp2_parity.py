@@ -101,6 +101,24 @@ def test_upsampling_matches_nearest_upsample_then_conv(no_autograd, case):
     check_block(ours, reference, x, names)
 
 
+@given(upsampling_cases())
+@SETTINGS
+def test_nearest_upsampling_then_conv2d_runs_fused_and_matches_torch(no_autograd, case):
+    (channels_in, channels_out, kernel, scale, padding, bias), x = case
+    ours = Sequential(NearestUpsampling(scale), Conv2d(channels_in, channels_out, kernel, padding=padding, bias=bias, dtype=x.dtype))
+    assert isinstance(ours.steps()[0], Upsampling)  # the pair runs as one fused block
+    conv = torch.nn.Conv2d(channels_in, channels_out, kernel, padding=padding, bias=bias, dtype=x.dtype)
+    reference = torch.nn.Sequential(torch.nn.Upsample(scale_factor=as_pair(scale), mode="nearest"), conv)
+    names = {"1.weight": "1.weight", "1.bias": "1.bias"} if bias else {"1.weight": "1.weight"}
+    copy_parameters(ours, reference, names)
+    check_block(ours, reference, x, names)
+
+
+def test_a_strided_conv2d_after_nearest_upsampling_is_not_fused(no_autograd):
+    layers = Sequential(NearestUpsampling(2), Conv2d(3, 4, 3, stride=2, padding=1), NearestUpsampling(2))
+    assert layers.steps() == layers.modules
+
+
 def test_upsampling_default_padding_keeps_the_upsampled_size(no_autograd):
     layer = Upsampling(3, 5, kernel_size=3, scale_factor=2)
     assert layer(torch.randn(2, 3, 7, 5)).shape == (2, 5, 14, 10)

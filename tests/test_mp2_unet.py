@@ -78,3 +78,18 @@ def test_adam_training_steps_follow_miniproject_1s_trajectory(no_autograd):
         assert_parity(value, reference_value.detach(), f"loss at step {step}")
     for name, value in reference.state_dict().items():
         assert_parity(ours.state_dict()[name], value, f"weight {name}")
+
+
+def test_parameter_backward_gives_backwards_parameter_gradients(no_autograd):
+    torch.manual_seed(6)
+    net = UNet(width=4, depth=2, dtype=torch.float64)
+    net.tail.weight.normal_(0, 0.3)
+    x, grad = torch.rand(2, 3, 8, 8, dtype=torch.float64), torch.randn(2, 3, 8, 8, dtype=torch.float64)
+    net(x)
+    net.backward(grad)
+    full = {name: g.clone() for name, _, g in net.named_parameters()}
+    net.zero_grad()
+    net(x)
+    assert net.parameter_backward(grad) is None
+    for name, _, g in net.named_parameters():
+        torch.testing.assert_close(g, full[name])

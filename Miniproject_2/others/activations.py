@@ -2,12 +2,29 @@
 
 All take and return tensors of any shape; ``backward`` takes the gradient w.r.t. the output
 (same shape) and returns the gradient w.r.t. the input.
+
+Masks are arithmetic, not ``where``/``masked_fill``: on the CPU those two run a scalar loop whose
+branches follow a random sign pattern, about 15x slower than a vectorised ``sign`` and product
+(5 ms against 0.3 ms for a 32x32x32x34x34 tensor on this machine).
 """
 
 from __future__ import annotations
 
 from . import checks
 from .module import Module
+
+
+def leaky_relu(x, negative_slope: float):
+    """``x`` where ``x > 0``, else ``negative_slope * x``, in one vectorised pass (``prelu`` with a single slope)."""
+    return x.prelu(x.new_full((1,), negative_slope))
+
+
+def leaky_relu_backward(grad, reference, negative_slope: float):
+    """``grad`` where ``reference > 0``, else ``negative_slope * grad`` (``reference``: the input, or any
+    tensor with its signs). ``grad + (1 - slope) * grad * (step - 1)`` with ``step`` = 1 where positive,
+    else 0: exactly ``grad`` where positive."""
+    step_minus_one = reference.sign().clamp_(min=0).sub_(1)
+    return grad.addcmul(grad, step_minus_one, value=1 - negative_slope)
 
 
 class _Elementwise(Module):
@@ -33,7 +50,7 @@ class ReLU(_Elementwise):
 
     def backward(self, grad_output):
         grad, out = self._grad(grad_output)
-        return grad.masked_fill(out <= 0, 0)
+        return grad * out.sign()  # out >= 0: sign is 1 where x > 0, else 0
 
 
 class LeakyReLU(_Elementwise):
@@ -48,24 +65,24 @@ class LeakyReLU(_Elementwise):
     def forward(self, x):
         checks.tensor(x, "LeakyReLU input")
         self._saved = x
-        return x.where(x > 0, x * self.negative_slope)
+        return leaky_relu(x, self.negative_slope)
 
     def backward(self, grad_output):
         grad, x = self._grad(grad_output)
-        return grad.where(x > 0, grad * self.negative_slope)
+        return leaky_relu_backward(grad, x, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
 
 
 class Sigmoid(_Elementwise):
-    """``1 / (1 + exp(-x))``, computed from ``exp(-|x|)`` so it never overflows."""
+    """``1 / (1 + exp(-x))``, computed as ``(1 + tanh(x / 2)) / 2`` so it never overflows (outputs below
+    about 1e-7 come out as 0 in float32)."""
 
     def forward(self, x):
         checks.tensor(x, "Sigmoid input")
-        decay = (-x.abs()).exp()  # in (0, 1], never inf
-        positive = 1 / (1 + decay)
-        out = positive.where(x >= 0, decay * positive)
+        # 1 / (1 + e^-x) = (1 + tanh(x/2)) / 2: tanh saturates instead of overflowing, in four passes.
+        out = x.mul(0.5).tanh_().mul_(0.5).add_(0.5)
         self._saved = out
         return out
 

@@ -4,6 +4,10 @@ default initialisation of ``torch.nn.Conv2d`` / ``torch.nn.ConvTranspose2d``.
 Inputs and outputs are ``(N, C, H, W)`` tensors. Internally the layers work channels-last
 (see ``conv_kernels``); outputs are returned as ``(N, C, H, W)`` views of channels-last
 memory (what PyTorch calls ``torch.channels_last``), so the next layer reads them for free.
+Layers with a narrow side (at most a quarter as many input channels as output channels for
+``Conv2d``, the reverse for ``TransposeConv2d``) scatter through ``fold`` (``conv_unfold``): the input
+gradient of such a ``Conv2d``, the forward of such a ``TransposeConv2d``. Under ``precision.autocast`` inputs, weights and gradients enter the products
+as bfloat16; the float32 parameter gradients accumulate them.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ import math
 from torch import empty
 
 from . import checks
-from .conv_kernels import conv_forward, conv_input_grad, conv_weight_grad, output_size, pad_nhwc
+from .conv_kernels import columns, conv_forward, conv_input_grad, conv_weight_grad, is_narrow, output_size, pad_nhwc
+from .conv_unfold import fold_input_grad, fold_transpose_backward, fold_transpose_forward
 from .module import Module
+from .precision import compute, compute_dtype
 
 
 def _nhwc(x):
@@ -51,11 +57,14 @@ class _ConvBase(Module):
 
     def _check_input(self, x):
         checks.image_batch(x, f"{type(self).__name__} input", self.in_channels)
-        if x.dtype != self.weight.dtype or x.device != self.weight.device:
+        if x.dtype not in (self.weight.dtype, compute_dtype(self.weight.dtype)) or x.device != self.weight.device:
             raise ValueError(
                 f"{type(self).__name__} input is {x.dtype} on {x.device} but the weights are "
                 f"{self.weight.dtype} on {self.weight.device}: convert the input or call .to(...)"
             )
+
+    def parameter_backward(self, grad_output) -> None:
+        self.backward(grad_output, input_grad=False)
 
     def _accumulate_bias_grad(self, grad_nhwc):
         if self.bias is not None:
@@ -82,7 +91,7 @@ class Conv2d(_ConvBase):
 
     def _taps(self):
         """Weight in tap layout ``(kh, kw, C_in, C_out)``."""
-        return self.weight.permute(2, 3, 1, 0).contiguous()
+        return compute(self.weight).permute(2, 3, 1, 0).contiguous()
 
     def forward(self, x):
         self._check_input(x)
@@ -94,31 +103,27 @@ class Conv2d(_ConvBase):
                 f"Conv2d kernel {self.kernel_size} with dilation {self.dilation} spans {tuple(extent)} pixels, "
                 f"larger than the padded input {padded}: use a larger input, more padding or a smaller kernel"
             )
-        return _nchw(self.forward_padded(pad_nhwc(_nhwc(x), self.padding), (height, width)))
+        out_size = output_size(padded, self.kernel_size, self.stride, self.dilation)
+        xp = pad_nhwc(_nhwc(compute(x)), self.padding)
+        cols = columns(xp, self.kernel_size, self.stride, self.dilation, self.out_channels)
+        self._saved = (xp, cols, (height, width), out_size)
+        return _nchw(conv_forward(xp, self._taps(), self.stride, self.dilation, compute(self.bias), cols))
 
-    def forward_padded(self, xp, input_size):
-        """Convolve a contiguous padded ``(N, Hp, Wp, C_in)`` input -> ``(N, Ho, Wo, C_out)``.
-
-        ``input_size``: ``(H, W)`` before padding, for the input gradient's crop."""
-        self._saved = (xp, input_size)
-        return conv_forward(xp, self._taps(), self.stride, self.dilation, self.bias)
-
-    def backward(self, grad_output):
-        xp, _ = checks.saved(self._saved, self)
-        n, hp, wp, _ = xp.shape
-        ho, wo = output_size((hp, wp), self.kernel_size, self.stride, self.dilation)
-        checks.same_shape(grad_output, (n, self.out_channels, ho, wo), "Conv2d grad_output")
-        grad_padded = self.backward_padded(_nhwc(grad_output))
-        (ph, pw), (height, width) = self.padding, self._saved[1]
-        return _nchw(grad_padded[:, ph:ph + height, pw:pw + width])
-
-    def backward_padded(self, grad_nhwc):
-        """Accumulate parameter gradients; return the gradient w.r.t. the padded input
-        ``(N, Hp, Wp, C_in)`` given the output gradient ``(N, Ho, Wo, C_out)``."""
-        xp, _ = checks.saved(self._saved, self)
-        self.weight_grad += conv_weight_grad(xp, grad_nhwc, self.kernel_size, self.stride, self.dilation).permute(3, 2, 0, 1)
+    def backward(self, grad_output, input_grad: bool = True):
+        xp, cols, (height, width), out_size = checks.saved(self._saved, self)
+        n = xp.shape[0]
+        checks.same_shape(grad_output, (n, self.out_channels, *out_size), "Conv2d grad_output")
+        grad_nhwc = _nhwc(compute(grad_output))
         self._accumulate_bias_grad(grad_nhwc)
-        return conv_input_grad(grad_nhwc, self._taps(), xp.shape[1:3], self.stride, self.dilation)
+        self.weight_grad += conv_weight_grad(xp, grad_nhwc, self.kernel_size, self.stride, self.dilation, cols).permute(3, 2, 0, 1)
+        if not input_grad:
+            return None
+        if is_narrow(self.in_channels, self.out_channels):
+            rows = grad_nhwc.reshape(n, out_size[0] * out_size[1], self.out_channels)
+            return fold_input_grad(rows, compute(self.weight), (height, width), self.stride, self.padding, self.dilation)
+        grad_padded = conv_input_grad(grad_nhwc, self._taps(), xp.shape[1:3], self.stride, self.dilation)
+        (ph, pw) = self.padding
+        return _nchw(grad_padded[:, ph:ph + height, pw:pw + width])
 
 
 class TransposeConv2d(_ConvBase):
@@ -141,7 +146,12 @@ class TransposeConv2d(_ConvBase):
 
     def _taps(self):
         """The weight as the taps of the adjoint convolution: ``(kh, kw, C_out, C_in)``."""
-        return self.weight.permute(2, 3, 1, 0).contiguous()
+        return compute(self.weight).permute(2, 3, 1, 0).contiguous()
+
+    def _folds(self) -> bool:
+        """Whether this layer runs through ``fold`` (``conv_unfold``): a narrow output, and an output
+        padding below the stride (``fold`` counts the windows from the output size)."""
+        return is_narrow(self.out_channels, self.in_channels) and all(op < s for op, s in zip(self.output_padding, self.stride))
 
     def _output_size(self, height, width):
         return tuple(
@@ -154,21 +164,39 @@ class TransposeConv2d(_ConvBase):
         out_h, out_w = self._output_size(x.shape[2], x.shape[3])
         if out_h < 1 or out_w < 1:
             raise ValueError(f"TransposeConv2d output would be {out_h}x{out_w} for input {tuple(x.shape)}: reduce padding")
+        x = compute(x)
+        if self._folds():
+            self._saved = x
+            return fold_transpose_forward(x, compute(self.weight), compute(self.bias), (out_h, out_w), self.stride, self.padding, self.dilation)
         x_nhwc = _nhwc(x)
         self._saved = x_nhwc
         (ph, pw) = self.padding
         padded = (out_h + 2 * ph, out_w + 2 * pw)
         out = conv_input_grad(x_nhwc, self._taps(), padded, self.stride, self.dilation)[:, ph:ph + out_h, pw:pw + out_w]
         if self.bias is not None:
-            out = out + self.bias
+            out = out + compute(self.bias)
         return _nchw(out)
 
-    def backward(self, grad_output):
-        x_nhwc = checks.saved(self._saved, self)
+    def backward(self, grad_output, input_grad: bool = True):
+        saved = checks.saved(self._saved, self)
+        grad_output = compute(grad_output)
+        if self._folds():
+            n, _, height, width = saved.shape
+            checks.same_shape(grad_output, (n, self.out_channels, *self._output_size(height, width)), "TransposeConv2d grad_output")
+            self._accumulate_bias_grad(_nhwc(grad_output))
+            return fold_transpose_backward(saved, grad_output, compute(self.weight), self.weight_grad, self.stride, self.padding,
+                                           self.dilation, input_grad)
+        x_nhwc = saved
         n, height, width, _ = x_nhwc.shape
         checks.same_shape(grad_output, (n, self.out_channels, *self._output_size(height, width)), "TransposeConv2d grad_output")
         grad_padded = pad_nhwc(_nhwc(grad_output), self.padding)
-        self.weight_grad += conv_weight_grad(grad_padded, x_nhwc, self.kernel_size, self.stride, self.dilation).permute(3, 2, 0, 1)
+        # The rows and columns that the input's (height, width) positions reach (output_padding adds more).
+        reach = [(size - 1) * s + d * (k - 1) + 1 for size, s, d, k in zip((height, width), self.stride, self.dilation, self.kernel_size)]
+        cols = columns(grad_padded[:, :reach[0], :reach[1]], self.kernel_size, self.stride, self.dilation, self.in_channels)
+        source = grad_padded if cols is None else grad_padded[:, :reach[0], :reach[1]]
+        self.weight_grad += conv_weight_grad(source, x_nhwc, self.kernel_size, self.stride, self.dilation, cols).permute(3, 2, 0, 1)
         self._accumulate_bias_grad(_nhwc(grad_output))
-        grad_input = conv_forward(grad_padded, self._taps(), self.stride, self.dilation)
+        if not input_grad:
+            return None
+        grad_input = conv_forward(source, self._taps(), self.stride, self.dilation, cols=cols)
         return _nchw(grad_input[:, :height, :width])

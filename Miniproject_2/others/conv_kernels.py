@@ -14,7 +14,7 @@ Three ways to compute, chosen by stride and by the channel counts:
   past the right or bottom edge are computed and thrown away, a few percent of the work).
   No im2col matrix is ever materialised, which is what makes it fast: on this CPU, writing
   a fresh kh*kw-times-larger buffer costs more than the products themselves.
-* stride 1 with one side at most a quarter as wide as the other (``_is_narrow``): kh*kw thin
+* stride 1 with one side at most a quarter as wide as the other (``is_narrow``): kh*kw thin
   products run far below peak, so the tap-expanded buffer is built on the *narrow* side (im2col
   of a narrow input, or ``X @ W`` to ``(R, kh*kw*O)`` then shifted sums for a narrow output):
   one wide GEMM, and a buffer only kh*kw times the narrow side.
@@ -45,15 +45,58 @@ def pad_nhwc(x, before: Pair, after: Pair | None = None):
     n, h, w, c = x.shape
     if top == left == bottom == right == 0:
         return x.contiguous()
-    padded = x.new_zeros(n, top + h + bottom, left + w + right, c)
+    padded = x.new_empty(n, top + h + bottom, left + w + right, c)
     padded[:, top:top + h, left:left + w] = x
+    # Zero only the border (one pass over the image instead of two).
+    padded[:, :top].zero_()
+    padded[:, top + h:].zero_()
+    padded[:, top:top + h, :left].zero_()
+    padded[:, top:top + h, left + w:].zero_()
     return padded
 
 
-def _tap_offsets(padded_width: int, kernel: Pair, dilation: Pair) -> list[tuple[int, int, int]]:
+def tap_offsets(padded_width: int, kernel: Pair, dilation: Pair = (1, 1)) -> list[tuple[int, int, int]]:
     """``(i, j, row offset)`` of every kernel tap in the flattened padded grid."""
     (kh, kw), (dh, dw) = kernel, dilation
     return [(i, j, i * dh * padded_width + j * dw) for i in range(kh) for j in range(kw)]
+
+
+def _tap_matrices(taps):
+    """``(kh, kw, C, O)`` -> the ``kh*kw`` matrices ``(C, O)`` in ``tap_offsets`` order (views, one operation)."""
+    return taps.reshape(-1, taps.shape[2], taps.shape[3]).unbind(0)
+
+
+def shifted_products(source, taps, offsets, count: int, out) -> None:
+    """``out[:count] = sum_ij source[off_ij : off_ij + count] @ taps[i, j]``, written (not added).
+
+    ``source``: rows ``(R, C)``; ``taps``: ``(kh, kw, C, O)``; ``offsets``: ``tap_offsets(...)``;
+    ``out``: rows ``(>= count, O)``, any strides a matrix product can write."""
+    target = out[:count]
+    for index, ((_, _, offset), tap) in enumerate(zip(offsets, _tap_matrices(taps))):
+        target.addmm_(source[offset:offset + count], tap, beta=0 if index == 0 else 1)
+
+
+def shifted_weight_grad(source, grad, offsets, count: int, kernel: Pair):
+    """The taps' gradient ``(kh, kw, C, O)``: tap ``(i, j)`` gets ``source[off_ij : off_ij + count]^T @ grad[:count]``."""
+    taps = grad.new_empty(kernel[0], kernel[1], source.shape[1], grad.shape[1])
+    grad = grad[:count]
+    for (_, _, offset), tap in zip(offsets, _tap_matrices(taps)):
+        tap.addmm_(source[offset:offset + count].t(), grad, beta=0)
+    return taps
+
+
+def shifted_input_grad(grad, taps, offsets, count: int, out) -> None:
+    """Adjoint of ``shifted_products``: ``out[off_ij : off_ij + count] += grad[:count] @ taps[i, j]^T``
+    over every tap, into ``out`` rows ``(R, C)``, which are overwritten (rows that no tap reaches become 0).
+
+    The first tap writes its slice without reading it; only the rows outside that slice are zeroed first."""
+    first = offsets[0][2]
+    out[:first].zero_()
+    out[first + count:].zero_()
+    grad = grad[:count]
+    transposed = _tap_matrices(taps.transpose(2, 3).contiguous())  # (O, C) each: row-major right operands
+    for index, ((_, _, offset), tap) in enumerate(zip(offsets, transposed)):
+        out[offset:offset + count].addmm_(grad, tap, beta=0 if index == 0 else 1)
 
 
 def _tap_windows(kernel: Pair, dilation: Pair, out: Pair):
@@ -62,7 +105,7 @@ def _tap_windows(kernel: Pair, dilation: Pair, out: Pair):
     return [(i * kw + j, slice(i * dh, i * dh + ho), slice(j * dw, j * dw + wo)) for i in range(kh) for j in range(kw)]
 
 
-def _is_narrow(channels: int, other: int) -> bool:
+def is_narrow(channels: int, other: int) -> bool:
     """Whether ``channels`` is so much narrower than ``other`` that a kh*kw-wide buffer on
     its side is cheaper than kh*kw thin matrix products (which run far below peak)."""
     return 4 * channels <= other
@@ -77,10 +120,19 @@ def _windows(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
     )
 
 
-def _im2col(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
+def im2col(xp, kernel: Pair, stride: Pair, dilation: Pair, out: Pair):
     """The windows copied into a ``(N*Ho*Wo, kh*kw*C)`` matrix."""
     n, c = xp.shape[0], xp.shape[3]
     return _windows(xp, kernel, stride, dilation, out).reshape(n * out[0] * out[1], kernel[0] * kernel[1] * c)
+
+
+def columns(xp, kernel: Pair, stride: Pair, dilation: Pair, out_channels: int):
+    """The im2col matrix ``(N*Ho*Wo, kh*kw*C)`` of a padded input when its convolution with
+    ``out_channels`` outputs goes through one (stride > 1, or a narrow input), else None. Pass it
+    to ``conv_forward`` and ``conv_weight_grad`` so that they share one copy."""
+    if stride == (1, 1) and not is_narrow(xp.shape[3], out_channels):
+        return None
+    return im2col(xp, kernel, stride, dilation, output_size(xp.shape[1:3], kernel, stride, dilation))
 
 
 def _product(a, b, bias=None):
@@ -88,19 +140,19 @@ def _product(a, b, bias=None):
     return a.mm(b) if bias is None else bias.addmm(a, b)
 
 
-def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None):
+def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None, cols=None):
     """Convolution of a padded input.
 
-    ``xp``: contiguous ``(N, Hp, Wp, C)``; ``taps``: ``(kh, kw, C, O)``; ``bias``: ``(O,)`` or None.
-    Returns a contiguous ``(N, Ho, Wo, O)`` tensor.
+    ``xp``: contiguous ``(N, Hp, Wp, C)``; ``taps``: ``(kh, kw, C, O)``; ``bias``: ``(O,)`` or None;
+    ``cols``: ``columns(xp, ...)`` if already computed. Returns a contiguous ``(N, Ho, Wo, O)`` tensor.
     """
     n, hp, wp, c = xp.shape
     kh, kw, _, o = taps.shape
     ho, wo = output_size((hp, wp), (kh, kw), stride, dilation)
-    if stride != (1, 1) or _is_narrow(c, o):
-        cols = _im2col(xp, (kh, kw), stride, dilation, (ho, wo))
+    if stride != (1, 1) or is_narrow(c, o):
+        cols = cols if cols is not None else im2col(xp, (kh, kw), stride, dilation, (ho, wo))
         return _product(cols, taps.reshape(kh * kw * c, o), bias).view(n, ho, wo, o)
-    if _is_narrow(o, c):
+    if is_narrow(o, c):
         # One wide product gives every tap's contribution at every pixel; shift and add them.
         per_tap = xp.view(n * hp * wp, c).mm(taps.permute(2, 0, 1, 3).reshape(c, kh * kw * o)).view(n, hp, wp, kh * kw, o)
         windows = _tap_windows((kh, kw), dilation, (ho, wo))
@@ -108,47 +160,36 @@ def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None):
         for tap, rows, cols in windows[1:]:
             out += per_tap[:, rows, cols, tap]
         return out if bias is None else out.add_(bias)
-    flat = xp.view(n * hp * wp, c)
-    offsets = _tap_offsets(wp, (kh, kw), dilation)
-    valid = n * hp * wp - offsets[-1][2]
-    acc = _product(flat[:valid], taps[0, 0], bias)
-    for i, j, offset in offsets[1:]:
-        acc.addmm_(flat[offset:offset + valid], taps[i, j])
+    offsets = tap_offsets(wp, (kh, kw), dilation)
+    acc = xp.new_empty(n * hp * wp, o)
+    shifted_products(xp.view(n * hp * wp, c), taps, offsets, n * hp * wp - offsets[-1][2], acc)
     # Row r of acc is grid position r of the padded grid; keep the valid outputs only.
-    return acc.as_strided((n, ho, wo, o), (hp * wp * o, wp * o, o, 1)).contiguous()
+    out = acc.as_strided((n, ho, wo, o), (hp * wp * o, wp * o, o, 1)).contiguous()
+    return out if bias is None else out.add_(bias)
 
 
-def conv_weight_grad(xp, grad, kernel: Pair, stride: Pair, dilation: Pair):
+def conv_weight_grad(xp, grad, kernel: Pair, stride: Pair, dilation: Pair, cols=None):
     """Gradient of the loss w.r.t. the taps.
 
-    ``xp``: contiguous padded input ``(N, Hp, Wp, C)``; ``grad``: ``(N, Ho, Wo, O)``.
-    Returns ``(kh, kw, C, O)``.
+    ``xp``: contiguous padded input ``(N, Hp, Wp, C)``; ``grad``: ``(N, Ho, Wo, O)``; ``cols``:
+    ``columns(xp, ...)`` if already computed. Returns ``(kh, kw, C, O)``.
     """
     n, hp, wp, c = xp.shape
     _, ho, wo, o = grad.shape
     kh, kw = kernel
-    if stride != (1, 1) or _is_narrow(c, o):
-        cols = _im2col(xp, kernel, stride, dilation, (ho, wo))
+    if stride != (1, 1) or is_narrow(c, o):
+        cols = cols if cols is not None else im2col(xp, kernel, stride, dilation, (ho, wo))
         return cols.t().mm(grad.reshape(n * ho * wo, o)).view(kh, kw, c, o)
     rows = n * hp * wp
-    if _is_narrow(o, c):
+    if is_narrow(o, c):
         # Place the output gradient where each tap reads, then one product with the input.
         shifted = grad.new_zeros(n, hp, wp, kh * kw, o)
         for tap, rows_, cols_ in _tap_windows(kernel, dilation, (ho, wo)):
             shifted[:, rows_, cols_, tap] = grad
         per_tap = xp.view(rows, c).t().mm(shifted.view(rows, kh * kw * o))
         return per_tap.view(c, kh, kw, o).permute(1, 2, 0, 3)
-    flat = xp.view(rows, c)
-    offsets = _tap_offsets(wp, kernel, dilation)
-    valid = rows - offsets[-1][2]
-    # The output gradient on the full padded grid, zero where no valid output sits.
-    full = grad.new_zeros(n, hp, wp, o)
-    full[:, :ho, :wo] = grad
-    full = full.view(rows, o)[:valid]
-    taps = grad.new_empty(kh, kw, c, o)
-    for i, j, offset in offsets:
-        taps[i, j] = flat[offset:offset + valid].t().mm(full)
-    return taps
+    offsets = tap_offsets(wp, kernel, dilation)
+    return shifted_weight_grad(xp.view(rows, c), _on_grid(grad, hp, wp), offsets, rows - offsets[-1][2], kernel)
 
 
 def conv_input_grad(grad, taps, padded: Pair, stride: Pair, dilation: Pair):
@@ -160,7 +201,7 @@ def conv_input_grad(grad, taps, padded: Pair, stride: Pair, dilation: Pair):
     n, ho, wo, o = grad.shape
     kh, kw, c, _ = taps.shape
     hp, wp = padded
-    if stride != (1, 1) or _is_narrow(c, o):
+    if stride != (1, 1) or is_narrow(c, o):
         # col2im: every tap's contribution in one product, then scattered back.
         per_tap = grad.reshape(n * ho * wo, o).mm(taps.reshape(kh * kw * c, o).t()).view(n, ho, wo, kh, kw, c)
         result = grad.new_zeros(n, hp, wp, c)
@@ -172,12 +213,16 @@ def conv_input_grad(grad, taps, padded: Pair, stride: Pair, dilation: Pair):
                 result[:, rows_, cols_] += per_tap[:, :, :, i, j]
         return result
     rows = n * hp * wp
-    offsets = _tap_offsets(wp, (kh, kw), dilation)
-    valid = rows - offsets[-1][2]
+    offsets = tap_offsets(wp, (kh, kw), dilation)
+    result = grad.new_empty(rows, c)
+    shifted_input_grad(_on_grid(grad, hp, wp), taps, offsets, rows - offsets[-1][2], result)
+    return result.view(n, hp, wp, c)
+
+
+def _on_grid(grad, hp: int, wp: int):
+    """The output gradient ``(N, Ho, Wo, O)`` as rows of the padded ``(Hp, Wp)`` grid the shifted products
+    run on: ``(N*Hp*Wp, O)``, zero where no valid output sits."""
+    n, ho, wo, o = grad.shape
     full = grad.new_zeros(n, hp, wp, o)
     full[:, :ho, :wo] = grad
-    full = full.view(rows, o)[:valid]
-    result = grad.new_zeros(rows, c)
-    for i, j, offset in offsets:
-        result[offset:offset + valid].addmm_(full, taps[i, j].t())
-    return result.view(n, hp, wp, c)
+    return full.view(n * hp * wp, o)

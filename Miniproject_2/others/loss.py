@@ -22,8 +22,9 @@ class MSE(Module):
         checks.tensor(target, "MSE target")
         if prediction.shape != target.shape:
             raise ValueError(f"MSE prediction and target must have the same shape, got {tuple(prediction.shape)} and {tuple(target.shape)}")
-        self._difference = prediction - target
-        return (self._difference * self._difference).mean()
+        self._difference = (prediction - target).contiguous()
+        flat = self._difference.view(-1)
+        return flat.dot(flat) / flat.numel()  # one pass, no squared copy
 
     def backward(self, grad_output=None):
         """Gradient w.r.t. the prediction, scaled by ``grad_output`` (a number or 0-D tensor) if given."""

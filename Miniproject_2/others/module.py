@@ -2,7 +2,10 @@
 
 A module's ``forward(*inputs)`` computes its output and keeps what ``backward`` will need;
 ``backward(*grad_outputs)`` accumulates the gradients of its parameters (``+=``) and returns
-the gradient of the loss with respect to its inputs. ``param()`` lists ``(parameter, gradient)``
+the gradient of the loss with respect to its inputs. ``parameter_backward(*grad_outputs)`` is the
+training step's backward: the same parameter gradients, without the gradient w.r.t. the input
+where a layer can skip it (the input is data: nobody reads it, as autograd skips inputs that do not
+require a gradient). ``param()`` lists ``(parameter, gradient)``
 pairs, which optimizers update in place. No autograd is involved anywhere.
 
 Parameters are registered by name (``register_parameter``); a parameter ``weight`` lives in
@@ -26,6 +29,12 @@ class Module:
 
     def backward(self, *grad_outputs):
         raise NotImplementedError
+
+    def parameter_backward(self, *grad_outputs) -> None:
+        """Accumulate the parameter gradients as ``backward`` does; the input's gradient is not returned
+        (layers that can skip computing it do: ``Conv2d``, ``TransposeConv2d``, ``Upsampling``, and the
+        containers whose first layer can)."""
+        self.backward(*grad_outputs)
 
     def param(self) -> list:
         """``(parameter, gradient)`` pairs of this module and its children, in a stable order."""

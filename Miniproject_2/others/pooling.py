@@ -2,10 +2,52 @@
 
 from __future__ import annotations
 
-from torch import arange
-
 from . import checks
 from .module import Module
+
+
+def window_views(x_nhwc, kernel, stride, out):
+    """The ``kh*kw`` strided views ``(N, Ho, Wo, C)`` of an ``(N, H, W, C)`` tensor, one per window
+    position in row-major order: view ``i*kw + j`` holds element ``(i, j)`` of every window."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out
+    return [x_nhwc[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] for i in range(kh) for j in range(kw)]
+
+
+def tournament_max(views):
+    """Element-wise maximum of ``views`` and the decisions that locate it.
+
+    Adjacent candidates meet in pairs, round after round; a right candidate beats its left
+    neighbour only when strictly larger, so the first maximum in view order wins ties (torch's
+    rule). Returns ``(maximum, rounds)``: each round lists, per pair, a 0/1 tensor that is 1 where
+    the right candidate won (``None`` for a candidate that had no partner)."""
+    rounds = []
+    while len(views) > 1:
+        winners, decisions = [], []
+        for index in range(0, len(views) - 1, 2):
+            left, right = views[index], views[index + 1]
+            winners.append(left.maximum(right))
+            decisions.append((right > left).to(left.dtype))
+        if len(views) % 2:
+            winners.append(views[-1])
+            decisions.append(None)
+        rounds.append(decisions)
+        views = winners
+    return views[0], rounds
+
+
+def route_to_winners(grad, rounds):
+    """Adjoint of ``tournament_max``: the gradient of every candidate, in view order."""
+    grads = [grad]
+    for decisions in reversed(rounds):
+        spread = []
+        for g, right_won in zip(grads, decisions):
+            if right_won is None:
+                spread.append(g)
+            else:
+                right = g * right_won
+                spread += [g - right, right]
+        grads = spread
+    return grads
 
 
 class MaxPool2d(Module):
@@ -17,10 +59,12 @@ class MaxPool2d(Module):
     ``backward`` sends each output's whole gradient to the input element that was its maximum;
     where windows overlap (stride < kernel) an element receives the sum over the windows it won.
 
-    Ties: the first maximal element of the window in row-major order wins. That is what
-    ``Tensor.max(dim)`` returns and what torch's CPU max-pooling kernel picks (it replaces the
-    running maximum only on a strictly larger value), so gradients match torch with ties too.
-    A window holding a NaN outputs NaN.
+    Ties: the first maximal element of the window in row-major order wins, as in torch's CPU kernel
+    (it replaces the running maximum only on a strictly larger value), so gradients match torch
+    with ties too. A window holding a NaN outputs NaN.
+
+    The computation runs on strided views of the channels-last input, one per window position
+    (``window_views``), compared pairwise (``tournament_max``): no window copy, no index tensor.
     """
 
     def __init__(self, kernel_size, stride=None) -> None:
@@ -36,24 +80,24 @@ class MaxPool2d(Module):
     def forward(self, x):
         checks.tensor(x, "MaxPool2d input", dims=4)
         n, c, h, w = x.shape
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        (kh, kw) = self.kernel_size
         if h < kh or w < kw:
             raise ValueError(f"MaxPool2d kernel {self.kernel_size} is larger than the input {h}x{w}: use a larger input or a smaller kernel")
-        ho, wo = self.output_size(h, w)
-        windows = x.unfold(2, kh, sh).unfold(3, kw, sw)  # (N, C, Ho, Wo, kh, kw) view
-        values, winner = windows.reshape(n, c, ho, wo, kh * kw).max(dim=4)
-        # Position of each winner in the flattened (H, W) plane, for the backward scatter.
-        rows = arange(ho, device=x.device).view(ho, 1) * sh + winner.div(kw, rounding_mode="floor")
-        cols = arange(wo, device=x.device) * sw + winner.remainder(kw)
-        self._saved = ((rows * w + cols).view(n, c, ho * wo), (n, c, h, w))
-        return values
+        views = window_views(x.permute(0, 2, 3, 1), self.kernel_size, self.stride, self.output_size(h, w))
+        values, rounds = tournament_max(views)
+        if not rounds:  # a 1x1 kernel: the only view is the input itself
+            values = values.clone()
+        self._saved = (rounds, (n, c, h, w))
+        return values.permute(0, 3, 1, 2)
 
     def backward(self, grad_output):
-        index, (n, c, h, w) = checks.saved(self._saved, self)
-        checks.same_shape(grad_output, (n, c, *self.output_size(h, w)), "MaxPool2d grad_output")
-        grad = grad_output.new_zeros(n, c, h * w)
-        grad.scatter_add_(2, index, grad_output.reshape(n, c, -1))
-        return grad.view(n, c, h, w)
+        rounds, (n, c, h, w) = checks.saved(self._saved, self)
+        out = self.output_size(h, w)
+        checks.same_shape(grad_output, (n, c, *out), "MaxPool2d grad_output")
+        grad = grad_output.new_zeros(n, h, w, c)
+        for view, part in zip(window_views(grad, self.kernel_size, self.stride, out), route_to_winners(grad_output.permute(0, 2, 3, 1), rounds)):
+            view += part
+        return grad.permute(0, 3, 1, 2)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"

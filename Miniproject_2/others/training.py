@@ -16,6 +16,7 @@ from torch import arange, cat
 from .images import pad_to_multiple, to_unit
 from .loss import MSE
 from .optim import SGD, Adam
+from .precision import autocast
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -132,27 +133,32 @@ class TrainingRun:
         return running / self.count
 
 
-def framework_step(network, optimizer):
-    """``train_step(x, y, lr) -> loss`` for a framework network: MSE, backward, optimizer step."""
+def framework_step(network, optimizer, bfloat16: bool = False):
+    """``train_step(x, y, lr) -> loss`` for a framework network: MSE, backward, optimizer step.
+    ``bfloat16``: forward and backward under ``precision.autocast`` (the loss and the update stay float32)."""
     loss = MSE()
 
     def train_step(x, y, lr):
         optimizer.lr = lr
         optimizer.zero_grad()
-        value = float(loss(network(x), y))
-        network.backward(loss.backward())
+        with autocast(bfloat16):
+            value = float(loss(network(x), y))
+            network.parameter_backward(loss.backward())
         optimizer.step()
         return value
 
     return train_step
 
 
-def fit(network, optimizer, inputs, targets, num_epochs: int, config: TrainConfig, device, dtype, multiple: int = 4, on_epoch=None, seed_offset: int = 0):
+def fit(network, optimizer, inputs, targets, num_epochs: int, config: TrainConfig, device, dtype, multiple: int = 4, on_epoch=None,
+        seed_offset: int = 0, bfloat16: bool = False):
     """Train ``network`` in place on ``(N, 3, H, W)`` pairs in [0, 255] (uint8 or float).
 
-    ``on_epoch(epoch, mean_loss)`` is called after each epoch. Returns the per-epoch mean losses."""
+    ``on_epoch(epoch, mean_loss)`` is called after each epoch. ``bfloat16``: bfloat16 products with float32
+    master weights (``precision.autocast``; it pays only where ``precision.native_bfloat16()``). Returns the
+    per-epoch mean losses."""
     run = TrainingRun(len(inputs), num_epochs, config, seed_offset)
-    step, history = framework_step(network, optimizer), []
+    step, history = framework_step(network, optimizer, bfloat16), []
     network.train()
     for epoch in range(num_epochs):
         history.append(run.epoch(step, inputs, targets, device, dtype, multiple))

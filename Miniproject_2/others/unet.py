@@ -7,14 +7,17 @@ Same ``state_dict`` keys and shapes (``head.0.0.weight``, ``down.1.0.bias``, ``u
 ``tail.weight``, ...), so Miniproject_1's weights load into it and back.
 
 The keys come from the layers' *layout* (``head``, ``down``, ``bottom``, ``up``, ``tail``); the
-computation runs through a separate *wiring* of the same layer objects with the skip containers
-(depth 2 shown, ``L`` = conv + leaky ReLU)::
+computation runs through fused blocks over the same layer objects (``unet_blocks``), which pass
+zero-bordered channels-last grids between them (``grid``): no padding copy, no upsampled image,
+no concatenation. Depth 2 shown (``C`` = conv + leaky ReLU, ``UpC`` = upsample + concatenate + C)::
 
-    Residual(Sequential(head,
-        SkipConcat(Sequential(MaxPool, down.0,
-            SkipConcat(Sequential(MaxPool, down.1, bottom, NearestUpsampling)), up.0,
-        NearestUpsampling)), up.1,
-    tail))
+    x -> GridInput(head.0) -> C(head.1) = s0 -> Pool -> C(down.0) = s1 -> Pool -> C(down.1)
+      -> C(bottom) -> UpC(., s1; up.0.0) -> C(up.0.1) -> UpC(., s0; up.1.0) -> C(up.1.1)
+      -> GridOutput(tail) -> + x
+
+The same network built from the framework's generic blocks (``Residual``, ``SkipConcat``,
+``MaxPool2d``, ``NearestUpsampling``, ``Sequential``) computes the same function, about twice as
+slowly (``docs/framework/speed.md``).
 """
 
 from __future__ import annotations
@@ -24,9 +27,7 @@ from .activations import LeakyReLU
 from .container import Sequential
 from .conv import Conv2d
 from .module import Module
-from .pooling import MaxPool2d
-from .skips import Residual, SkipConcat
-from .upsampling import NearestUpsampling
+from .unet_blocks import GridConv, GridInput, GridOutput, GridPool, GridUpConv
 
 NEGATIVE_SLOPE = 0.1
 
@@ -74,25 +75,23 @@ class UNet(Module):
         # Zero-initialised last layer: training starts from the identity, never worse than the input.
         self.tail.weight.zero_()
         self.tail.bias.zero_()
-        self.wiring = self._wire()
+        self._build_blocks()
 
-    def _wire(self) -> Module:
-        """The computation graph over the layers above (see the module docstring)."""
-        inner = self.bottom
-        for level in reversed(range(self.depth)):
-            # up.0 belongs to the deepest level, up.(depth-1) to the outermost one, as in Miniproject_1.
-            descend = Sequential(MaxPool2d(2), self.down[level], inner, NearestUpsampling(2))
-            inner = Sequential(SkipConcat(descend), self.up[self.depth - 1 - level])
-        return Residual(Sequential(self.head, inner, self.tail))
+    def _build_blocks(self) -> None:
+        """The fused blocks the computation runs through (see the module docstring), over the layout's layers."""
+        fused = lambda block: GridConv(block[0], block[1].negative_slope)  # noqa: E731
+        self.head_in = GridInput(self.head[0][0], self.head[0][1].negative_slope)
+        self.head_conv = fused(self.head[1])
+        self.pools = [GridPool() for _ in range(self.depth)]
+        self.down_convs = [fused(block) for block in self.down]
+        self.bottom_conv = fused(self.bottom)
+        self.up_convs = [GridUpConv(first[0], first[1].negative_slope, self.width) for first, _ in self.up]
+        self.up_second_convs = [fused(second) for _, second in self.up]
+        self.tail_out = GridOutput(self.tail)
 
     def children(self):
-        # The layout gives the parameter names; the wiring holds the same layers, so it is left out.
+        # The layout gives the parameter names; the fused blocks use the same layers and are left out.
         return [("head", self.head), ("down", self.down), ("bottom", self.bottom), ("up", self.up), ("tail", self.tail)]
-
-    def train(self, mode: bool = True) -> "UNet":
-        self.training = bool(mode)
-        self.wiring.train(mode)
-        return self
 
     @property
     def multiple(self) -> int:
@@ -103,11 +102,34 @@ class UNet(Module):
         checks.image_batch(x, "UNet input", self.channels)
         if x.shape[2] % self.multiple or x.shape[3] % self.multiple:
             raise ValueError(f"UNet input height and width must be multiples of {self.multiple} (2 ** depth), got shape {tuple(x.shape)}: pad the input")
-        return self.wiring.forward(x)
+        grid = self.head_conv(self.head_in(x))
+        skips = []
+        for pool, down in zip(self.pools, self.down_convs):
+            skips.append(grid)
+            grid = down(pool(grid))
+        grid = self.bottom_conv(grid)
+        for up, second in zip(self.up_convs, self.up_second_convs):
+            grid = second(up(grid, skips.pop()))
+        return x + self.tail_out(grid)
 
     def backward(self, grad_output):
         """Gradient ``(N, channels, H, W)`` w.r.t. the output -> gradient w.r.t. the input (same shape)."""
-        return self.wiring.backward(grad_output)
+        return grad_output + self.head_in.backward(self._backward_to_head(grad_output))
+
+    def parameter_backward(self, grad_output) -> None:
+        self.head_in.backward(self._backward_to_head(grad_output), input_grad=False)
+
+    def _backward_to_head(self, grad_output):
+        """Backward through every block but the first; returns the gradient w.r.t. the first block's output."""
+        grad = self.tail_out.backward(grad_output)
+        skip_grads = []
+        for up, second in zip(reversed(self.up_convs), reversed(self.up_second_convs)):
+            grad, skip_grad = up.backward(second.backward(grad))
+            skip_grads.append(skip_grad)  # outermost level first
+        grad = self.bottom_conv.backward(grad)
+        for pool, down in zip(reversed(self.pools), reversed(self.down_convs)):
+            grad = pool.backward(down.backward(grad), skip_grads.pop())
+        return self.head_conv.backward(grad)
 
     def arch(self) -> dict:
         """The constructor arguments, enough to rebuild this network from a state_dict."""

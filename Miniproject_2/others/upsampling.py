@@ -8,6 +8,7 @@ from .conv import Conv2d, _nchw, _nhwc
 from .conv_kernels import pad_nhwc
 from .upsampling_phases import plan_for, upsample_conv_backward, upsample_conv_forward
 from .module import Module
+from .precision import compute
 
 
 def repeat_into(destination, x_nhwc, scale):
@@ -20,10 +21,16 @@ def repeat_into(destination, x_nhwc, scale):
 
 
 def sum_blocks(grad_nhwc, scale):
-    """Adjoint of ``repeat_into``: sum ``(N, H*sh, W*sw, C)`` over each ``sh x sw`` block -> ``(N, H, W, C)``."""
-    n, hs, ws, c = grad_nhwc.shape
+    """Adjoint of ``repeat_into``: sum ``(N, H*sh, W*sw, C)`` over each ``sh x sw`` block -> ``(N, H, W, C)``.
+
+    Added as ``sh*sw`` strided views (one per position in the block): a reduction over the two
+    strided block axes runs several times slower on channels-last data."""
     sh, sw = scale
-    return grad_nhwc.reshape(n, hs // sh, sh, ws // sw, sw, c).sum(dim=(2, 4))
+    views = [grad_nhwc[:, i::sh, j::sw] for i in range(sh) for j in range(sw)]
+    total = views[0].clone() if len(views) == 1 else views[0] + views[1]
+    for view in views[2:]:
+        total += view
+    return total
 
 
 class NearestUpsampling(Module):
@@ -69,6 +76,23 @@ class Upsampling(Module):
         self.conv = Conv2d(in_channels, out_channels, kernel, stride=1, padding=padding, bias=bias, device=device, dtype=dtype)
         self._saved = None
 
+    @staticmethod
+    def fuses(upsample, conv) -> bool:
+        """Whether ``conv`` after ``upsample`` can run as one ``Upsampling`` (a stride-1, undilated ``Conv2d``)."""
+        return (type(upsample) is NearestUpsampling and type(conv) is Conv2d
+                and conv.stride == (1, 1) and conv.dilation == (1, 1))
+
+    @classmethod
+    def around(cls, upsample: NearestUpsampling, conv: Conv2d) -> "Upsampling":
+        """The fused computation of existing ``upsample`` then ``conv`` layers (see ``fuses``), sharing
+        their parameters and gradients; ``Sequential`` runs such pairs through it."""
+        if not cls.fuses(upsample, conv):
+            raise ValueError("Upsampling.around needs a NearestUpsampling and a stride-1, undilated Conv2d")
+        fused = cls.__new__(cls)
+        Module.__init__(fused)
+        fused.upsample, fused.conv, fused._saved = upsample, conv, None
+        return fused
+
     def forward(self, x):
         self.conv._check_input(x)
         scale, kernel, padding = self.upsample.scale_factor, self.conv.kernel_size, self.conv.padding
@@ -78,19 +102,24 @@ class Upsampling(Module):
                 f"Upsampling kernel {kernel} is larger than the padded upsampled input "
                 f"{tuple(s * f + 2 * p for s, f, p in zip(x.shape[2:], scale, padding))}: use a larger input or more padding"
             )
-        xlp = pad_nhwc(_nhwc(x), tuple(p.pad_before for p in plans), tuple(p.pad_after for p in plans))
+        xlp = pad_nhwc(_nhwc(compute(x)), tuple(p.pad_before for p in plans), tuple(p.pad_after for p in plans))
         self._saved = (xlp, plans, tuple(x.shape))
-        return _nchw(upsample_conv_forward(xlp, self.conv._taps(), plans, scale, self.conv.bias))
+        return _nchw(upsample_conv_forward(xlp, self.conv._taps(), plans, scale, compute(self.conv.bias)))
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad: bool = True):
         xlp, plans, (n, _, h, w) = checks.saved(self._saved, self)
         checks.same_shape(grad_output, (n, self.conv.out_channels, plans[0].output, plans[1].output), "Upsampling grad_output")
-        grad = _nhwc(grad_output)
-        grad_taps, grad_input = upsample_conv_backward(xlp, self.conv._taps(), grad, plans, self.upsample.scale_factor)
+        grad = _nhwc(compute(grad_output))
+        grad_taps, grad_input = upsample_conv_backward(xlp, self.conv._taps(), grad, plans, self.upsample.scale_factor, input_grad)
         self.conv.weight_grad += grad_taps.permute(3, 2, 0, 1)
         self.conv._accumulate_bias_grad(grad)
+        if not input_grad:
+            return None
         top, left = plans[0].pad_before, plans[1].pad_before
         return _nchw(grad_input[:, top:top + h, left:left + w])
+
+    def parameter_backward(self, grad_output) -> None:
+        self.backward(grad_output, input_grad=False)
 
     def extra_repr(self) -> str:
         return f"scale_factor={self.upsample.scale_factor}"

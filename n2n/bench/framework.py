@@ -1,10 +1,14 @@
-"""Benchmark of one training step of the course network: from-scratch framework vs torch.nn.
+"""Benchmark of one training step on the from-scratch framework against torch.nn, on four paths.
 
-``python -m n2n.bench framework`` (or ``n2n bench framework``) times forward, MSE, backward and
-an SGD step of ``Miniproject_2``'s prescribed network and of its torch.nn + autograd twin, on the
-CPU, interleaved in one process (so both see the same machine load), and reports medians. Peak
-memory of one step is measured for each in a fresh subprocess (growth of peak RSS during the
-step). Results go to ``results/framework/step_benchmark.json`` and the table of docs/methods/speed.md.
+``python -m n2n.bench framework`` (or ``n2n bench framework``) times a training step of each path of
+``n2n.bench.framework_steps`` (the course network with the fused ``Upsampling`` block, with
+``NearestUpsampling`` + ``Conv2d``, with ``TransposeConv2d``, and the U-Net) on the framework and on its
+torch twin, all eight steps interleaved run by run in one process (so all see the same machine load),
+on the CPU, and reports medians of the wall time and of the process CPU time, and the framework/torch
+ratio of each path. Peak memory of one step is measured for each step in a fresh subprocess (growth of
+peak RSS during the step). Results go to ``results/framework/step_benchmark.json`` (the top-level
+``median_ms``, ``ratio_framework_over_torch`` and ``peak_step_memory_mib`` are those of the fused
+course network, as before; ``paths`` holds all four) and the table of docs/methods/speed.md.
 """
 
 from __future__ import annotations
@@ -16,79 +20,20 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import torch
 
-from Miniproject_2.model import MSE, SGD
-from Miniproject_2.others.network import course_network
-from n2n.bench.twins import twin_of
+from n2n.bench.framework_steps import DESCRIPTIONS, IMAGE, PATHS, make_step
+from n2n.bench.timing import machine_record, time_interleaved
 from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT
 from n2n.report.readme_blocks import replace_block
 
 RESULTS = REPO_ROOT / "results" / "framework" / "step_benchmark.json"
-
-
-class FrameworkStep:
-    """One training step on the framework (autograd off)."""
-
-    name = "framework"
-
-    def __init__(self, batch: int, seed: int = 0) -> None:
-        torch.manual_seed(seed)
-        self.network, self.loss = course_network(), MSE()
-        self.optimizer = SGD(self.network.param(), lr=1e-3)
-        generator = torch.Generator().manual_seed(seed)
-        self.inputs, self.targets = torch.rand(2, batch, 3, 32, 32, generator=generator)
-
-    def __call__(self) -> None:
-        with torch.no_grad():
-            self.optimizer.zero_grad()
-            self.loss(self.network(self.inputs), self.targets)
-            self.network.backward(self.loss.backward())
-            self.optimizer.step()
-
-
-class TorchStep(FrameworkStep):
-    """The same step on the torch.nn twin (same initial weights) with autograd."""
-
-    name = "torch"
-
-    def __init__(self, batch: int, seed: int = 0) -> None:
-        super().__init__(batch, seed)
-        self.twin = twin_of(self.network)
-        self.torch_optimizer = torch.optim.SGD(self.twin.parameters(), lr=1e-3)
-
-    def __call__(self) -> None:
-        with torch.enable_grad():
-            self.torch_optimizer.zero_grad()
-            torch.nn.functional.mse_loss(self.twin(self.inputs), self.targets).backward()
-            self.torch_optimizer.step()
-
-
-ENGINES = {engine.name: engine for engine in (FrameworkStep, TorchStep)}
-
-
-def machine_record() -> dict:
-    """What a CPU timing ran on: torch version, CPU name, torch's CPU capability and the date."""
-    return {"torch": torch.__version__, "cpu": platform.processor() or platform.machine(),
-            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "date": time.strftime("%Y-%m-%d")}
-
-
-def time_interleaved(steps, runs: int, warmup: int) -> dict[str, list[float]]:
-    """Alternate the steps ``runs`` times after ``warmup`` rounds; seconds per call for each."""
-    for _ in range(warmup):
-        for step in steps:
-            step()
-    times = {step.name: [] for step in steps}
-    for _ in range(runs):
-        for step in steps:
-            start = time.perf_counter()
-            step()
-            times[step.name].append(time.perf_counter() - start)
-    return times
+ENGINES = ("framework", "torch")
+NAMES = {"upsampling": "course network, fused `Upsampling`", "nearest_conv": "course network, `NearestUpsampling` + `Conv2d`",
+         "transpose": "course network, `TransposeConv2d`", "unet": "U-Net 32 × 3"}
 
 
 def _rss_kib(field: str) -> int:
@@ -98,69 +43,105 @@ def _rss_kib(field: str) -> int:
     raise ValueError(f"/proc/self/status has no {field}")
 
 
-def measure_step_memory(engine: str, batch: int) -> float:
+def measure_step_memory(path: str, engine: str, batch: int) -> float:
     """In this process: MiB by which one step raises the peak RSS above the RSS before it.
 
     A step on a batch of 1 first initialises the libraries' lazy state (thread pools, kernel
     caches); the measured step is then the first one at full size, so what it allocates is
     its working set, not memory left cached by an earlier step."""
-    ENGINES[engine](1)()
-    step = ENGINES[engine](batch)
+    make_step(path, engine, 1)()
+    step = make_step(path, engine, batch)
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak-RSS counter (Linux)
     before = _rss_kib("VmRSS")
     step()
     return (_rss_kib("VmHWM") - before) / 1024
 
 
-def step_memory_in_subprocess(engine: str, batch: int, threads: int) -> float | None:
+def step_memory_in_subprocess(path: str, engine: str, batch: int, threads: int) -> float | None:
     """``measure_step_memory`` in a fresh interpreter; None where /proc is unavailable.
 
     glibc is told to serve every allocation above 64 KiB with its own mapping, returned to the
     system when freed, so the resident set follows the live memory of both engines alike."""
     if not Path("/proc/self/clear_refs").exists():
         return None
-    code = f"import torch; torch.set_num_threads({threads}); from n2n.bench.framework import measure_step_memory; print(measure_step_memory({engine!r}, {batch}))"
+    code = (f"import torch; torch.set_num_threads({threads}); from n2n.bench.framework import measure_step_memory; "
+            f"print(measure_step_memory({path!r}, {engine!r}, {batch}))")
     environment = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environment)
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def run_framework_benchmark(batch: int = 64, runs: int = 20, warmup: int = 3, threads: int | None = None) -> dict:
+def _path_result(path: str, batch: int, times: dict, cpu_times: dict, bfloat16: bool) -> dict:
+    median = lambda values: statistics.median(values) * 1e3  # noqa: E731
+    names = [f"{path}:{engine}" for engine in ENGINES] + ([f"{path}:framework:bfloat16"] if bfloat16 else [])
+    keys = dict(zip(names, ["framework", "torch", "framework_bfloat16"]))
+    result = {"description": DESCRIPTIONS[path], "batch": batch,
+              "median_ms": {keys[name]: median(times[name]) for name in names},
+              "median_cpu_ms": {keys[name]: median(cpu_times[name]) for name in names},
+              "all_ms": {keys[name]: [round(v * 1e3, 3) for v in times[name]] for name in names}}
+    result["ratio_framework_over_torch"] = result["median_ms"]["framework"] / result["median_ms"]["torch"]
+    result["cpu_ratio_framework_over_torch"] = result["median_cpu_ms"]["framework"] / result["median_cpu_ms"]["torch"]
+    if bfloat16:
+        result["bfloat16_speedup_over_float32"] = result["median_ms"]["framework"] / result["median_ms"]["framework_bfloat16"]
+    return result
+
+
+def run_framework_benchmark(batch: int = 64, unet_batch: int = 32, runs: int = 20, warmup: int = 3, threads: int | None = None,
+                            paths=PATHS, bfloat16: bool = False, memory: bool = True) -> dict:
     threads = threads or torch.get_num_threads()
     torch.set_num_threads(threads)
-    times = time_interleaved([FrameworkStep(batch), TorchStep(batch)], runs, warmup)
-    medians = {name: statistics.median(values) * 1e3 for name, values in times.items()}
-    return {
-        "benchmark": "one training step (forward, MSE, backward, SGD step) of the course network",
-        "network": "Conv(3->32, s2), ReLU, Conv(32->64, s2), ReLU, Upsampling(64->32), ReLU, Upsampling(32->3), Sigmoid; 3x3 kernels",
-        "batch": batch, "image": [3, 32, 32], "runs": runs, "warmup": warmup,
+    batches = {path: unet_batch if path == "unet" else batch for path in paths}
+    steps = [make_step(path, engine, batches[path]) for path in paths for engine in ENGINES]
+    if bfloat16:
+        steps += [make_step(path, "framework", batches[path], bfloat16=True) for path in paths]
+    load_before = list(os.getloadavg())
+    cpu_times: dict = {}
+    times = time_interleaved(steps, runs, warmup, cpu_times)
+    results = {path: _path_result(path, batches[path], times, cpu_times, bfloat16) for path in paths}
+    load_after = list(os.getloadavg())
+    if memory:
+        for path in paths:
+            results[path]["peak_step_memory_mib"] = {engine: step_memory_in_subprocess(path, engine, batches[path], threads) for engine in ENGINES}
+    worst = max(paths, key=lambda path: results[path]["ratio_framework_over_torch"])
+    record = {
+        "benchmark": "one training step (forward, MSE, backward, optimizer step) on four paths: the framework against its torch.nn twin",
+        "runs": runs, "warmup": warmup, "image": [3, IMAGE, IMAGE],
         "machine": {"cpus": os.cpu_count(), "threads": threads, "processor": platform.processor() or platform.machine(),
-                    "torch": torch.__version__, "python": platform.python_version()},
-        "median_ms": medians,
-        "ratio_framework_over_torch": medians["framework"] / medians["torch"],
-        "all_ms": {name: [round(v * 1e3, 3) for v in values] for name, values in times.items()},
-        "peak_step_memory_mib": {name: step_memory_in_subprocess(name, batch, threads) for name in ENGINES},
+                    "python": platform.python_version(), **machine_record()},
+        "load_average": {"before": load_before, "after": load_after},
+        "paths": results,
+        "worst": {"path": worst, "ratio_framework_over_torch": results[worst]["ratio_framework_over_torch"]},
     }
+    if "upsampling" in results:  # the keys of the earlier, course-network-only benchmark
+        fused = results["upsampling"]
+        record.update({"network": fused["description"], "batch": fused["batch"], "median_ms": {e: fused["median_ms"][e] for e in ENGINES},
+                       "ratio_framework_over_torch": fused["ratio_framework_over_torch"], "all_ms": {e: fused["all_ms"][e] for e in ENGINES}})
+        if memory:
+            record["peak_step_memory_mib"] = fused["peak_step_memory_mib"]
+    return record
 
 
-def readme_table(result: dict) -> str:
-    median, memory = result["median_ms"], result["peak_step_memory_mib"]
-    mem = lambda name: "n/a" if memory[name] is None else f"{memory[name]:.0f} MiB"  # noqa: E731
-    machine = result["machine"]
-    return "\n".join([
-        f"One training step, batch {result['batch']} of 3×32×32, CPU ({machine['cpus']} cores, {machine['threads']} threads, "
-        f"torch {machine['torch']}), median of {result['runs']} interleaved runs (`results/framework/step_benchmark.json`):",
+def readme_table(result: dict, source: str = "results/framework/step_benchmark.json") -> str:
+    machine, paths = result["machine"], result["paths"]
+    load = ", ".join(f"{value:.1f}" for value in result["load_average"]["before"])
+    lines = [
+        f"One training step on 3×32×32 images, CPU ({machine['cpus']} cores, {machine['threads']} threads, torch {machine['torch']}), "
+        f"median of {result['runs']} runs interleaved in one process (load average {load} before; `{source}`):",
         "",
-        "| engine | median step (lower is better) | time relative to torch | peak memory of a step |",
-        "|---|---|---|---|",
-        f"| from-scratch framework (`Miniproject_2`) | {median['framework']:.1f} ms | {result['ratio_framework_over_torch']:.2f}× | {mem('framework')} |",
-        f"| torch.nn + autograd twin | {median['torch']:.1f} ms | 1.00× | {mem('torch')} |",
-    ])
+        "| path | batch | framework | torch.nn + autograd | framework / torch (lower is better) | CPU-time ratio | peak memory of a step (framework / torch) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for path, row in paths.items():
+        memory = row.get("peak_step_memory_mib") or {}
+        mem = " / ".join("n/a" if memory.get(e) is None else f"{memory[e]:.0f} MiB" for e in ENGINES) if memory else "n/a"
+        lines.append(f"| {NAMES[path]} | {row['batch']} | {row['median_ms']['framework']:.1f} ms | {row['median_ms']['torch']:.1f} ms | "
+                     f"{row['ratio_framework_over_torch']:.2f}× | {row['cpu_ratio_framework_over_torch']:.2f}× | {mem} |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m n2n.bench", description=(
-        "One training step of the course network: the from-scratch framework against its torch.nn twin (median time, "
+        "One training step on the from-scratch framework against its torch.nn twin, on four paths (median time, "
         "lower is better, and peak memory)."))
     add_arguments(parser)
     return run(parser.parse_args(argv))
@@ -168,10 +149,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", choices=["framework"], help="what to benchmark")
-    parser.add_argument("--batch", type=int, default=64, help="images of 3x32x32 per training step (default 64)")
-    parser.add_argument("--runs", type=int, default=20, help="timed runs per engine (median reported; at least 15)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed runs per engine before timing (default 3)")
+    parser.add_argument("--batch", type=int, default=64, help="images of 3x32x32 per course-network step (default 64)")
+    parser.add_argument("--unet-batch", type=int, default=32, help="images of 3x32x32 per U-Net step (default 32)")
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS), help="paths to time (default: all four)")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per step (median reported; at least 15)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs per step before timing (default 3)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's default)")
+    parser.add_argument("--bfloat16", action="store_true",
+                        help="also time the framework under its bfloat16 autocast (pays only on a CPU with native bfloat16)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results JSON (overwritten)")
     parser.add_argument("--no-readme", action="store_true", help="do not update the table in docs/methods/speed.md")
 
@@ -179,11 +165,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.runs < 15:
         raise ValueError(f"--runs must be at least 15 for a stable median, got {args.runs}")
-    if args.batch < 1:
-        raise ValueError(f"--batch must be positive, got {args.batch}")
-    result = run_framework_benchmark(args.batch, args.runs, args.warmup, args.threads)
+    if args.batch < 1 or args.unet_batch < 1:
+        raise ValueError(f"--batch and --unet-batch must be positive, got {args.batch} and {args.unet_batch}")
+    result = run_framework_benchmark(args.batch, args.unet_batch, args.runs, args.warmup, args.threads, tuple(args.paths),
+                                     args.bfloat16, not args.no_memory)
     atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)
-    table = readme_table(result)
+    out = args.out.resolve()
+    table = readme_table(result, str(out.relative_to(REPO_ROOT)) if out.is_relative_to(REPO_ROOT) else str(out))
     if not args.no_readme:
         replace_block("bench:framework", table)
     print(table)

@@ -24,7 +24,7 @@ import torch
 
 from Miniproject_1.model import Model
 from Miniproject_1.others.inference import denoise
-from n2n.bench.framework import time_interleaved
+from n2n.bench.timing import time_interleaved
 from n2n.fileio import atomic_write_text
 from n2n.inference.tiling import denoise_tiled
 from n2n.paths import REPO_ROOT

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from Miniproject_1.others.unet import UNet
-from n2n.bench.framework import machine_record, time_interleaved
+from n2n.bench.timing import machine_record, time_interleaved
 from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT
 from n2n.precision import cpu_has_native_bfloat16, use_bfloat16

@@ -19,7 +19,7 @@ import statistics
 import torch
 
 from Miniproject_1.others.unet import UNet
-from n2n.bench.framework import machine_record, time_interleaved
+from n2n.bench.timing import machine_record, time_interleaved
 from n2n.bench.precision import PredictStep, TrainStep
 from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT

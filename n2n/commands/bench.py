@@ -1,6 +1,7 @@
-"""n2n bench framework: times one training step of the course network on the from-scratch framework and on its
-torch.nn twin (median of interleaved runs in ms, lower is better) and measures the peak memory of a step; writes
-results/framework/step_benchmark.json and the README table."""
+"""n2n bench framework: times one training step on the from-scratch framework and on its torch.nn twin, on four
+paths (the course network with the fused Upsampling block, with NearestUpsampling + Conv2d, with TransposeConv2d,
+and the U-Net), interleaved in one process (medians in ms, lower is better), and measures the peak memory of a step;
+writes results/framework/step_benchmark.json and the README table."""
 
 from __future__ import annotations
 

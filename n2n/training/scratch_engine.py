@@ -9,7 +9,8 @@ epoch, history), and ``OUT.csv`` the per-epoch log. Checkpoints are Miniproject_
 
 The batches and learning rates are those of ``Miniproject_2.others.training.fit`` over ``--epochs``
 epochs (a ``TrainingRun``); a resumed run replays the schedule up to its epoch, so it continues
-exactly where the interrupted one stopped.
+exactly where the interrupted one stopped. Products run in float32 unless ``N2N_PRECISION=bfloat16`` asks for
+the framework's mixed precision (``Miniproject_2.others.precision``; it pays only on a CPU with native bfloat16).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import torch
 from Miniproject_2.model import DEFAULT_CONFIG, default_device
 from Miniproject_2.others.serialization import load_checkpoint, save_checkpoint
 from Miniproject_2.others.training import TrainConfig, TrainingRun, framework_step, learning_rate, make_optimizer, predict_batches
+from n2n.precision import requested_bfloat16
 from n2n.training.distributed import Distributed
 from n2n.training.fit import FitState, companion_paths
 from n2n.training.scratch_models import build_network, multiple_of, parse_arch
@@ -43,7 +45,7 @@ class ScratchTrainer:
     def __init__(self, network, optimizer, run: TrainingRun, pairs: tuple, arch: dict, config: TrainConfig) -> None:
         self.network, self.optimizer, self.run, self.pairs, self.arch, self.config = network, optimizer, run, pairs, arch, config
         self.device, self.multiple = default_device(), multiple_of(arch)
-        self.step = framework_step(network, optimizer)
+        self.step = framework_step(network, optimizer, requested_bfloat16())
         self.peak_lr = config.lr
 
     def steps_per_epoch(self) -> int:

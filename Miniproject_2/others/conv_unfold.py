@@ -1,0 +1,95 @@
+"""Convolutions with a narrow side, through ``torch.nn.functional.fold`` / ``unfold`` (col2im / im2col).
+
+A layer with few input channels (an RGB input layer) or few output channels (an RGB output
+layer) scatters or gathers 3-float rows, which channels-last strided additions do slowly. ``fold``
+and ``unfold`` do it in one compiled pass on ``(N, C, H, W)`` data, with the column layout
+``(N, C*kh*kw, L)`` (channel-major, then kernel row and column: the order of a flattened
+``(C_out, C_in, kh, kw)`` weight) that batched matrix products produce directly:
+
+* the input gradient of a ``Conv2d`` with a narrow input: ``x_grad = fold(W^T @ g^T)`` (its forward
+  and weight gradient go through a channels-last im2col, ``conv_kernels``);
+* ``TransposeConv2d`` with a narrow output: ``out = fold(W^T @ x)``; backward ``x_grad = W @ unfold(g)``,
+  ``W_grad += x @ unfold(g)^T``;
+* a stride-1 convolution with a narrow output (an RGB output layer): every input pixel's
+  products with all taps, scattered by ``fold`` onto the outputs they reach (the kernel turned by
+  180 degrees, since a convolution gathers where fold scatters).
+
+``L`` is the number of windows, ``Ho * Wo`` of the convolution.
+"""
+
+from __future__ import annotations
+
+from torch.nn.functional import fold, unfold
+
+Pair = tuple[int, int]
+
+
+def _batched(matrix, batch: int):
+    """A ``(R, K)`` matrix repeated (without a copy) for a batch of products: ``(batch, R, K)``."""
+    return matrix.expand(batch, *matrix.shape)
+
+
+def fold_input_grad(grad_rows, weight, input_size: Pair, stride: Pair, padding: Pair, dilation: Pair):
+    """Input gradient of a convolution: ``grad_rows`` the output gradient ``(N, Ho*Wo, O)``, ``weight``
+    ``(O, C, kh, kw)``. Returns ``(N, C, H, W)`` (``input_size = (H, W)``)."""
+    grad_cols = _batched(weight.reshape(weight.shape[0], -1).t(), grad_rows.shape[0]).bmm(grad_rows.transpose(1, 2))
+    return fold(grad_cols, input_size, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
+
+
+def fold_transpose_forward(x, weight, bias, output_size: Pair, stride: Pair, padding: Pair, dilation: Pair):
+    """Transposed convolution. ``x``: ``(N, C_in, H, W)``; ``weight``: ``(C_in, C_out, kh, kw)``.
+    Returns ``(N, C_out, Ho, Wo)``, contiguous."""
+    n, channels = x.shape[:2]
+    rows = x.reshape(n, channels, -1)
+    cols = _batched(weight.reshape(channels, -1).t(), n).bmm(rows)
+    out = fold(cols, output_size, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
+    return out if bias is None else out.add_(bias.view(1, -1, 1, 1))
+
+
+def fold_transpose_backward(x, grad, weight, weight_grad, stride: Pair, padding: Pair, dilation: Pair, input_grad: bool = True):
+    """``grad``: ``(N, C_out, Ho, Wo)``; accumulates ``weight_grad`` ``(C_in, C_out, kh, kw)`` and returns
+    the input gradient ``(N, C_in, H, W)`` in channels-last memory (None without ``input_grad``)."""
+    n, channels = x.shape[:2]
+    grad_cols = unfold(grad, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
+    weight_grad.view(channels, -1).add_(x.new_empty(channels, grad_cols.shape[1]).addbmm_(x.reshape(n, channels, -1), grad_cols.transpose(1, 2), beta=0))
+    if not input_grad:
+        return None
+    # As channels-last rows (N, H*W, C_in), the layout the layers before expect.
+    rows = grad_cols.transpose(1, 2).bmm(_batched(weight.reshape(channels, -1).t(), n))
+    return rows.view(n, x.shape[2], x.shape[3], channels).permute(0, 3, 1, 2)
+
+
+def _flipped_columns(weight):
+    """``(O, C, kh, kw)`` -> ``(O*kh*kw, C)`` with the kernel turned by 180 degrees: as fold's columns,
+    the taps of a convolution (a correlation) scatter from input positions to outputs in reverse."""
+    return weight.flip(2, 3).permute(0, 2, 3, 1).reshape(-1, weight.shape[1])
+
+
+def fold_conv_forward(x_rows, weight, bias, input_size: Pair, padding: Pair):
+    """Stride-1 convolution of a narrow-output layer, as a fold.
+
+    ``x_rows``: the input's pixels as channels-last rows ``(N, H*W, C)`` (``input_size = (H, W)``);
+    ``weight``: ``(O, C, kh, kw)``. Returns ``(N, O, H + 2*ph - kh + 1, W + 2*pw - kw + 1)``: every
+    input pixel's products with all taps, ``(N, O*kh*kw, H*W)``, scattered onto the outputs they reach."""
+    kernel = weight.shape[2:]
+    cols = _batched(_flipped_columns(weight), x_rows.shape[0]).bmm(x_rows.transpose(1, 2))
+    out_size = tuple(size + 2 * p - k + 1 for size, p, k in zip(input_size, padding, kernel))
+    out = fold(cols, out_size, kernel, padding=_scatter_padding(kernel, padding))
+    return out if bias is None else out.add_(bias.view(1, -1, 1, 1))
+
+
+def fold_conv_backward(x_rows, grad, weight, weight_grad, padding: Pair, out=None):
+    """``grad``: ``(N, O, Ho, Wo)``; accumulates ``weight_grad`` ``(O, C, kh, kw)`` and returns the input
+    gradient as rows ``(N, H*W, C)`` (written into ``out`` when given)."""
+    kernel = weight.shape[2:]
+    grad_cols = unfold(grad, kernel, padding=_scatter_padding(kernel, padding))
+    flipped_grad = grad_cols.new_empty(grad_cols.shape[1], x_rows.shape[2]).addbmm_(grad_cols, x_rows, beta=0)
+    out_channels = weight.shape[0]
+    weight_grad += flipped_grad.view(out_channels, *kernel, -1).flip(1, 2).permute(0, 3, 1, 2)
+    weights = _batched(_flipped_columns(weight), x_rows.shape[0])
+    return grad_cols.transpose(1, 2).bmm(weights) if out is None else out.baddbmm_(grad_cols.transpose(1, 2), weights, beta=0)
+
+
+def _scatter_padding(kernel, padding: Pair) -> Pair:
+    """fold's padding for a convolution with ``padding``: input pixel ``q`` reaches outputs ``q + p - i``."""
+    return tuple(k - 1 - p for k, p in zip(kernel, padding))

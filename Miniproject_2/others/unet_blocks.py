@@ -1,0 +1,271 @@
+"""The U-Net's layers fused on grids (``grid``): what ``UNet`` runs.
+
+Each block computes one or more of the U-Net's layers at once, reading and writing grids (zero-
+bordered channels-last images), and uses the parameters of the ``Conv2d`` layers it is given, so
+the network's ``state_dict`` stays that of its plain layout:
+
+* ``GridConv``: 3x3 convolution + bias + leaky ReLU, grid -> grid. Nine matrix products on
+  shifted row slices (``conv_kernels.shifted_products``) written straight into the output grid.
+* ``GridInput``: the first convolution, from the ``(N, C, H, W)`` input (few channels) to a grid:
+  one matrix product of the input's windows (padded so that they sit on the grid's rows).
+* ``GridOutput``: the last convolution (few output channels), grid -> ``(N, C, H, W)``, through
+  ``fold`` (``conv_unfold.fold_conv_forward``) over the grid's rows seen as one tall image.
+* ``GridPool``: 2x2 max-pooling, grid -> grid, on strided views (``pooling.tournament_max``).
+* ``GridUpConv``: nearest x2 upsampling of the level below, concatenation with the skip
+  connection, convolution, bias and leaky ReLU, in one block. The convolution of the concatenation
+  is the sum of the convolutions of its two parts; the upsampled part is computed on the small
+  image with the phase kernels of ``upsampling_phases`` (2.25x fewer products), so neither the
+  upsampled image nor the concatenation is ever built.
+
+``backward`` of every block takes the gradient w.r.t. its output (a grid with zeros outside the
+images, or the ``(N, C, H, W)`` output) and returns the gradient w.r.t. its input(s) in the same layouts.
+"""
+
+from __future__ import annotations
+
+from . import checks
+from .activations import leaky_relu, leaky_relu_backward
+from .conv_kernels import conv_input_grad, im2col, pad_nhwc, shifted_input_grad, shifted_products, shifted_weight_grad, tap_offsets
+from .conv_unfold import fold_conv_backward, fold_conv_forward
+from .grid import Conv3x3Rows, Grid
+from .module import Module
+from .precision import compute
+from .pooling import route_to_winners, tournament_max, window_views
+from .upsampling_phases import phase_regions, plan_for, stacked_taps, unstack_taps_grad
+
+SCALE = (2, 2)
+
+
+def _taps(weight):
+    """``(O, C, 3, 3)`` -> tap layout ``(3, 3, C, O)``, in the products' precision (``precision.compute``)."""
+    return compute(weight).permute(2, 3, 1, 0).contiguous()
+
+
+def _check_conv(conv) -> None:
+    if (conv.kernel_size, conv.padding, conv.stride, conv.dilation) != ((3, 3), (1, 1), (1, 1), (1, 1)):
+        raise ValueError(f"grid blocks run 3x3 convolutions with padding 1, stride 1 and no dilation, got {conv}")
+
+
+class _Activated(Module):
+    """A convolution's bias and optional leaky ReLU on the grid it wrote, and their adjoints."""
+
+    def __init__(self, conv, negative_slope: float | None) -> None:
+        _check_conv(conv)
+        super().__init__()
+        self.conv = conv
+        self.negative_slope = negative_slope
+        self._saved = None
+
+    def children(self):
+        return []  # the layout that built this block owns the convolution's parameters
+
+    def _activate(self, grid: Grid):
+        """Bias, activation and zeros outside the images on the convolution's output ``grid`` (its data is
+        modified). Returns the output grid and the rows whose signs the activation's gradient needs."""
+        if self.conv.bias is not None:
+            grid.data.add_(compute(self.conv.bias))
+        if self.negative_slope is None:
+            return grid.zero_border(), None
+        out = Grid(leaky_relu(grid.data, self.negative_slope), grid.batch, grid.height, grid.width).zero_border()
+        # With a positive slope the output has the input's signs, and it is kept anyway (the next layer reads it).
+        return out, (out.data if self.negative_slope > 0 else grid.data)
+
+    def _deactivate(self, grad: Grid, signs) -> Grid:
+        """The gradient w.r.t. the convolution's output; accumulates the bias gradient."""
+        if self.negative_slope is not None:
+            grad = Grid(leaky_relu_backward(grad.data, signs, self.negative_slope), grad.batch, grad.height, grad.width)
+        if self.conv.bias is not None:
+            self.conv.bias_grad += grad.data.sum(0)
+        return grad
+
+
+class GridConv(_Activated):
+    """``Conv2d`` (3x3, padding 1) + bias + leaky ReLU (``negative_slope``; None: none), grid -> grid."""
+
+    def forward(self, grid: Grid) -> Grid:
+        where = Conv3x3Rows.of(grid)
+        out = grid.empty_like(self.conv.out_channels)
+        shifted_products(grid.data, _taps(self.conv.weight), where.offsets, where.count, out.data[where.shift:])
+        out, signs = self._activate(out)
+        self._saved = (grid, signs)
+        return out
+
+    def backward(self, grad: Grid) -> Grid:
+        grid, signs = checks.saved(self._saved, self)
+        grad = self._deactivate(grad, signs)
+        where = Conv3x3Rows.of(grid)
+        grad_rows = grad.data[where.shift:]
+        self.conv.weight_grad += shifted_weight_grad(grid.data, grad_rows, where.offsets, where.count, (3, 3)).permute(3, 2, 0, 1)
+        grad_input = grid.empty_like()
+        shifted_input_grad(grad_rows, _taps(self.conv.weight), where.offsets, where.count, grad_input.data)
+        return grad_input.zero_border()
+
+
+class GridInput(_Activated):
+    """The first ``Conv2d`` (3x3, padding 1) + bias + leaky ReLU: ``(N, C, H, W)`` -> grid.
+
+    The input, channels-last, is zero-padded by one pixel at the top and left and two at the bottom and
+    right; its ``(H+1) x (W+1)`` windows of 3x3 then sit on the grid's pixels and zeros (window ``(y, x)``
+    is centred on input pixel ``(y, x)``). They are copied once into a ``(rows, 9*C)`` matrix (few input
+    channels: a small copy) whose product with the taps is written straight into the grid."""
+
+    def forward(self, x) -> Grid:
+        n, _, height, width = x.shape
+        padded = pad_nhwc(compute(x).permute(0, 2, 3, 1), (1, 1), (2, 2))
+        cols = im2col(padded, (3, 3), (1, 1), (1, 1), (height + 1, width + 1))
+        out = Grid.empty(padded, n, height, width, self.conv.out_channels)
+        out.data[out.lead:].addmm_(cols, _taps(self.conv.weight).view(cols.shape[1], -1), beta=0)
+        out, signs = self._activate(out)
+        self._saved = (cols, padded.shape[1:3], signs)
+        return out
+
+    def backward(self, grad: Grid, input_grad: bool = True):
+        """The gradient w.r.t. the input ``(N, C, H, W)`` (None without ``input_grad``)."""
+        cols, padded_size, signs = checks.saved(self._saved, self)
+        grad = self._deactivate(grad, signs)
+        grad_rows = grad.data[grad.lead:]
+        taps = _taps(self.conv.weight)
+        self.conv.weight_grad += cols.t().mm(grad_rows).view(taps.shape).permute(3, 2, 0, 1)
+        if not input_grad:
+            return None
+        windows = grad_rows.view(grad.batch, grad.height + 1, grad.width + 1, grad.channels)
+        grad_padded = conv_input_grad(windows, taps, padded_size, (1, 1), (1, 1))
+        return grad_padded[:, 1:grad.height + 1, 1:grad.width + 1].permute(0, 3, 1, 2)
+
+
+def _tall(grid: Grid):
+    """The grid's rows after the first as one tall image ``(1 + N*(H+1), W+1)``, as rows ``(1, L, C)``: its
+    images are separated by zero rows and followed by a zero column, so a padding-1 convolution of the
+    tall image is the images' convolution (an image pixel ``(n, y, x)`` is at ``(1 + n*(H+1) + y, x)``)."""
+    return grid.data[1:].view(1, -1, grid.channels), (1 + grid.batch * (grid.height + 1), grid.row_width)
+
+
+def _tall_images(tall, grid: Grid):
+    """The images ``(N, C, H, W)`` inside a tall ``(1, C, 1 + N*(H+1), W+1)`` tensor (a view)."""
+    row_width, per_image = grid.row_width, (grid.height + 1) * grid.row_width
+    return tall.as_strided((grid.batch, tall.shape[1], grid.height, grid.width),
+                           (per_image, tall.stride(1), row_width, 1), tall.storage_offset() + row_width)
+
+
+class GridOutput(Module):
+    """The last ``Conv2d`` (3x3, padding 1, no activation): grid -> ``(N, C_out, H, W)``, through ``fold``."""
+
+    def __init__(self, conv) -> None:
+        _check_conv(conv)
+        super().__init__()
+        self.conv = conv
+        self._saved = None
+
+    def children(self):
+        return []
+
+    def forward(self, grid: Grid):
+        rows, size = _tall(grid)
+        self._saved = (grid, size)
+        return _tall_images(fold_conv_forward(rows, compute(self.conv.weight), compute(self.conv.bias), size, (1, 1)), grid)
+
+    def backward(self, grad_output) -> Grid:
+        grid, size = checks.saved(self._saved, self)
+        grad_output = compute(grad_output)
+        if self.conv.bias is not None:
+            self.conv.bias_grad += grad_output.sum(dim=(0, 2, 3))
+        tall = grad_output.new_zeros(1, grad_output.shape[1], *size)
+        _tall_images(tall, grid).copy_(grad_output)
+        grad_input = grid.empty_like()
+        grad_input.data[:1].zero_()
+        fold_conv_backward(_tall(grid)[0], tall, compute(self.conv.weight), self.conv.weight_grad, (1, 1), out=_tall(grad_input)[0])
+        return grad_input.zero_border()
+
+
+class GridPool(Module):
+    """2x2 max-pooling, grid of ``(N, 2h, 2w, C)`` images -> grid of ``(N, h, w, C)`` (ties: ``MaxPool2d``'s rule)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._saved = None
+
+    def forward(self, grid: Grid) -> Grid:
+        size = (grid.height // 2, grid.width // 2)
+        values, rounds = tournament_max(window_views(grid.image(), SCALE, SCALE, size))
+        out = Grid.empty(grid.data, grid.batch, *size, grid.channels)
+        out.image().copy_(values)
+        self._saved = (rounds, size)
+        return out.zero_border()
+
+    def backward(self, grad: Grid, grad_input: Grid) -> Grid:
+        """Add the input's gradient to ``grad_input`` (the input grid's gradient from its other use); returns it."""
+        rounds, size = checks.saved(self._saved, self)
+        for view, part in zip(window_views(grad_input.image(), SCALE, SCALE, size), route_to_winners(grad.image(), rounds)):
+            view += part
+        return grad_input
+
+
+class GridUpConv(_Activated):
+    """``conv(cat([upsample_x2(low), skip]))`` + bias + leaky ReLU: grids of ``(N, h, w, C_low)`` and
+    ``(N, 2h, 2w, C_skip)`` images -> grid of ``(N, 2h, 2w, C_out)``. ``conv``: a 3x3 ``Conv2d`` over
+    ``C_low + C_skip`` channels, upsampled ones first.
+
+    The phase kernels (``upsampling_phases``, 2x2 taps each, stacked along the output channels) run on
+    the low grid's rows: phase output ``(t, u)`` of image ``n`` (a position of the small image padded by
+    one pixel) is row ``n*(h+1)*(w+1) + t*(w+1) + u``, and its tap ``(a, b)`` reads ``a*(w+1) + b``
+    rows further; the zero rows and columns of the grid are the padding."""
+
+    def __init__(self, conv, negative_slope: float | None, low_channels: int) -> None:
+        super().__init__(conv, negative_slope)
+        self.low_channels = low_channels
+
+    def _split_taps(self):
+        taps = _taps(self.conv.weight)
+        return taps[:, :, :self.low_channels].contiguous(), taps[:, :, self.low_channels:].contiguous()
+
+    @staticmethod
+    def _phase_rows(low: Grid):
+        """Plans, tap offsets and product count of the stacked phase kernels on the low grid."""
+        plans = plan_for((low.height, low.width), SCALE, (3, 3), (1, 1))
+        # Nearest x2 then a 3x3 convolution with padding 1 pads the small image by one pixel each side: the grid's zeros.
+        assert all((plan.pad_before, plan.pad_after) == (1, 1) for plan in plans)
+        return plans, tap_offsets(low.row_width, (2, 2)), low.batch * (low.height + 1) * low.row_width
+
+    def _phased(self, low: Grid, rows):
+        """Rows ``(N*(h+1)*(w+1), 4*C_out)`` of the phase products as ``(N, h+1, w+1, 4*C_out)`` positions."""
+        return rows.view(low.batch, low.height + 1, low.row_width, rows.shape[1])
+
+    def forward(self, low: Grid, skip: Grid) -> Grid:
+        out_channels = self.conv.out_channels
+        up_taps, skip_taps = self._split_taps()
+        where = Conv3x3Rows.of(skip)
+        out = skip.empty_like(out_channels)
+        shifted_products(skip.data, skip_taps, where.offsets, where.count, out.data[where.shift:])
+        plans, offsets, count = self._phase_rows(low)
+        phased = low.data.new_empty(count, 4 * out_channels)
+        shifted_products(low.data, stacked_taps(up_taps, plans), offsets, count, phased)
+        phased, image = self._phased(low, phased), out.image()
+        for out_rows, out_cols, low_rows, low_cols, channels in phase_regions(plans, SCALE, out_channels):
+            image[:, out_rows, out_cols] += phased[:, low_rows, low_cols, channels]
+        out, signs = self._activate(out)
+        self._saved = (low, skip, signs)
+        return out
+
+    def backward(self, grad: Grid) -> tuple[Grid, Grid]:
+        """Returns the gradients w.r.t. ``low`` and ``skip``."""
+        low, skip, signs = checks.saved(self._saved, self)
+        grad = self._deactivate(grad, signs)
+        out_channels = self.conv.out_channels
+        up_taps, skip_taps = self._split_taps()
+        where = Conv3x3Rows.of(skip)
+        grad_rows = grad.data[where.shift:]
+        skip_taps_grad = shifted_weight_grad(skip.data, grad_rows, where.offsets, where.count, (3, 3))
+        grad_skip = skip.empty_like()
+        shifted_input_grad(grad_rows, skip_taps, where.offsets, where.count, grad_skip.data)
+        # Each phase's output gradient, placed where the phase products wrote it.
+        plans, offsets, count = self._phase_rows(low)
+        phased_rows = low.data.new_zeros(count, 4 * out_channels)
+        phased, image = self._phased(low, phased_rows), grad.image()
+        for out_rows, out_cols, low_rows, low_cols, channels in phase_regions(plans, SCALE, out_channels):
+            phased[:, low_rows, low_cols, channels] = image[:, out_rows, out_cols]
+        up_taps_grad = unstack_taps_grad(shifted_weight_grad(low.data, phased_rows, offsets, count, (2, 2)), plans, (3, 3))
+        grad_low = low.empty_like()
+        shifted_input_grad(phased_rows, stacked_taps(up_taps, plans), offsets, count, grad_low.data)
+        self.conv.weight_grad[:, :self.low_channels] += up_taps_grad.permute(3, 2, 0, 1)
+        self.conv.weight_grad[:, self.low_channels:] += skip_taps_grad.permute(3, 2, 0, 1)
+        return grad_low.zero_border(), grad_skip.zero_border()

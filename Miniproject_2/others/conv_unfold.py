@@ -29,6 +29,15 @@ def _batched(matrix, batch: int):
     return matrix.expand(batch, *matrix.shape)
 
 
+def _channel_rows(x):
+    """``(N, C, H, W)`` -> ``(N, C, H*W)``, a view (no copy) for both NCHW and channels-last memory."""
+    n, channels = x.shape[:2]
+    nhwc = x.permute(0, 2, 3, 1)
+    if nhwc.is_contiguous():
+        return nhwc.reshape(n, -1, channels).transpose(1, 2)
+    return x.reshape(n, channels, -1)
+
+
 def fold_input_grad(grad_rows, weight, input_size: Pair, stride: Pair, padding: Pair, dilation: Pair):
     """Input gradient of a convolution: ``grad_rows`` the output gradient ``(N, Ho*Wo, O)``, ``weight``
     ``(O, C, kh, kw)``. Returns ``(N, C, H, W)`` (``input_size = (H, W)``)."""
@@ -40,7 +49,7 @@ def fold_transpose_forward(x, weight, bias, output_size: Pair, stride: Pair, pad
     """Transposed convolution. ``x``: ``(N, C_in, H, W)``; ``weight``: ``(C_in, C_out, kh, kw)``.
     Returns ``(N, C_out, Ho, Wo)``, contiguous."""
     n, channels = x.shape[:2]
-    rows = x.reshape(n, channels, -1)
+    rows = _channel_rows(x)
     cols = _batched(weight.reshape(channels, -1).t(), n).bmm(rows)
     out = fold(cols, output_size, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
     return out if bias is None else out.add_(bias.view(1, -1, 1, 1))
@@ -51,7 +60,7 @@ def fold_transpose_backward(x, grad, weight, weight_grad, stride: Pair, padding:
     the input gradient ``(N, C_in, H, W)`` in channels-last memory (None without ``input_grad``)."""
     n, channels = x.shape[:2]
     grad_cols = unfold(grad, weight.shape[2:], dilation=dilation, padding=padding, stride=stride)
-    weight_grad.view(channels, -1).add_(x.new_empty(channels, grad_cols.shape[1]).addbmm_(x.reshape(n, channels, -1), grad_cols.transpose(1, 2), beta=0))
+    weight_grad.view(channels, -1).add_(x.new_empty(channels, grad_cols.shape[1]).addbmm_(_channel_rows(x), grad_cols.transpose(1, 2), beta=0))
     if not input_grad:
         return None
     # As channels-last rows (N, H*W, C_in), the layout the layers before expect.

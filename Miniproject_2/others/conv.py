@@ -174,7 +174,7 @@ class TransposeConv2d(_ConvBase):
         padded = (out_h + 2 * ph, out_w + 2 * pw)
         out = conv_input_grad(x_nhwc, self._taps(), padded, self.stride, self.dilation)[:, ph:ph + out_h, pw:pw + out_w]
         if self.bias is not None:
-            out = out + compute(self.bias)
+            out.add_(compute(self.bias))  # a view of a fresh tensor: no copy needed
         return _nchw(out)
 
     def backward(self, grad_output, input_grad: bool = True):

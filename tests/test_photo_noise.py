@@ -81,6 +81,42 @@ def test_jpeg_pair_shares_settings_and_differs_by_the_noise_only() -> None:
     assert torch.equal(again, model.apply(clean, params, generator(5)))
 
 
+def test_jpeg_training_target_skips_the_save_for_pixel_independent_noise() -> None:
+    """The target of a Gaussian-then-JPEG pair is the copy before saving (unbiased), drawn with the same random
+    numbers as the saved copy; the pair's input stays the saved file."""
+    clean = smooth_images(4)
+    model = parse_noise("gaussian:20,jpeg:90:420")
+    first, target = model.corrupt_pair(clean, generator(3), raw_second=True)
+    first_saved, second_saved = model.corrupt_pair(clean, generator(3))
+    assert torch.equal(first, first_saved)
+    assert not torch.equal(target, target.round())  # never rounded, so never saved
+    # Same draws: saving the target gives the second saved copy.
+    params = model.sample_params(4, generator(7))
+    unsaved = model.apply_target(clean, params, generator(8))
+    assert torch.equal(model.jpeg.apply(unsaved, params["jpeg"]), model.apply(clean, params, generator(8)))
+    noise = unsaved - clean.float()
+    assert abs(float(noise.mean())) < 0.5 and 18 < float(noise.std()) < 22
+    assert torch.equal(second_saved, second_saved.round()) and second_saved.dtype == torch.uint8
+
+
+def test_camera_jpeg_training_target_is_the_saved_file() -> None:
+    clean = smooth_images(2)
+    model = parse_noise("camera:800,jpeg:90:420")
+    params = model.sample_params(2, generator(1))
+    assert torch.equal(model.apply_target(clean, params, generator(2)), model.apply(clean, params, generator(2)))
+
+
+def test_mixed_noise_targets_follow_each_model() -> None:
+    clean = smooth_images(6)
+    model = parse_noise("gaussian:20,jpeg:90:420+camera:800,jpeg:90:420")
+    params = model.sample_params(6, generator(1))
+    target = model.apply_target(clean, params, generator(2))
+    saved = model.apply(clean, params, generator(2))
+    choice = params["choice"]
+    assert torch.equal(target[choice == 1], saved[choice == 1])
+    assert not torch.equal(target[choice == 0], saved[choice == 0])
+
+
 def test_420_averages_chroma_noise_over_2x2_blocks() -> None:
     """Chroma noise after 4:2:0 is correlated between horizontal neighbours; after 4:4:4 it is nearly white."""
     clean = torch.full((4, 3, 64, 64), 128.0)

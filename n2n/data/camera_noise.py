@@ -121,6 +121,7 @@ class CameraNoise(NoiseModel):
     """
 
     name = "camera"
+    target_is_saved = True  # see SavedAsJpeg: the JPEG of a developed image is the less biased target
 
     def __init__(self, iso: tuple[float, float] = DEFAULT_ISO):
         low, high = float(iso[0]), float(iso[1])

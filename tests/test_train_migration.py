@@ -123,7 +123,9 @@ def test_a_new_run_trains_as_the_old_code_did(workdir: Path, name: str) -> None:
     """The same command, 3 epochs from the start: the old code's losses, rates and weights (a run from --init
     weights now also scores them first, as epoch 0: the keep-the-best guard)."""
     out = workdir / name / "fresh" / "model.pth"
-    assert main(["train", *make_fixtures.RUNS[name], "--val", "val.pkl", "--epochs", "3", "--out", str(out),
+    # The old code's JPEG targets were the saved files; new runs default to the copies before the save.
+    then = ["--jpeg-targets", "saved"] if name == "stream" else []
+    assert main(["train", *make_fixtures.RUNS[name], *then, "--val", "val.pkl", "--epochs", "3", "--out", str(out),
                  "--threads", "1", "--quiet"]) == 0
     ours, theirs = rows(out.with_suffix(".csv")), rows(FIXTURES / name / "straight" / "model.csv")
     assert (ours[0]["epoch"] == "0") == ("--init" in make_fixtures.RUNS[name])
@@ -137,6 +139,33 @@ def test_a_new_run_trains_as_the_old_code_did(workdir: Path, name: str) -> None:
         weights = torch.load(last, weights_only=True)["model"]
         reference = torch.load(FIXTURES / name / "straight" / "model.last.pth", weights_only=True)["model"]
     assert all(torch.allclose(weights[key], reference[key], rtol=1e-4, atol=1e-6) for key in reference)
+
+
+def test_new_photo_runs_train_on_unsaved_jpeg_targets_and_record_them(workdir: Path, capsys) -> None:
+    out = workdir / "stream" / "unsaved" / "model.pth"
+    assert main(["train", *make_fixtures.RUNS["stream"], "--val", "val.pkl", "--epochs", "1", "--out", str(out),
+                 "--threads", "1", "--quiet"]) == 0
+    state = torch.load(out.with_name("model.last.pth"), weights_only=True)
+    assert state["stream"]["jpeg_targets"] == "unsaved" and state["schema"] == SCHEMA_VERSION
+    theirs = rows(FIXTURES / "stream" / "straight" / "model.csv")
+    ours = [row for row in rows(out.with_suffix(".csv")) if row["epoch"] != "0"]
+    assert float(ours[0]["loss"]) != pytest.approx(float(theirs[0]["loss"]), rel=1e-5)  # other targets, other loss
+    assert from_checkpoint(state, "torch").noise.jpeg_targets == "unsaved"
+    assert main(["train", "--photos", "photos", "--jpeg-targets", "saved", "--val", "val.pkl", "--epochs", "2",
+                 "--out", str(out), "--threads", "1", "--quiet", "--resume"]) == 2
+    assert "was trained with --jpeg-targets unsaved" in capsys.readouterr().err
+    # A run from before the option resumes on the saved files, as it was trained.
+    old = torch.load(FIXTURES / "stream" / "split" / "model.last.pth", weights_only=True)
+    assert "jpeg_targets" not in old["stream"] and from_checkpoint(old, "torch").noise.jpeg_targets == "saved"
+
+
+def test_jpeg_targets_needs_jpeg_noise_and_noisy_targets(workdir: Path, capsys) -> None:
+    base = ["train", "--photos", "photos", "--val", "val.pkl", "--epochs", "1", "--threads", "1", "--quiet",
+            "--crop-size", "16", "--steps-per-epoch", "1", "--out", "x/model.pth"]
+    assert main([*base, "--noise", "gaussian:25", "--jpeg-targets", "saved"]) == 2
+    assert "saves none: add ,jpeg" in capsys.readouterr().err
+    assert main([*base, "--noise", "gaussian:25,jpeg", "--target", "clean", "--jpeg-targets", "saved"]) == 2
+    assert "--target clean trains on others" in capsys.readouterr().err
 
 
 def test_resuming_with_another_value_names_the_option(workdir: Path, capsys) -> None:

@@ -90,20 +90,23 @@ class NoiseModel(ABC):
         return _to_uint8(noisy), noisy
 
     def corrupt_pair(
-        self, clean: torch.Tensor, generator: torch.Generator, raw_second: bool = False
+        self, clean: torch.Tensor, generator: torch.Generator, raw_second: bool = False, saved_targets: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Two ``uint8 (N, C, H, W)`` copies sharing per-image parameters, with independent randomness.
 
         With ``raw_second`` the second copy is the training target of :meth:`apply_target`, unclipped and
         unrounded (float32): clipping to [0, 255] makes noise that is zero-mean before it biased near black
         and white, and so does saving it as a JPEG; an unbiased target is what the Noise2Noise argument
-        assumes. The random draws are the same either way.
+        assumes. ``saved_targets`` keeps the saved copy as the target instead (still float32), as a user who
+        only has JPEG pairs must (and as n2n did before the unsaved targets). The random draws are the same
+        either way.
         """
         clean = _check_clean(clean)
         params = self.sample_params(clean.shape[0], generator)
         first = _to_uint8(self.apply(clean, params, generator))
         if raw_second:
-            return first, self.apply_target(clean, params, generator)
+            target = self.apply if saved_targets else self.apply_target
+            return first, target(clean, params, generator)
         return first, _to_uint8(self.apply(clean, params, generator))
 
     def __repr__(self) -> str:

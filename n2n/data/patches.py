@@ -29,6 +29,7 @@ from n2n.progress import bar
 
 PATCH_SHORT_SIDES = (256, 384, 512, 768)  # 256: the crop sets' detail density; 512: the whole-photo benchmark's
 TARGETS = ("noisy", "clean")
+JPEG_TARGETS = ("unsaved", "saved")  # Noise2Noise targets of noise saved as JPEG: before the save, or the file
 
 
 def resolve_training_photos(spec: str) -> list[Photo]:
@@ -116,11 +117,13 @@ class PatchStream:
         tone_gain_max: the tone curves' largest gain (see :func:`remap_tones`).
         same_noise_fraction: share of the grey crops (all channels equal) whose two noisy copies carry the same
             noise in every channel, as a greyscale file does: the noise of their first channel, copied.
+        jpeg_targets: with noise saved as JPEG, ``"unsaved"``: Noise2Noise targets are the copies before the save
+            (unbiased, :meth:`n2n.data.noise.SavedAsJpeg.apply_target`); ``"saved"``: the saved files.
     """
 
     def __init__(self, images: Sequence[torch.Tensor], noise: NoiseModel, crop: int = 96, target: str = "noisy",
                  gray_fraction: float = 0.0, tone_fraction: float = 0.0, tone_gain_max: float = TONE_GAIN[1],
-                 same_noise_fraction: float = 0.0) -> None:
+                 same_noise_fraction: float = 0.0, jpeg_targets: str = "unsaved") -> None:
         if crop < 8:
             raise ValueError(f"crop size must be at least 8 px, got {crop}")
         if target not in TARGETS:
@@ -131,6 +134,9 @@ class PatchStream:
             raise ValueError(f"tone fraction must be in [0, 1], got {tone_fraction}")
         if not 0.0 <= same_noise_fraction <= 1.0:
             raise ValueError(f"same-noise fraction must be in [0, 1], got {same_noise_fraction}")
+        if jpeg_targets not in JPEG_TARGETS:
+            raise ValueError(f"JPEG targets must be one of {JPEG_TARGETS}, got {jpeg_targets!r}")
+        self.jpeg_targets = jpeg_targets
         usable = [image for image in images if min(image.shape[1:]) >= crop]
         if not usable:
             raise ValueError(f"no training photo is at least {crop} px on its short side; use a smaller --crop-size")
@@ -145,12 +151,12 @@ class PatchStream:
     def from_photos(cls, photos: Sequence[Photo], noise: NoiseModel, crop: int = 96, target: str = "noisy",
                     short_sides: Sequence[int] = PATCH_SHORT_SIDES, gray_fraction: float = 0.0,
                     tone_fraction: float = 0.0, tone_gain_max: float = TONE_GAIN[1],
-                    same_noise_fraction: float = 0.0) -> PatchStream:
+                    same_noise_fraction: float = 0.0, jpeg_targets: str = "unsaved") -> PatchStream:
         """Load ``photos`` at each of ``short_sides`` (never upscaled) and stream crops from them."""
         if not photos:
             raise ValueError("no training photos given")
         images = [image for photo in bar(photos, desc="loading photos", unit="photo") for image in _working_scales(photo, short_sides)]
-        return cls(images, noise, crop, target, gray_fraction, tone_fraction, tone_gain_max, same_noise_fraction)
+        return cls(images, noise, crop, target, gray_fraction, tone_fraction, tone_gain_max, same_noise_fraction, jpeg_targets)
 
     @property
     def pixels(self) -> int:
@@ -177,7 +183,7 @@ class PatchStream:
     def batch(self, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """``(inputs uint8, targets float32)``, each ``(batch, 3, crop, crop)`` in [0, 255] (targets unclipped)."""
         clean = self.clean_batch(batch, generator)
-        noisy, second = self.noise.corrupt_pair(clean, generator, raw_second=True)
+        noisy, second = self.noise.corrupt_pair(clean, generator, raw_second=True, saved_targets=self.jpeg_targets == "saved")
         if self.same_noise_fraction > 0:  # drawn only then, so that older streams stay as they were
             grey = (clean[:, 0] == clean[:, 1]).flatten(1).all(1) & (clean[:, 1] == clean[:, 2]).flatten(1).all(1)
             same = grey & (torch.rand(batch, generator=generator) < self.same_noise_fraction)

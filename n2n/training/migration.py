@@ -13,7 +13,9 @@ Versions (:data:`~n2n.training.spec.SCHEMA_VERSION`):
 - 3: the torch engine's ``config`` also holds ``loss`` (Miniproject_1's ``TrainConfig.loss``: ``"l1"`` when
   fine-tuning on noisy files; earlier runs trained with ``"mse"``, the field's default), and a run from trained
   weights starts its ``history`` with an epoch-0 record (the keep-the-best guard). Older n2n cannot resume these
-  files and says so instead of failing on the unknown field.
+  files and says so instead of failing on the unknown field;
+- 4: ``--photos`` runs whose noise is saved as JPEG record ``jpeg_targets`` (``"unsaved"``, the default since
+  2026-12-06, or ``"saved"``); a stream without it trained on the saved files, and says so once migrated.
 
 :func:`migrate` brings a checkpoint to the current version, one step per version; :func:`from_checkpoint`
 then reads it without defaults; :func:`resume_spec` merges it with the options given to ``--resume``.
@@ -84,7 +86,13 @@ def _from_version_2(state: dict) -> dict:
     return {**state, "schema": 3}
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _from_version_1, 2: _from_version_2}
+def _from_version_3(state: dict) -> dict:
+    """Version 3 -> 4: nothing to fill (a stream without ``jpeg_targets`` trained on the saved files, the default
+    of :func:`~n2n.training.sources.stream_defaults`)."""
+    return {**state, "schema": 4}
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _from_version_1, 2: _from_version_2, 3: _from_version_3}
 
 
 def checkpoint_version(state: dict, path: Path | str) -> int:
@@ -108,13 +116,14 @@ def migrate(state: dict, path: Path | str = "checkpoint") -> dict:
 
 
 def _stream_spec(stream: dict) -> tuple[DataSpec, NoiseSpec, MethodSpec]:
-    from n2n.training.sources import stream_defaults
+    from n2n.training.sources import has_jpeg_stage, stream_defaults
 
     full = {**stream_defaults(), **stream}
     data = DataSpec(photos=full["photos"], crop_size=full["crop"], steps_per_epoch=full["steps_per_epoch"],
                     photo_scales=tuple(full["scales"]))
     noise = NoiseSpec(noise=full["noise"], gray_fraction=full["gray_fraction"], same_noise_fraction=full["same_noise_fraction"],
-                      tone_fraction=full["tone_fraction"], tone_gain_max=full["tone_gain_max"])
+                      tone_fraction=full["tone_fraction"], tone_gain_max=full["tone_gain_max"],
+                      jpeg_targets=full["jpeg_targets"] if has_jpeg_stage(full["noise"]) else None)
     teacher = {"teacher": Path(full["teacher"]), "teacher_symmetries": full["teacher_symmetries"],
                "teacher_sha256": full["teacher_sha256"]} if "teacher" in full else {}
     return data, noise, MethodSpec(target=full["target"], loss=full["loss"], **teacher)

@@ -132,6 +132,10 @@ def _research(group: argparse._ArgumentGroup) -> None:
                             "the two noisy copies, so that low noise levels weigh more")
     group.add_argument("--gray-fraction", type=float, default=None, metavar="F",
                        help="with --photos: share of crops turned grey before the noise (default 0)")
+    group.add_argument("--jpeg-targets", choices=["unsaved", "saved"], default=None,
+                       help="with --photos and noise saved as JPEG: Noise2Noise targets before the save (unsaved, "
+                            "default: zero-mean noise) or the saved files (saved: biased, as in runs before 2026-12-06); "
+                            "camera noise always keeps the saved file")
     group.add_argument("--same-noise-fraction", type=float, default=None, metavar="F",
                        help="with --gray-fraction: share of the grey crops whose noise is the same in all channels, "
                             "as in a greyscale file (default 0)")

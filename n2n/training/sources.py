@@ -99,7 +99,8 @@ def stream_defaults() -> dict:
     """Stream settings that checkpoints leave out when at their default (as before those options existed)."""
     from n2n.data.patches import TONE_GAIN
 
-    return {"tone_gain_max": TONE_GAIN[1], "same_noise_fraction": 0.0}
+    # Runs before --jpeg-targets trained on the saved JPEG files (and recorded nothing).
+    return {"tone_gain_max": TONE_GAIN[1], "same_noise_fraction": 0.0, "jpeg_targets": "saved"}
 
 
 def stream_settings(spec: TrainSpec, multiple: int) -> dict:
@@ -127,7 +128,15 @@ def stream_settings(spec: TrainSpec, multiple: int) -> dict:
     for key, value in (("same_noise_fraction", noise.same_noise_fraction), ("tone_gain_max", noise.tone_gain_max)):
         if value is not None and value != defaults[key]:
             settings[key] = value
+    jpeg_targets = noise.jpeg_targets or "unsaved"
+    if has_jpeg_stage(settings["noise"]) and jpeg_targets != defaults["jpeg_targets"]:
+        settings["jpeg_targets"] = jpeg_targets  # left out when "saved", as in the checkpoints of older runs
     return settings
+
+
+def has_jpeg_stage(noise: str) -> bool:
+    """Whether the noise spec saves any of its noises as JPEG (``NOISE,jpeg...``)."""
+    return any(part.split(",")[-1].startswith("jpeg") for part in noise.split("+") if "," in part)
 
 
 def _teacher_sha256(teacher: Path) -> str:
@@ -144,7 +153,7 @@ class StreamSource:
     supports = SourceSupport("crops of photos", frozenset({NOISE2NOISE, NOISE2CLEAN, DISTILLATION}), {
         PHOTOS: frozenset({"--photos", "--noise", "--target", "--crop-size", "--steps-per-epoch", "--photo-scales",
                            "--loss", "--gray-fraction", "--same-noise-fraction", "--tone-fraction", "--tone-gain-max",
-                           "--teacher", "--teacher-symmetries"}),
+                           "--teacher", "--teacher-symmetries", "--jpeg-targets"}),
     })
 
     def __init__(self, settings: dict, config: TrainConfig) -> None:
@@ -156,7 +165,7 @@ class StreamSource:
         photos = resolve_training_photos(full["photos"])
         self.stream = PatchStream.from_photos(photos, parse_noise(full["noise"]), full["crop"], full["target"],
                                               full["scales"], full["gray_fraction"], full["tone_fraction"],
-                                              full["tone_gain_max"], full["same_noise_fraction"])
+                                              full["tone_gain_max"], full["same_noise_fraction"], full["jpeg_targets"])
         self.loss = settings["loss"]
         self.teacher = None  # loaded on the training device by the first epoch
         print(f"streaming {settings['crop']} px crops from {len(photos)} photos ({len(self.stream.images)} scaled images, "
@@ -164,7 +173,8 @@ class StreamSource:
               f"{'self-ensemble of ' + settings['teacher'] if 'teacher' in settings else settings['target']} targets, "
               f"loss {self.loss}, grey fraction {self.stream.gray_fraction:g} (same noise in all channels for "
               f"{self.stream.same_noise_fraction:g} of them), tone fraction {self.stream.tone_fraction:g}"
-              f" (gains up to {self.stream.tone_gain_max:g})")
+              f" (gains up to {self.stream.tone_gain_max:g})"
+              + (f", JPEG targets {full['jpeg_targets']}" if has_jpeg_stage(settings["noise"]) else ""))
 
     @classmethod
     def from_spec(cls, spec: TrainSpec, arch: dict, config: TrainConfig) -> StreamSource:

@@ -22,8 +22,9 @@ from typing import Any, Iterator
 
 # Version of the settings a checkpoint records. 1: checkpoints written before the TrainSpec (no "schema" key);
 # 2: the same layout with "schema": 2; 3: the torch engine's config also records its loss, and runs from trained
-# weights start their history with the starting weights' scores (epoch 0) (see n2n.training.migration).
-SCHEMA_VERSION = 3
+# weights start their history with the starting weights' scores (epoch 0); 4: --photos runs with JPEG noise record
+# their JPEG targets (see n2n.training.migration).
+SCHEMA_VERSION = 4
 
 NOISE2NOISE, NOISE2CLEAN, SINGLE_IMAGE, DISTILLATION = "noise2noise", "noise2clean", "single", "distillation"
 METHODS = (NOISE2NOISE, NOISE2CLEAN, SINGLE_IMAGE, DISTILLATION)
@@ -79,6 +80,7 @@ class NoiseSpec:
     same_noise_fraction: float | None = option("--same-noise-fraction")
     tone_fraction: float | None = option("--tone-fraction")
     tone_gain_max: float | None = option("--tone-gain-max")
+    jpeg_targets: str | None = option("--jpeg-targets")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from n2n.training.spec import DATA_FLAGS, IMAGES, PHOTOS, SINGLE_IMAGE, TrainSpec, given_options
+from n2n.training.spec import DATA_FLAGS, IMAGES, NOISE2NOISE, PHOTOS, SINGLE_IMAGE, TrainSpec, given_options
 
 # Options every engine reads (what to write, how long, how fast, which network).
 COMMON_OPTIONS = frozenset({"--epochs", "--batch-size", "--lr", "--seed", "--no-augment", "--engine", "--arch",
@@ -67,6 +67,7 @@ WHERE = {
     "--same-noise-fraction": ("applies to Noise2Noise training on --photos only", "drop it"),
     "--tone-fraction": ("applies to Noise2Noise training on --photos only", "drop it"),
     "--tone-gain-max": ("applies to Noise2Noise training on --photos only", "drop it"),
+    "--jpeg-targets": ("applies to Noise2Noise training on --photos with JPEG noise only", "drop it"),
     "--teacher": ("applies to --photos only (targets made by a teacher network on crops with synthesised noise)",
                   "drop it"),
     "--teacher-symmetries": ("applies to --photos --teacher only", "drop it"),
@@ -185,6 +186,14 @@ def _check_noise(spec: TrainSpec) -> None:
         from n2n.data.noise import parse_noise
 
         parse_noise(noise.noise)  # a bad spec fails here, before any data loads
+    if noise.jpeg_targets is not None:
+        from n2n.training.sources import has_jpeg_stage
+
+        if not (spec.output.resume and noise.noise is None) and not has_jpeg_stage(noise.noise or "mixed"):
+            raise ValueError(f"--jpeg-targets chooses the targets of noise saved as JPEG, and --noise {noise.noise or 'mixed'} "
+                             "saves none: add ,jpeg to a noise (e.g. gaussian:0-50,jpeg) or leave --jpeg-targets out")
+        if spec.method_kind != NOISE2NOISE:
+            raise ValueError(f"--jpeg-targets chooses noisy targets, and {spec.method_flag} trains on others: leave it out")
 
 
 def _check_distillation(spec: TrainSpec) -> None:

@@ -129,7 +129,7 @@ def stream_settings(spec: TrainSpec, multiple: int) -> dict:
         if value is not None and value != defaults[key]:
             settings[key] = value
     jpeg_targets = noise.jpeg_targets or "unsaved"
-    if has_jpeg_stage(settings["noise"]) and jpeg_targets != defaults["jpeg_targets"]:
+    if has_jpeg_stage(settings["noise"]) and settings["target"] == "noisy" and jpeg_targets != defaults["jpeg_targets"]:
         settings["jpeg_targets"] = jpeg_targets  # left out when "saved", as in the checkpoints of older runs
     return settings
 

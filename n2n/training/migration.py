@@ -123,7 +123,7 @@ def _stream_spec(stream: dict) -> tuple[DataSpec, NoiseSpec, MethodSpec]:
                     photo_scales=tuple(full["scales"]))
     noise = NoiseSpec(noise=full["noise"], gray_fraction=full["gray_fraction"], same_noise_fraction=full["same_noise_fraction"],
                       tone_fraction=full["tone_fraction"], tone_gain_max=full["tone_gain_max"],
-                      jpeg_targets=full["jpeg_targets"] if has_jpeg_stage(full["noise"]) else None)
+                      jpeg_targets=full["jpeg_targets"] if has_jpeg_stage(full["noise"]) and full["target"] == "noisy" else None)
     teacher = {"teacher": Path(full["teacher"]), "teacher_symmetries": full["teacher_symmetries"],
                "teacher_sha256": full["teacher_sha256"]} if "teacher" in full else {}
     return data, noise, MethodSpec(target=full["target"], loss=full["loss"], **teacher)

@@ -2,10 +2,10 @@
 
 The shipped course network (``Miniproject_1/bestmodel.pth``) was trained on noise independent from pixel
 to pixel, and keeps noise that neighbouring pixels share (a JPEG saved with 4:2:0 or 4:2:2 chroma, camera
-processing) as if it were detail. n2n ships a second network, fine-tuned from it on a blind mix of the
-same noises and of JPEG-saved and camera noise (``n2n/package_data/weights/jpeg_camera.pth``; how it was
-trained and what it scores: docs/methods/photos-as-saved.md). It denoises such photos by several dB more,
-but loses about 1 dB on the noise the course network was trained for, so each photo goes to one of
+processing) as if it were detail. n2n ships a second network, fine-tuned from it on JPEG-saved and camera
+noise (``n2n/package_data/weights/jpeg_camera.pth``; how it was trained and what it scores:
+docs/methods/photos-as-saved.md). It denoises such photos by 6-11 dB more, but loses 1-2 dB on the noise
+the course network was trained for, so each photo goes to one of
 them: :func:`n2n.inference.noise_structure.correlated_noise_reason` looks at the photo's finest-scale
 chroma, and a photo whose colour noise is shared by neighbouring pixels goes to the JPEG and camera
 network. The choice is made once per whole photo, before tiling (:func:`n2n.inference.photo.denoise_photo`

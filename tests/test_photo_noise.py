@@ -106,6 +106,13 @@ def test_camera_jpeg_training_target_is_the_saved_file() -> None:
     assert torch.equal(model.apply_target(clean, params, generator(2)), model.apply(clean, params, generator(2)))
 
 
+def test_saves_as_jpeg_looks_inside_mixtures() -> None:
+    from n2n.data.noise import saves_as_jpeg
+
+    assert saves_as_jpeg(parse_noise("gaussian:20,jpeg")) and saves_as_jpeg(parse_noise("poisson+camera,jpeg:90:420"))
+    assert not saves_as_jpeg(parse_noise("mixed")) and not saves_as_jpeg(parse_noise("gaussian:5-50+camera"))
+
+
 def test_mixed_noise_targets_follow_each_model() -> None:
     clean = smooth_images(6)
     model = parse_noise("gaussian:20,jpeg:90:420+camera:800,jpeg:90:420")

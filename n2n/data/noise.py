@@ -285,6 +285,13 @@ class SavedAsJpeg(NoiseModel):
         return {"name": "saved_as_jpeg", "noise": self.noise.describe(), "jpeg": self.jpeg.describe()}
 
 
+def saves_as_jpeg(model: NoiseModel) -> bool:
+    """Whether ``model``, or any model of a :class:`MixedNoise`, ends with the JPEG save (:class:`SavedAsJpeg`)."""
+    if isinstance(model, MixedNoise):
+        return any(saves_as_jpeg(part) for part in model.models)
+    return isinstance(model, SavedAsJpeg)
+
+
 def _camera_noise_class() -> type[NoiseModel]:
     from n2n.data.camera_noise import CameraNoise  # imported here: it builds on NoiseModel
 

@@ -4,8 +4,8 @@ The shipped course network (``Miniproject_1/bestmodel.pth``) was trained on nois
 to pixel, and keeps noise that neighbouring pixels share (a JPEG saved with 4:2:0 or 4:2:2 chroma, camera
 processing) as if it were detail. n2n ships a second network, fine-tuned from it on JPEG-saved and camera
 noise (``n2n/package_data/weights/jpeg_camera.pth``; how it was trained and what it scores:
-docs/methods/photos-as-saved.md). It denoises such photos by 6-11 dB more, but loses 1-2 dB on the noise
-the course network was trained for, so each photo goes to one of
+docs/methods/photos-as-saved.md). It denoises such photos by 5.7-11.3 dB more (JPEG at sigma 15-50; 1.5-3.5 dB
+on camera noise), but loses 1.3-1.8 dB on the noise the course network was trained for, so each photo goes to one of
 them: :func:`n2n.inference.noise_structure.correlated_noise_reason` looks at the photo's finest-scale
 chroma, and a photo whose colour noise is shared by neighbouring pixels goes to the JPEG and camera
 network. The choice is made once per whole photo, before tiling (:func:`n2n.inference.photo.denoise_photo`

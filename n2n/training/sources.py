@@ -136,7 +136,9 @@ def stream_settings(spec: TrainSpec, multiple: int) -> dict:
 
 def has_jpeg_stage(noise: str) -> bool:
     """Whether the noise spec saves any of its noises as JPEG (``NOISE,jpeg...``)."""
-    return any(part.split(",")[-1].startswith("jpeg") for part in noise.split("+") if "," in part)
+    from n2n.data.noise import parse_noise, saves_as_jpeg
+
+    return saves_as_jpeg(parse_noise(noise))
 
 
 def _teacher_sha256(teacher: Path) -> str:

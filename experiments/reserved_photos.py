@@ -9,7 +9,11 @@ scores the validation photos (short side at most 512 px, Gaussian sigma 15 / 25 
 Writes the photos as PNG into ``cache/reserved_photos/`` (so their hashes are recorded), the results
 to ``results/whole_photos/reserved.json`` and the README block ``whole_photos:reserved``. ``--adapt``
 instead scores the shipped Miniproject_1 network with and without ``n2n denoise --adapt`` (about a
-minute per photo and sigma) into ``results/whole_photos/reserved_adapt.json``, README untouched. Needs the
+minute per photo and sigma) into ``results/whole_photos/reserved_adapt.json``, README untouched. ``--jpeg`` scores
+``n2n denoise``'s default (``auto``: the course network, or the JPEG and camera networks) and the course network
+alone on the noises of issue #30 (Gaussian sigma 15 / 25 / 50 saved as PNG and as JPEG quality 90 with 4:2:0
+chroma, camera noise at ISO 800 / 3200 then that JPEG), networks only (BM3D's minutes per photo and noise are
+left to the validation photos), into ``results/whole_photos/reserved_jpeg.json``, README untouched. Needs the
 ``baselines`` extra (scikit-image, BM3D) and matplotlib (``report`` extra), whose sample data it reads.
 """
 
@@ -31,6 +35,9 @@ from n2n.report.readme_blocks import replace_block
 
 RESULTS = REPO_ROOT / "results" / "whole_photos" / "reserved.json"
 ADAPT_RESULTS = RESULTS.with_name("reserved_adapt.json")
+JPEG_RESULTS = RESULTS.with_name("reserved_jpeg.json")
+JPEG_NOISES = ("gaussian:15,jpeg:90:420", "gaussian:25,jpeg:90:420", "gaussian:50,jpeg:90:420", "camera:800,jpeg:90:420",
+               "camera:3200,jpeg:90:420")
 PHOTO_DIR = REPO_ROOT / "cache" / "reserved_photos"
 BLOCK = "whole_photos:reserved"
 # Natural photographs only (skimage's "cat" is "chelsea" again; "retina" and "hubble_deep_field"
@@ -72,12 +79,15 @@ def readme_table(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = results_parser(__doc__, RESULTS)
-    parser.add_argument("--adapt", action="store_true",
-                        help=f"score the shipped Miniproject_1 network with and without --adapt instead (-> {ADAPT_RESULTS.name})")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--adapt", action="store_true",
+                      help=f"score the shipped Miniproject_1 network with and without --adapt instead (-> {ADAPT_RESULTS.name})")
+    mode.add_argument("--jpeg", action="store_true",
+                      help=f"score n2n denoise's default and the course network on JPEG-saved and camera noise instead (-> {JPEG_RESULTS.name})")
     args = parser.parse_args(argv)
     if args.readme_only:
-        if args.adapt:
-            raise ValueError("--adapt results have no README block; drop --readme-only")
+        if args.adapt or args.jpeg:
+            raise ValueError("--adapt and --jpeg results have no README block; drop --readme-only")
         replace_block(BLOCK, readme_table(json.loads(args.out.read_text())))
         return 0
     torch.set_num_threads(args.threads)
@@ -88,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
 
         chosen = {"Miniproject_1 shipped": shipped, "Miniproject_1 shipped (--adapt)": AdaptingDenoiser(shipped)}
         args.out, args.no_readme = (ADAPT_RESULTS if args.out == RESULTS else args.out), True
+    elif args.jpeg:
+        chosen = {"n2n denoise (auto)": denoisers.get("auto"), "Miniproject_1 shipped": shipped}
+        args.out, args.no_readme = (JPEG_RESULTS if args.out == RESULTS else args.out), True
+        results = whole_photos.evaluate_photos(export_photos(), chosen, baselines=[], noises=JPEG_NOISES)
+        save_results(results, args, load_start, BLOCK, readme_table)
+        return 0
     else:
         chosen = {"Miniproject_1 shipped": shipped, "Miniproject_1 shipped (x8 ensemble)": self_ensemble(shipped),
                   "Miniproject_2 shipped": denoisers.get("miniproject2")}

@@ -34,7 +34,8 @@ def test_the_wheel_holds_the_product_and_no_experiments_or_results(tmp_path: Pat
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert tops == {"n2n", "Miniproject_1", "Miniproject_2"}, sorted(tops)
-    assert {"n2n/cli.py", "Miniproject_1/model.py", "Miniproject_2/model.py", "Miniproject_1/bestmodel.pth",
+    assert {"n2n/cli.py", "Miniproject_1/model.py", "Miniproject_2/model.py", "Miniproject_1/bestmodel.pth", "n2n/package_data/weights/jpeg_camera.pth",
+            "n2n/package_data/weights/jpeg_camera_weak.pth",
             "n2n/web/page/index.html", "n2n/web/page/app.js", "n2n/web/page/style.css"} <= set(names)
     leaked = [name for name in names if {"experiments", "results"} & set(name.split("/")[:-1])]
     assert not leaked, f"the wheel carries experiment or results files: {leaked[:5]}"

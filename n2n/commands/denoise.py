@@ -56,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="quality of JPEG and WebP output, 1 to 100 (default 95; JPEG with full-resolution colour)")
     parser.add_argument("--model", choices=sorted(denoisers.DENOISERS), default=None,
                         help=f"shipped denoiser (default: {DEFAULT_MODEL}, which picks per photo the course network or, for noise "
-                             "shared by neighbouring pixels as in JPEGs, the JPEG and camera network; with --checkpoint: "
+                             "shared by neighbouring pixels as in JPEGs, the JPEG and camera network for its noise level; "
+                             "with --checkpoint: "
                              "read from the file)")
     parser.add_argument("--checkpoint", type=Path,
                         help="weights of either Miniproject to use instead of the shipped ones (the engine is read from the file)")

@@ -53,6 +53,7 @@ from torch import nn
 
 from Miniproject_1.others.inference import denoise
 from n2n.inference.noise_structure import correlated_noise_reason
+from n2n.inference.routing import first_network
 from n2n.inference.self_check import masked_score
 from n2n.precision import use_bfloat16
 from n2n.training.noise2self import GRID, train_noise2self
@@ -136,8 +137,7 @@ def largest_crop(height: int, width: int, multiple: int, limit: int) -> int:
 def resolve_network(predict_or_network: nn.Module | Callable) -> nn.Module:
     """The PyTorch network behind ``predict_or_network``: a U-Net itself, or a bound ``predict`` of an object
     with a ``network`` attribute (Miniproject_1's ``Model``). ``ValueError`` for anything else (e.g. Miniproject_2)."""
-    if hasattr(predict_or_network, "independent"):  # a router (n2n.inference.routing): its networks are of one kind
-        predict_or_network = predict_or_network.independent
+    predict_or_network = first_network(predict_or_network)  # a router's networks are of one kind
     if isinstance(predict_or_network, nn.Module):
         network = predict_or_network
     else:

@@ -70,7 +70,8 @@ register("miniproject2", miniproject2)
 
 
 def jpeg_camera(checkpoint: str | Path | None = None, device: str | torch.device | None = None) -> Denoiser:
-    """n2n's network for JPEG-saved and camera noise alone (:mod:`n2n.inference.routing`)."""
+    """n2n's two networks for JPEG-saved and camera noise, each photo to the one for its noise level (with
+    ``checkpoint``: those weights alone; :mod:`n2n.inference.routing`)."""
     from n2n.inference import routing
 
     return routing.jpeg_camera(checkpoint, device=device)

@@ -10,7 +10,7 @@ from pathlib import Path
 from n2n.api import Denoiser, load
 from n2n.inference.checkpoints import checkpoint_kind
 
-SHIPPED = {"auto": "n2n: the network for the photo's noise (course U-Net, or JPEG and camera)",
+SHIPPED = {"auto": "n2n: the network for the photo's noise (course U-Net, or JPEG and camera, weak or strong)",
            "miniproject1": "Miniproject_1 (PyTorch U-Net, shipped)",
            "miniproject2": "Miniproject_2 (from-scratch framework, shipped)"}
 ADAPTABLE = ("auto", "miniproject1")  # PyTorch U-Nets: Miniproject_2's framework has no autograd

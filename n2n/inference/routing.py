@@ -5,10 +5,10 @@ to pixel, and keeps noise that neighbouring pixels share (a JPEG saved with 4:2:
 processing) as if it were detail. n2n ships two more networks for such noise, both fine-tuned from the course
 network on JPEG-saved and camera noise (``n2n/package_data/weights/``; how they were trained and what they score:
 docs/methods/photos-as-saved.md): one on the full range of strengths (``jpeg_camera.pth``), one on weak noise
-only (``jpeg_camera_weak.pth``: Gaussian sigma up to 35 then JPEG, camera noise of every ISO, whose JPEG
-smoothing leaves it weak to the eye of the estimate below). A network trained on the full range gives up detail at weak noise,
-where JPEG and camera noise look like texture; the weak-noise one keeps it (1.0 dB more at sigma 15 then JPEG
-quality 90, 4:2:0).
+only (``jpeg_camera_weak.pth``: Gaussian sigma up to 30 then JPEG quality 70-98, and camera noise of every ISO,
+which the estimate below reads as weak once developed and saved). A network trained on the full range gives up
+detail at weak noise, where JPEG and camera noise look like texture; the weak-noise one keeps more of it (0.85 dB
+more at sigma 15 then JPEG quality 90, 4:2:0, on the validation photos).
 
 Each photo goes to one network, chosen once for the whole photo before tiling
 (:func:`n2n.inference.photo.denoise_photo` calls :func:`resolve`), so every tile sees the same network:

@@ -58,6 +58,15 @@ def test_jpeg_and_camera_photos_go_to_the_network_of_their_noise_level() -> None
     assert NoiseLevelRoutedDenoiser(weak, strong, threshold=0.5).choose(quiet) is strong
     with pytest.raises(ValueError, match="positive"):
         NoiseLevelRoutedDenoiser(weak, strong, threshold=0)
+    assert router.choose(quiet[..., :3, :]) is strong  # too small for an estimate: the network for every strength
+
+
+def test_a_tiny_jpeg_is_denoised_not_refused() -> None:
+    tiny = noisy("gaussian:10,jpeg:90:420")[:, :, :2, :40]
+    auto = denoisers.get("auto")
+    assert resolve(auto, tiny) is auto.correlated.strong  # JPEG noise, too small for a noise level
+    pixels = tiny[0].permute(1, 2, 0).numpy()
+    assert n2n.denoise(pixels).shape == pixels.shape
 
 
 def test_routers_nest_and_resolve_to_one_network() -> None:

@@ -40,6 +40,7 @@ JPEG_CAMERA_WEAK_WEIGHTS = WEIGHTS / "jpeg_camera_weak.pth"
 # (sigma 15: 11.0; 25: 16.9); camera noise then JPEG reads 0.9-8.0 (ISO 100-6400), up to 17 on fine texture, which
 # sends a textured photo to the full-range network: the safe side.
 WEAK_NOISE_THRESHOLD = 14.0
+MIN_ESTIMATE_SIZE = 4  # noise_sigma's smallest image side
 
 
 class Router:
@@ -71,7 +72,8 @@ class NoiseRoutedDenoiser(Router):
 
 class NoiseLevelRoutedDenoiser(Router):
     """Each image to ``weak`` when its estimated noise level is under ``threshold`` (0-255 scale), else to
-    ``strong``."""
+    ``strong``, which also gets the images too small for an estimate (under 4 x 4 pixels): it was trained on
+    every strength."""
 
     def __init__(self, weak: Denoiser, strong: Denoiser, threshold: float = WEAK_NOISE_THRESHOLD) -> None:
         if not threshold > 0:
@@ -81,6 +83,8 @@ class NoiseLevelRoutedDenoiser(Router):
 
     def choose(self, image: torch.Tensor) -> Denoiser:
         whole = image if image.dim() == 4 else image[None]
+        if min(whole.shape[-2:]) < MIN_ESTIMATE_SIZE:
+            return self.strong
         return self.weak if noise_sigma(whole.to(torch.float32)) < self.threshold else self.strong
 
 

@@ -101,13 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.jpeg:
         chosen = {"n2n denoise (auto)": denoisers.get("auto"), "Miniproject_1 shipped": shipped}
         args.out, args.no_readme = (JPEG_RESULTS if args.out == RESULTS else args.out), True
-        results = whole_photos.evaluate_photos(export_photos(), chosen, baselines=[], noises=JPEG_NOISES)
-        save_results(results, args, load_start, BLOCK, readme_table)
-        return 0
     else:
         chosen = {"Miniproject_1 shipped": shipped, "Miniproject_1 shipped (x8 ensemble)": self_ensemble(shipped),
                   "Miniproject_2 shipped": denoisers.get("miniproject2")}
-    results = whole_photos.evaluate_photos(export_photos(), chosen, baselines=[whole_photos.BM3D])
+    baselines, noises = ([], JPEG_NOISES) if args.jpeg else ([whole_photos.BM3D], ())
+    results = whole_photos.evaluate_photos(export_photos(), chosen, baselines=baselines, noises=noises)
     save_results(results, args, load_start, BLOCK, readme_table)
     return 0
 

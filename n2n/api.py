@@ -184,8 +184,9 @@ def denoise(image: Image, *, model: str | os.PathLike | Denoiser = DEFAULT_MODEL
             Integers span their type's range; floats lie in [0, 1] (the scikit-image convention).
         model: ``"auto"`` (the default: the shipped course network, or for noise shared by neighbouring pixels,
             as in a JPEG with chroma subsampling, n2n's network for JPEG and camera noise of its strength),
-            ``"miniproject1"``, ``"jpeg-camera"`` (those two networks, picked by noise level), ``"miniproject2"``, the path of a checkpoint of either
-            Miniproject, or a :class:`Denoiser` from :func:`load` (the fastest for many images).
+            ``"miniproject1"``, ``"jpeg-camera"`` (those two networks, picked by noise level), ``"miniproject2"``,
+            the path of a checkpoint of either Miniproject, or a :class:`Denoiser` from :func:`load` (the fastest
+            for many images).
         strength: from 0 (the input, unchanged) to 1 (fully denoised, the default); in between, the
             denoised image blended with the input, which keeps some of the grain.
         adapt: first fine-tune a copy of the model on the image itself (self-supervised, Noise2Self); ``True``

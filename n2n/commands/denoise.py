@@ -57,8 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", choices=sorted(denoisers.DENOISERS), default=None,
                         help=f"shipped denoiser (default: {DEFAULT_MODEL}, which picks per photo the course network or, for noise "
                              "shared by neighbouring pixels as in JPEGs, the JPEG and camera network for its noise level; "
-                             "with --checkpoint: "
-                             "read from the file)")
+                             "with --checkpoint: read from the file)")
     parser.add_argument("--checkpoint", type=Path,
                         help="weights of either Miniproject to use instead of the shipped ones (the engine is read from the file)")
     parser.add_argument("--tile", type=int, default=512, help="tile size in pixels (default 512)")

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 _ROOT3 = math.sqrt(3.0)
 DB2_HIGH = torch.tensor([-(1 + _ROOT3), 3 + _ROOT3, -(3 - _ROOT3), 1 - _ROOT3], dtype=torch.float64) / (4 * math.sqrt(2.0))
 MAD_TO_SIGMA = 0.6744897501960817  # the median of |Z| for a standard normal Z
+MIN_SIDE = 4  # the filter's length: a smaller image has no detail coefficient
 ROUNDING = 1e-6  # a flat region's coefficients are zero up to float rounding (the filter's sum is 1e-17, not 0)
 
 
@@ -35,8 +36,8 @@ def noise_sigma(images: torch.Tensor) -> float:
     float pixels), averaged over the C channels; ``ValueError`` for an image under 4 x 4 pixels."""
     if images.dim() != 4 or images.shape[0] != 1:
         raise ValueError(f"expected one image (1, C, H, W), got shape {tuple(images.shape)}")
-    if min(images.shape[-2:]) < 4:
-        raise ValueError(f"the noise level needs an image of at least 4 x 4 pixels, got {tuple(images.shape[-2:])}")
+    if min(images.shape[-2:]) < MIN_SIDE:
+        raise ValueError(f"the noise level needs an image of at least {MIN_SIDE} x {MIN_SIDE} pixels, got {tuple(images.shape[-2:])}")
     details = diagonal_details(images)[0].flatten(1).abs()  # (C, count)
     sigmas = []
     for channel in details:

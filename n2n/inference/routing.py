@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from n2n.inference.denoisers import Denoiser, miniproject1
-from n2n.inference.noise_level import noise_sigma
+from n2n.inference.noise_level import MIN_SIDE, noise_sigma
 from n2n.inference.noise_structure import correlated_noise_reason
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "package_data" / "weights"
@@ -40,7 +40,6 @@ JPEG_CAMERA_WEAK_WEIGHTS = WEIGHTS / "jpeg_camera_weak.pth"
 # (sigma 15: 11.0; 25: 16.9); camera noise then JPEG reads 0.9-8.0 (ISO 100-6400), up to 17 on fine texture, which
 # sends a textured photo to the full-range network: the safe side.
 WEAK_NOISE_THRESHOLD = 14.0
-MIN_ESTIMATE_SIZE = 4  # noise_sigma's smallest image side
 
 
 class Router:
@@ -83,7 +82,7 @@ class NoiseLevelRoutedDenoiser(Router):
 
     def choose(self, image: torch.Tensor) -> Denoiser:
         whole = image if image.dim() == 4 else image[None]
-        if min(whole.shape[-2:]) < MIN_ESTIMATE_SIZE:
+        if min(whole.shape[-2:]) < MIN_SIDE:  # too small for an estimate
             return self.strong
         return self.weak if noise_sigma(whole.to(torch.float32)) < self.threshold else self.strong
 

@@ -27,6 +27,16 @@ def leaky_relu_backward(grad, reference, negative_slope: float):
     return grad.addcmul(grad, step_minus_one, value=1 - negative_slope)
 
 
+def leaky_relu_backward_from_output_(grad, output, negative_slope: float):
+    """``leaky_relu_backward`` in place on ``grad``, for a slope in (0, 1), from the layer's *output*: its
+    signs are the input's, and ``sign(output).clamp(min=slope)`` is 1 where the input is positive, else the
+    slope (0 included, torch's rule). Three passes instead of four, and ``grad`` times exactly 1 or the slope,
+    as torch computes it. Returns ``grad``."""
+    if not 0 < negative_slope < 1:
+        raise ValueError(f"the output's signs give the gradient only for a slope in (0, 1), got {negative_slope}")
+    return grad.mul_(output.sign().clamp_(min=negative_slope))
+
+
 class _Elementwise(Module):
     """Keeps one tensor from ``forward`` and checks gradients against its shape."""
 

@@ -29,6 +29,8 @@ into the shifted slices.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 Pair = tuple[int, int]
 
 
@@ -50,10 +52,11 @@ def pad_nhwc(x, before: Pair, after: Pair | None = None):
     return padded
 
 
-def tap_offsets(padded_width: int, kernel: Pair, dilation: Pair = (1, 1)) -> list[tuple[int, int, int]]:
+@lru_cache(maxsize=256)
+def tap_offsets(padded_width: int, kernel: Pair, dilation: Pair = (1, 1)) -> tuple[tuple[int, int, int], ...]:
     """``(i, j, row offset)`` of every kernel tap in the flattened padded grid."""
     (kh, kw), (dh, dw) = kernel, dilation
-    return [(i, j, i * dh * padded_width + j * dw) for i in range(kh) for j in range(kw)]
+    return tuple((i, j, i * dh * padded_width + j * dw) for i in range(kh) for j in range(kw))
 
 
 def _tap_matrices(taps):

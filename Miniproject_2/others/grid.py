@@ -21,6 +21,7 @@ no padding copy before a layer, no crop after it. The products on the zero rows 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .conv_kernels import tap_offsets
 
@@ -88,5 +89,10 @@ class Conv3x3Rows:
 
     @classmethod
     def of(cls, grid: Grid) -> "Conv3x3Rows":
-        per_image = (grid.height + 1) * grid.row_width
-        return cls(tuple(tap_offsets(grid.row_width, (3, 3))), grid.lead, grid.batch * per_image - grid.row_width - 1)
+        return _conv3x3_rows(grid.batch, grid.height, grid.width)
+
+
+@lru_cache(maxsize=256)
+def _conv3x3_rows(batch: int, height: int, width: int) -> Conv3x3Rows:
+    row_width = width + 1
+    return Conv3x3Rows(tap_offsets(row_width, (3, 3)), width + 2, batch * (height + 1) * row_width - row_width - 1)

@@ -24,7 +24,7 @@ images, or the ``(N, C, H, W)`` output) and returns the gradient w.r.t. its inpu
 from __future__ import annotations
 
 from . import checks
-from .activations import leaky_relu, leaky_relu_backward
+from .activations import leaky_relu, leaky_relu_backward, leaky_relu_backward_from_output_
 from .conv_kernels import conv_input_grad, im2col, pad_nhwc, shifted_input_grad, shifted_products, shifted_weight_grad, tap_offsets
 from .conv_unfold import fold_conv_backward, fold_conv_forward
 from .grid import Conv3x3Rows, Grid
@@ -71,8 +71,11 @@ class _Activated(Module):
         return out, (out.data if self.negative_slope > 0 else grid.data)
 
     def _deactivate(self, grad: Grid, signs) -> Grid:
-        """The gradient w.r.t. the convolution's output; accumulates the bias gradient."""
-        if self.negative_slope is not None:
+        """The gradient w.r.t. the convolution's output (``grad``, the block's output gradient, is overwritten
+        when it can be: the blocks' gradients are theirs alone); accumulates the bias gradient."""
+        if self.negative_slope is not None and 0 < self.negative_slope < 1:
+            leaky_relu_backward_from_output_(grad.data, signs, self.negative_slope)
+        elif self.negative_slope is not None:
             grad = Grid(leaky_relu_backward(grad.data, signs, self.negative_slope), grad.batch, grad.height, grad.width)
         if self.conv.bias is not None:
             self.conv.bias_grad += grad.data.sum(0)
@@ -85,19 +88,20 @@ class GridConv(_Activated):
     def forward(self, grid: Grid) -> Grid:
         where = Conv3x3Rows.of(grid)
         out = grid.empty_like(self.conv.out_channels)
-        shifted_products(grid.data, _taps(self.conv.weight), where.offsets, where.count, out.data[where.shift:])
+        taps = _taps(self.conv.weight)
+        shifted_products(grid.data, taps, where.offsets, where.count, out.data[where.shift:])
         out, signs = self._activate(out)
-        self._saved = (grid, signs)
+        self._saved = (grid, signs, taps)
         return out
 
     def backward(self, grad: Grid) -> Grid:
-        grid, signs = checks.saved(self._saved, self)
+        grid, signs, taps = checks.saved(self._saved, self)
         grad = self._deactivate(grad, signs)
         where = Conv3x3Rows.of(grid)
         grad_rows = grad.data[where.shift:]
         self.conv.weight_grad += shifted_weight_grad(grid.data, grad_rows, where.offsets, where.count, (3, 3)).permute(3, 2, 0, 1)
         grad_input = grid.empty_like()
-        shifted_input_grad(grad_rows, _taps(self.conv.weight), where.offsets, where.count, grad_input.data)
+        shifted_input_grad(grad_rows, taps, where.offsets, where.count, grad_input.data)
         return grad_input.zero_border()
 
 
@@ -114,17 +118,17 @@ class GridInput(_Activated):
         padded = pad_nhwc(compute(x).permute(0, 2, 3, 1), (1, 1), (2, 2))
         cols = im2col(padded, (3, 3), (1, 1), (1, 1), (height + 1, width + 1))
         out = Grid.empty(padded, n, height, width, self.conv.out_channels)
-        out.data[out.lead:].addmm_(cols, _taps(self.conv.weight).view(cols.shape[1], -1), beta=0)
+        taps = _taps(self.conv.weight)
+        out.data[out.lead:].addmm_(cols, taps.view(cols.shape[1], -1), beta=0)
         out, signs = self._activate(out)
-        self._saved = (cols, padded.shape[1:3], signs)
+        self._saved = (cols, padded.shape[1:3], signs, taps)
         return out
 
     def backward(self, grad: Grid, input_grad: bool = True):
         """The gradient w.r.t. the input ``(N, C, H, W)`` (None without ``input_grad``)."""
-        cols, padded_size, signs = checks.saved(self._saved, self)
+        cols, padded_size, signs, taps = checks.saved(self._saved, self)
         grad = self._deactivate(grad, signs)
         grad_rows = grad.data[grad.lead:]
-        taps = _taps(self.conv.weight)
         self.conv.weight_grad += cols.t().mm(grad_rows).view(taps.shape).permute(3, 2, 0, 1)
         if not input_grad:
             return None
@@ -238,20 +242,20 @@ class GridUpConv(_Activated):
         shifted_products(skip.data, skip_taps, where.offsets, where.count, out.data[where.shift:])
         plans, offsets, count = self._phase_rows(low)
         phased = low.data.new_empty(count, 4 * out_channels)
-        shifted_products(low.data, stacked_taps(up_taps, plans), offsets, count, phased)
+        phase_taps = stacked_taps(up_taps, plans)
+        shifted_products(low.data, phase_taps, offsets, count, phased)
         phased, image = self._phased(low, phased), out.image()
         for out_rows, out_cols, low_rows, low_cols, channels in phase_regions(plans, SCALE, out_channels):
             image[:, out_rows, out_cols] += phased[:, low_rows, low_cols, channels]
         out, signs = self._activate(out)
-        self._saved = (low, skip, signs)
+        self._saved = (low, skip, signs, skip_taps, phase_taps)
         return out
 
     def backward(self, grad: Grid) -> tuple[Grid, Grid]:
         """Returns the gradients w.r.t. ``low`` and ``skip``."""
-        low, skip, signs = checks.saved(self._saved, self)
+        low, skip, signs, skip_taps, phase_taps = checks.saved(self._saved, self)
         grad = self._deactivate(grad, signs)
         out_channels = self.conv.out_channels
-        up_taps, skip_taps = self._split_taps()
         where = Conv3x3Rows.of(skip)
         grad_rows = grad.data[where.shift:]
         skip_taps_grad = shifted_weight_grad(skip.data, grad_rows, where.offsets, where.count, (3, 3))
@@ -265,7 +269,7 @@ class GridUpConv(_Activated):
             phased[:, low_rows, low_cols, channels] = image[:, out_rows, out_cols]
         up_taps_grad = unstack_taps_grad(shifted_weight_grad(low.data, phased_rows, offsets, count, (2, 2)), plans, (3, 3))
         grad_low = low.empty_like()
-        shifted_input_grad(phased_rows, stacked_taps(up_taps, plans), offsets, count, grad_low.data)
+        shifted_input_grad(phased_rows, phase_taps, offsets, count, grad_low.data)
         self.conv.weight_grad[:, :self.low_channels] += up_taps_grad.permute(3, 2, 0, 1)
         self.conv.weight_grad[:, self.low_channels:] += skip_taps_grad.permute(3, 2, 0, 1)
         return grad_low.zero_border(), grad_skip.zero_border()

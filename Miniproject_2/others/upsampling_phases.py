@@ -18,6 +18,7 @@ Everything here is per axis (``AxisPlan``); the 2-D plan is the product of the t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .conv_kernels import conv_forward, conv_input_grad, conv_weight_grad
 
@@ -62,9 +63,11 @@ class AxisPlan:
         return max((phase.span for phase in self.phases), default=1)
 
 
+@lru_cache(maxsize=256)
 def plan_for(size, scale, kernel, padding) -> tuple[AxisPlan, AxisPlan]:
-    """Plans for the H and W axes of an input of ``size = (H, W)``."""
-    return tuple(AxisPlan.build(*args) for args in zip(size, scale, kernel, padding))
+    """Plans for the H and W axes of an input of ``size = (H, W)`` (pairs of ints; cached: a training
+    step asks for the same few plans again and again)."""
+    return tuple(AxisPlan.build(*args) for args in zip(tuple(size), scale, kernel, padding))
 
 
 def _phase_pairs(plans):
@@ -72,9 +75,9 @@ def _phase_pairs(plans):
     return [(rows, cols) for rows in rows_plan.phases for cols in cols_plan.phases]
 
 
-def _tap_sums(plans, like):
-    """The linear map from original taps to stacked taps as a 0/1 matrix ``(P * span_h * span_w, kh * kw)``:
-    row ``(p, a, b)`` marks the taps that phase pair ``p`` sums into its tap ``(a, b)``."""
+@lru_cache(maxsize=256)
+def _tap_sum_rows(plans) -> tuple[tuple[float, ...], ...]:
+    """The rows of ``_tap_sums`` as numbers."""
     pairs = _phase_pairs(plans)
     kh, kw = len(pairs[0][0].groups), len(pairs[0][1].groups)
     span_h, span_w = plans[0].span, plans[1].span
@@ -83,7 +86,23 @@ def _tap_sums(plans, like):
         for i, a in enumerate(rows.groups):
             for j, b in enumerate(cols.groups):
                 sums[(p * span_h + a) * span_w + b][i * kw + j] = 1.0
-    return like.new_tensor(sums)
+    return tuple(map(tuple, sums))
+
+
+_TAP_SUMS: dict = {}
+
+
+def _tap_sums(plans, like):
+    """The linear map from original taps to stacked taps as a 0/1 matrix ``(P * span_h * span_w, kh * kw)``
+    on ``like``'s device and dtype: row ``(p, a, b)`` marks the taps that phase pair ``p`` sums into its tap
+    ``(a, b)``. Kept per plan, dtype and device (read only: callers multiply by it)."""
+    key = (plans, like.dtype, like.device)
+    sums = _TAP_SUMS.get(key)
+    if sums is None:
+        if len(_TAP_SUMS) >= 256:
+            _TAP_SUMS.clear()
+        sums = _TAP_SUMS[key] = like.new_tensor(_tap_sum_rows(plans))
+    return sums
 
 
 def stacked_taps(taps, plans):

@@ -43,6 +43,23 @@ def test_maxpool_breaks_ties_like_torch(no_autograd):
         check_block(MaxPool2d(kernel, stride), torch.nn.MaxPool2d(kernel, stride), x, {})
 
 
+def test_maxpool_ties_between_infinities_like_torch(no_autograd):
+    # The decision is sign(max - left): inf - inf is NaN there, and the left (first) candidate must still win.
+    values = torch.tensor([float("inf"), float("-inf"), 1.0, -1.0], dtype=torch.float64)
+    x = values[torch.randint(0, 4, (2, 3, 8, 8), generator=torch.Generator().manual_seed(1))]
+    grad_output = torch.rand(2, 3, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    for kernel, stride in [(2, None), (3, 1)]:
+        ours = MaxPool2d(kernel, stride)
+        out = ours(x)
+        with torch.enable_grad():
+            leaf = x.clone().requires_grad_()
+            reference = torch.nn.functional.max_pool2d(leaf, kernel, stride)
+            reference.backward(grad_output[..., :reference.shape[2], :reference.shape[3]])
+        assert torch.equal(out, reference.detach())
+        # Overlapping windows add their gradients in another order than torch: equal up to rounding.
+        assert torch.allclose(ours.backward(grad_output[..., :out.shape[2], :out.shape[3]]), leaf.grad, rtol=1e-12, atol=1e-12)
+
+
 def test_maxpool_errors(no_autograd):
     pool = MaxPool2d(2)
     with pytest.raises(ValueError, match="before forward"):

@@ -64,23 +64,65 @@ def _tap_matrices(taps):
     return taps.reshape(-1, taps.shape[2], taps.shape[3]).unbind(0)
 
 
+def _kernel_rows(source, offsets, kernel: Pair, count: int, transposed: bool = False):
+    """Per kernel row ``i``, the ``kw`` shifted slices ``source[off_ij : off_ij + count]`` as one batch view
+    ``(kw, count, C)`` (``(kw, C, count)`` when ``transposed``), or None when ``source`` is not contiguous rows.
+
+    The taps of a kernel row are ``dw`` rows apart, so their slices are one strided view: a batched product
+    over it makes one call per kernel row instead of one per tap (ATen loops over the batch in C++)."""
+    channels = source.shape[1]
+    if source.stride() != (channels, 1):
+        return None
+    kh, kw = kernel
+    step = offsets[1][2] - offsets[0][2] if kw > 1 else 1
+    if transposed:
+        size, strides = (kw, channels, count), (step * channels, 1, channels)
+    else:
+        size, strides = (kw, count, channels), (step * channels, channels, 1)
+    base = source.storage_offset()
+    return [source.as_strided(size, strides, base + offsets[i * kw][2] * channels) for i in range(kh)]
+
+
 def shifted_products(source, taps, offsets, count: int, out) -> None:
     """``out[:count] = sum_ij source[off_ij : off_ij + count] @ taps[i, j]``, written (not added).
 
     ``source``: rows ``(R, C)``; ``taps``: ``(kh, kw, C, O)``; ``offsets``: ``tap_offsets(...)``;
-    ``out``: rows ``(>= count, O)``, any strides a matrix product can write."""
+    ``out``: rows ``(>= count, O)``, any strides a matrix product can write. One batched product per
+    kernel row (``_kernel_rows``), the same products in the same order as one per tap."""
     target = out[:count]
-    for index, ((_, _, offset), tap) in enumerate(zip(offsets, _tap_matrices(taps))):
-        target.addmm_(source[offset:offset + count], tap, beta=0 if index == 0 else 1)
+    rows = _kernel_rows(source, offsets, taps.shape[:2], count)
+    if rows is None:
+        for index, ((_, _, offset), tap) in enumerate(zip(offsets, _tap_matrices(taps))):
+            target.addmm_(source[offset:offset + count], tap, beta=0 if index == 0 else 1)
+        return
+    for i, windows in enumerate(rows):
+        target.addbmm_(windows, taps[i], beta=0 if i == 0 else 1)
+
+
+# Below this many rows per product the weight gradient runs as one batched product per kernel row (less
+# dispatch); above it, one product per tap, which MKL runs up to 8% faster for these shapes (2 threads, AVX2).
+BATCHED_WEIGHT_GRAD_ROWS = 4096
 
 
 def shifted_weight_grad(source, grad, offsets, count: int, kernel: Pair):
     """The taps' gradient ``(kh, kw, C, O)``: tap ``(i, j)`` gets ``source[off_ij : off_ij + count]^T @ grad[:count]``."""
     taps = grad.new_empty(kernel[0], kernel[1], source.shape[1], grad.shape[1])
     grad = grad[:count]
-    for (_, _, offset), tap in zip(offsets, _tap_matrices(taps)):
-        tap.addmm_(source[offset:offset + count].t(), grad, beta=0)
+    rows = _kernel_rows(source, offsets, kernel, count, transposed=True) if count <= BATCHED_WEIGHT_GRAD_ROWS else None
+    if rows is None:
+        for (_, _, offset), tap in zip(offsets, _tap_matrices(taps)):
+            tap.addmm_(source[offset:offset + count].t(), grad, beta=0)
+        return taps
+    repeated = grad.expand(kernel[1], *grad.shape)
+    for i, windows in enumerate(rows):
+        taps[i].baddbmm_(windows, repeated, beta=0)
     return taps
+
+
+def flipped_taps(taps):
+    """The taps of the input gradient of a stride-1 convolution as a convolution of the output gradient:
+    ``(kh, kw, C, O)`` -> ``(kh, kw, O, C)``, tap ``(i, j)`` = ``taps[kh-1-i, kw-1-j]^T`` (contiguous)."""
+    return taps.flip(0, 1).transpose(2, 3).contiguous()
 
 
 def shifted_input_grad(grad, taps, offsets, count: int, out) -> None:

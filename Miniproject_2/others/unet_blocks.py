@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from . import checks
 from .activations import leaky_relu, leaky_relu_backward, leaky_relu_backward_from_output_
-from .conv_kernels import conv_input_grad, im2col, pad_nhwc, shifted_input_grad, shifted_products, shifted_weight_grad, tap_offsets
+from .conv_kernels import conv_input_grad, flipped_taps, im2col, pad_nhwc, shifted_input_grad, shifted_products, shifted_weight_grad, tap_offsets
 from .conv_unfold import fold_conv_backward, fold_conv_forward
 from .grid import Conv3x3Rows, Grid
 from .module import Module
@@ -100,8 +100,10 @@ class GridConv(_Activated):
         where = Conv3x3Rows.of(grid)
         grad_rows = grad.data[where.shift:]
         self.conv.weight_grad += shifted_weight_grad(grid.data, grad_rows, where.offsets, where.count, (3, 3)).permute(3, 2, 0, 1)
+        # The input gradient as a convolution of the output gradient (zero outside the images) with the
+        # flipped taps: every row written once, by the same batched products as the forward.
         grad_input = grid.empty_like()
-        shifted_input_grad(grad_rows, taps, where.offsets, where.count, grad_input.data)
+        shifted_products(grad.data, flipped_taps(taps), where.offsets, where.count, grad_input.data[where.shift:])
         return grad_input.zero_border()
 
 
@@ -260,7 +262,7 @@ class GridUpConv(_Activated):
         grad_rows = grad.data[where.shift:]
         skip_taps_grad = shifted_weight_grad(skip.data, grad_rows, where.offsets, where.count, (3, 3))
         grad_skip = skip.empty_like()
-        shifted_input_grad(grad_rows, skip_taps, where.offsets, where.count, grad_skip.data)
+        shifted_products(grad.data, flipped_taps(skip_taps), where.offsets, where.count, grad_skip.data[where.shift:])
         # Each phase's output gradient, placed where the phase products wrote it.
         plans, offsets, count = self._phase_rows(low)
         phased_rows = low.data.new_zeros(count, 4 * out_channels)

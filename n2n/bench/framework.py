@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from n2n.bench.framework_steps import DESCRIPTIONS, IMAGE, PATHS, make_step
+from n2n.bench.framework_steps import COURSE_BATCH, DESCRIPTIONS, IMAGE, PATHS, UNET_BATCH, make_step
 from n2n.bench.timing import machine_record, time_interleaved
 from n2n.fileio import atomic_write_text
 from n2n.paths import REPO_ROOT
@@ -86,7 +86,7 @@ def _path_result(path: str, batch: int, times: dict, cpu_times: dict, bfloat16: 
     return result
 
 
-def run_framework_benchmark(batch: int = 64, unet_batch: int = 32, runs: int = 20, warmup: int = 3, threads: int | None = None,
+def run_framework_benchmark(batch: int = COURSE_BATCH, unet_batch: int = UNET_BATCH, runs: int = 20, warmup: int = 3, threads: int | None = None,
                             paths=PATHS, bfloat16: bool = False, memory: bool = True) -> dict:
     threads = threads or torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -149,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", choices=["framework"], help="what to benchmark")
-    parser.add_argument("--batch", type=int, default=64, help="images of 3x32x32 per course-network step (default 64)")
-    parser.add_argument("--unet-batch", type=int, default=32, help="images of 3x32x32 per U-Net step (default 32)")
+    parser.add_argument("--batch", type=int, default=COURSE_BATCH, help=f"images of 3x32x32 per course-network step (default {COURSE_BATCH})")
+    parser.add_argument("--unet-batch", type=int, default=UNET_BATCH, help=f"images of 3x32x32 per U-Net step (default {UNET_BATCH})")
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS), help="paths to time (default: all four)")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per step (median reported; at least 15)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs per step before timing (default 3)")

@@ -30,6 +30,12 @@ DESCRIPTIONS = {
     "unet": "U-Net 32 x 3 (width 32, depth 3) of the framework against Miniproject_1's channels-last U-Net; Adam lr 1e-4",
 }
 UNET_WIDTH, UNET_DEPTH, IMAGE = 32, 3, 32
+COURSE_BATCH, UNET_BATCH = 64, 32  # images per step unless told otherwise
+
+
+def default_batch(path: str) -> int:
+    """Images per training step of ``path`` when none is given."""
+    return UNET_BATCH if path == "unet" else COURSE_BATCH
 
 
 def with_separate_upsampling(network: Sequential) -> Sequential:

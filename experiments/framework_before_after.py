@@ -1,0 +1,170 @@
+"""A change to the from-scratch framework, timed: its training steps before and after, and torch's, interleaved.
+
+``n2n bench framework`` times the framework against torch; from one run to the next the machine's speed moves
+by 10-20% here, more than most single changes gain. This script takes the framework's code at an earlier git
+revision (``git archive`` of ``Miniproject_2/others``, imported under another package name), builds each
+training step from the same weights on the same batch with the old code, the current code and torch, and
+times the three in turn, run after run, so that a slow moment of the machine hits all three. It writes the
+median wall time of each, their ratios, the CPU's flags and the load average.
+
+    python -m experiments.framework_before_after --before 5f4794b --threads 2 --out results/framework/before_after.json
+
+The framework's modules import each other relatively (``from .conv import ...``), which is what lets an old
+copy run beside the current one; a revision where they did not is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import torch
+
+from n2n.bench.framework_steps import PATHS, UNET_DEPTH, UNET_WIDTH, default_batch, make_step
+from n2n.fileio import atomic_write_text, check_writable
+
+REPO = Path(__file__).resolve().parents[1]
+FRAMEWORK = "Miniproject_2/others"
+
+
+def cpu_flags() -> list[str]:
+    """The bfloat16-relevant and vector flags of this CPU (``/proc/cpuinfo``; empty where there is none)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return []
+    flags = set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[1].split())
+    return sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_bf16"})
+
+
+def framework_at(revision: str, into: Path) -> SimpleNamespace:
+    """The framework's modules as they were at ``revision``, imported from a copy under ``into``."""
+    try:
+        archive = subprocess.run(["git", "archive", revision, FRAMEWORK], cwd=REPO, check=True, capture_output=True).stdout
+    except subprocess.CalledProcessError as error:
+        raise ValueError(f"cannot read {FRAMEWORK} at revision {revision!r}: {error.stderr.decode().strip()}") from None
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    name = "framework_" + "".join(ch for ch in revision if ch.isalnum())
+    package = into / name
+    (into / FRAMEWORK).rename(package)
+    for source in package.glob("*.py"):
+        if "from Miniproject_2" in source.read_text() or "import Miniproject_2" in source.read_text():
+            raise ValueError(f"{source.name} at {revision} imports Miniproject_2 by name: the old copy would run the current code")
+    sys.path.insert(0, str(into))
+    try:
+        return namespace(name)  # imports every module now: the copy may be deleted afterwards
+    finally:
+        sys.path.remove(str(into))
+
+
+def namespace(package: str) -> SimpleNamespace:
+    """What the steps need from one version of the framework (``package``: its dotted name)."""
+    module = lambda name: importlib.import_module(f"{package}.{name}")  # noqa: E731
+    return SimpleNamespace(UNet=module("unet").UNet, course_network=module("network").course_network, Sequential=module("container").Sequential,
+                           Upsampling=module("upsampling").Upsampling, MSE=module("loss").MSE, SGD=module("optim").SGD, Adam=module("optim").Adam)
+
+
+def framework_step(framework: SimpleNamespace, path: str, reference):
+    """A training step of ``path`` on ``framework``, from the weights and batch of ``reference`` (a framework step of
+    ``n2n.bench.framework_steps`` for the same path)."""
+    if path == "unet":
+        network = framework.UNet(UNET_WIDTH, UNET_DEPTH)
+        optimizer_type, options = framework.Adam, {"lr": 1e-4}
+    else:
+        network = framework.course_network(upsampling="transpose" if path == "transpose" else "nearest")
+        optimizer_type, options = framework.SGD, {"lr": 1e-3}
+    if path == "nearest_conv":
+        layers = []
+        for layer in network.modules:
+            layers += [layer.upsample, layer.conv] if isinstance(layer, framework.Upsampling) else [layer]
+        network = framework.Sequential(*layers)
+    with torch.no_grad():
+        network.load_state_dict(reference.network.state_dict())
+    loss, optimizer = framework.MSE(), optimizer_type(network.param(), **options)
+    inputs, targets = reference.inputs, reference.targets
+
+    def step() -> None:
+        with torch.no_grad():
+            optimizer.zero_grad()
+            loss(network(inputs), targets)
+            network.parameter_backward(loss.backward())
+            optimizer.step()
+    return step, network
+
+
+def compare(before: SimpleNamespace, paths, runs: int, warmup: int) -> dict:
+    """Median wall ms of each path's step on the old framework, the current one and torch, interleaved."""
+    current = namespace("Miniproject_2.others")
+    results = {}
+    for path in paths:
+        reference = make_step(path, "framework", default_batch(path))
+        (old, old_network), (new, new_network) = framework_step(before, path, reference), framework_step(current, path, reference)
+        probe = reference.inputs[:4]
+        with torch.no_grad():
+            difference = (old_network(probe) - new_network(probe)).abs().max().item()
+        steps = {"before": old, "after": new, "torch": make_step(path, "torch", default_batch(path))}
+        times = {name: [] for name in steps}
+        for run in range(warmup + runs):
+            for name, step in steps.items():
+                start = time.perf_counter()
+                step()
+                if run >= warmup:
+                    times[name].append(time.perf_counter() - start)
+        median = {name: round(statistics.median(values) * 1e3, 3) for name, values in times.items()}
+        results[path] = {"median_ms": median, "after_over_before": round(median["after"] / median["before"], 3),
+                         "before_over_torch": round(median["before"] / median["torch"], 3),
+                         "after_over_torch": round(median["after"] / median["torch"], 3),
+                         "largest_output_difference": difference}
+        print(f"{path}: before {median['before']:.1f} ms, after {median['after']:.1f} ms, torch {median['torch']:.1f} ms; "
+              f"after/before {results[path]['after_over_before']:.3f}, after/torch {results[path]['after_over_torch']:.3f}", flush=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", required=True, help="git revision of the framework to compare against (e.g. a commit)")
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS), help="paths to time (default: all four)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's default)")
+    parser.add_argument("--runs", type=int, default=25, help="timed runs of each step (default 25)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+    parser.add_argument("--out", type=Path, required=True, help="results JSON")
+    args = parser.parse_args(argv)
+    if args.runs < 5 or args.warmup < 0:
+        raise ValueError(f"--runs must be at least 5 and --warmup non-negative, got {args.runs} and {args.warmup}")
+    check_writable(args.out, overwrite=True)
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(args.threads or threads_before)
+    load_before = os.getloadavg()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            before = framework_at(args.before, Path(folder))
+            paths = compare(before, args.paths, args.runs, args.warmup)
+        threads = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(threads_before)
+    result = {"before": args.before, "after": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip(),
+              "threads": threads, "runs": args.runs, "cpu_flags": cpu_flags(), "torch": torch.__version__,
+              "load_average": {"before": [round(v, 2) for v in load_before], "after": [round(v, 2) for v in os.getloadavg()]},
+              "paths": paths}
+    atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

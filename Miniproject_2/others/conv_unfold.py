@@ -9,10 +9,9 @@ and ``unfold`` do it in one compiled pass on ``(N, C, H, W)`` data, with the col
 * the input gradient of a ``Conv2d`` with a narrow input: ``x_grad = fold(W^T @ g^T)`` (its forward
   and weight gradient go through a channels-last im2col, ``conv_kernels``);
 * ``TransposeConv2d`` with a narrow output: ``out = fold(W^T @ x)``; backward ``x_grad = W @ unfold(g)``,
-  ``W_grad += x @ unfold(g)^T``;
-* a stride-1 convolution with a narrow output (an RGB output layer): every input pixel's
-  products with all taps, scattered by ``fold`` onto the outputs they reach (the kernel turned by
-  180 degrees, since a convolution gathers where fold scatters).
+  ``W_grad += x @ unfold(g)^T``.
+
+(The U-Net's narrow first and last layers work on planes of grid rows instead: ``unet_blocks``.)
 
 ``L`` is the number of windows, ``Ho * Wo`` of the convolution.
 """
@@ -66,39 +65,3 @@ def fold_transpose_backward(x, grad, weight, weight_grad, stride: Pair, padding:
     # As channels-last rows (N, H*W, C_in), the layout the layers before expect.
     rows = grad_cols.transpose(1, 2).bmm(_batched(weight.reshape(channels, -1).t(), n))
     return rows.view(n, x.shape[2], x.shape[3], channels).permute(0, 3, 1, 2)
-
-
-def _flipped_columns(weight):
-    """``(O, C, kh, kw)`` -> ``(O*kh*kw, C)`` with the kernel turned by 180 degrees: as fold's columns,
-    the taps of a convolution (a correlation) scatter from input positions to outputs in reverse."""
-    return weight.flip(2, 3).permute(0, 2, 3, 1).reshape(-1, weight.shape[1])
-
-
-def fold_conv_forward(x_rows, weight, bias, input_size: Pair, padding: Pair):
-    """Stride-1 convolution of a narrow-output layer, as a fold.
-
-    ``x_rows``: the input's pixels as channels-last rows ``(N, H*W, C)`` (``input_size = (H, W)``);
-    ``weight``: ``(O, C, kh, kw)``. Returns ``(N, O, H + 2*ph - kh + 1, W + 2*pw - kw + 1)``: every
-    input pixel's products with all taps, ``(N, O*kh*kw, H*W)``, scattered onto the outputs they reach."""
-    kernel = weight.shape[2:]
-    cols = _batched(_flipped_columns(weight), x_rows.shape[0]).bmm(x_rows.transpose(1, 2))
-    out_size = tuple(size + 2 * p - k + 1 for size, p, k in zip(input_size, padding, kernel))
-    out = fold(cols, out_size, kernel, padding=_scatter_padding(kernel, padding))
-    return out if bias is None else out.add_(bias.view(1, -1, 1, 1))
-
-
-def fold_conv_backward(x_rows, grad, weight, weight_grad, padding: Pair, out=None):
-    """``grad``: ``(N, O, Ho, Wo)``; accumulates ``weight_grad`` ``(O, C, kh, kw)`` and returns the input
-    gradient as rows ``(N, H*W, C)`` (written into ``out`` when given)."""
-    kernel = weight.shape[2:]
-    grad_cols = unfold(grad, kernel, padding=_scatter_padding(kernel, padding))
-    flipped_grad = grad_cols.new_empty(grad_cols.shape[1], x_rows.shape[2]).addbmm_(grad_cols, x_rows, beta=0)
-    out_channels = weight.shape[0]
-    weight_grad += flipped_grad.view(out_channels, *kernel, -1).flip(1, 2).permute(0, 3, 1, 2)
-    weights = _batched(_flipped_columns(weight), x_rows.shape[0])
-    return grad_cols.transpose(1, 2).bmm(weights) if out is None else out.baddbmm_(grad_cols.transpose(1, 2), weights, beta=0)
-
-
-def _scatter_padding(kernel, padding: Pair) -> Pair:
-    """fold's padding for a convolution with ``padding``: input pixel ``q`` reaches outputs ``q + p - i``."""
-    return tuple(k - 1 - p for k, p in zip(kernel, padding))

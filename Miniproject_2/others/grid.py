@@ -66,6 +66,12 @@ class Grid:
         """The images ``(N, H, W, C)`` (a view)."""
         return self.pixels()[:, :self.height, :self.width]
 
+    def plane_images(self, planes):
+        """The images ``(N, C, H, W)`` (a view) inside ``planes``: ``(C, R)`` rows laid out as this grid's rows,
+        one plane per channel (the layout of the narrow layers, ``GridInput`` and ``GridOutput``)."""
+        channels = planes.shape[0]
+        return planes[:, self.lead:].view(channels, self.batch, self.height + 1, self.row_width)[:, :, :self.height, :self.width].permute(1, 0, 2, 3)
+
     def zero_border(self) -> "Grid":
         """Zero every row that is not a pixel of an image, in place; returns the grid."""
         self.data[:self.lead].zero_()

@@ -6,10 +6,10 @@ the network's ``state_dict`` stays that of its plain layout:
 
 * ``GridConv``: 3x3 convolution + bias + leaky ReLU, grid -> grid. Nine matrix products on
   shifted row slices (``conv_kernels.shifted_products``) written straight into the output grid.
-* ``GridInput``: the first convolution, from the ``(N, C, H, W)`` input (few channels) to a grid:
-  one matrix product of the input's windows (padded so that they sit on the grid's rows).
-* ``GridOutput``: the last convolution (few output channels), grid -> ``(N, C, H, W)``, through
-  ``fold`` (``conv_unfold.fold_conv_forward``) over the grid's rows seen as one tall image.
+* ``GridInput``: the first convolution, from the ``(N, C, H, W)`` input (few channels) to a grid: the
+  input as planes of grid rows, their nine tap-shifted copies stacked, one matrix product.
+* ``GridOutput``: the last convolution (few output channels), grid -> ``(N, C, H, W)``: one product to
+  per-tap planes, then the sums of their shifted rows.
 * ``GridPool``: 2x2 max-pooling, grid -> grid, on strided views (``pooling.tournament_max``).
 * ``GridUpConv``: nearest x2 upsampling of the level below, concatenation with the skip
   connection, convolution, bias and leaky ReLU, in one block. The convolution of the concatenation
@@ -23,10 +23,11 @@ images, or the ``(N, C, H, W)`` output) and returns the gradient w.r.t. its inpu
 
 from __future__ import annotations
 
+from torch import cat
+
 from . import checks
 from .activations import leaky_relu, leaky_relu_backward, leaky_relu_backward_from_output_
-from .conv_kernels import conv_input_grad, flipped_taps, im2col, pad_nhwc, shifted_input_grad, shifted_products, shifted_weight_grad, tap_offsets
-from .conv_unfold import fold_conv_backward, fold_conv_forward
+from .conv_kernels import flipped_taps, shifted_input_grad, shifted_products, shifted_weight_grad, tap_offsets
 from .grid import Conv3x3Rows, Grid
 from .module import Module
 from .precision import compute
@@ -110,51 +111,49 @@ class GridConv(_Activated):
 class GridInput(_Activated):
     """The first ``Conv2d`` (3x3, padding 1) + bias + leaky ReLU: ``(N, C, H, W)`` -> grid.
 
-    The input, channels-last, is zero-padded by one pixel at the top and left and two at the bottom and
-    right; its ``(H+1) x (W+1)`` windows of 3x3 then sit on the grid's pixels and zeros (window ``(y, x)``
-    is centred on input pixel ``(y, x)``). They are copied once into a ``(rows, 9*C)`` matrix (few input
-    channels: a small copy) whose product with the taps is written straight into the grid."""
+    Few input channels: the input is laid out as *planes*, one row of grid positions per channel
+    (``Grid.plane_images``; zeros where the grid has its zeros), and the nine tap-shifted copies of those
+    planes, stacked into ``(9*C, rows)`` by one ``cat``, meet the taps in one product written straight into
+    the output grid. Every copy reads and writes whole rows; channels-last windows of three floats, the
+    alternative, copy slowly."""
 
     def forward(self, x) -> Grid:
-        n, _, height, width = x.shape
-        padded = pad_nhwc(compute(x).permute(0, 2, 3, 1), (1, 1), (2, 2))
-        cols = im2col(padded, (3, 3), (1, 1), (1, 1), (height + 1, width + 1))
-        out = Grid.empty(padded, n, height, width, self.conv.out_channels)
-        taps = _taps(self.conv.weight)
-        out.data[out.lead:].addmm_(cols, taps.view(cols.shape[1], -1), beta=0)
+        n, channels, height, width = x.shape
+        x = compute(x)
+        out = Grid.empty(x, n, height, width, self.conv.out_channels)
+        where = Conv3x3Rows.of(out)
+        planes = x.new_zeros(channels, out.data.shape[0])
+        out.plane_images(planes).copy_(x)
+        stacked = cat([planes[:, offset:offset + where.count] for _, _, offset in where.offsets])
+        taps = compute(self.conv.weight).permute(2, 3, 1, 0).reshape(-1, self.conv.out_channels)  # row (i, j, c)
+        out.data[where.shift:where.shift + where.count].addmm_(stacked.t(), taps, beta=0)
         out, signs = self._activate(out)
-        self._saved = (cols, padded.shape[1:3], signs, taps)
+        self._saved = (stacked, signs, taps, channels)
         return out
 
     def backward(self, grad: Grid, input_grad: bool = True):
         """The gradient w.r.t. the input ``(N, C, H, W)`` (None without ``input_grad``)."""
-        cols, padded_size, signs, taps = checks.saved(self._saved, self)
+        stacked, signs, taps, channels = checks.saved(self._saved, self)
         grad = self._deactivate(grad, signs)
-        grad_rows = grad.data[grad.lead:]
-        self.conv.weight_grad += cols.t().mm(grad_rows).view(taps.shape).permute(3, 2, 0, 1)
+        where = Conv3x3Rows.of(grad)
+        rows = grad.data[where.shift:where.shift + where.count]
+        self.conv.weight_grad += stacked.mm(rows).view(3, 3, channels, -1).permute(3, 2, 0, 1)
         if not input_grad:
             return None
-        windows = grad_rows.view(grad.batch, grad.height + 1, grad.width + 1, grad.channels)
-        grad_padded = conv_input_grad(windows, taps, padded_size, (1, 1), (1, 1))
-        return grad_padded[:, 1:grad.height + 1, 1:grad.width + 1].permute(0, 3, 1, 2)
-
-
-def _tall(grid: Grid):
-    """The grid's rows after the first as one tall image ``(1 + N*(H+1), W+1)``, as rows ``(1, L, C)``: its
-    images are separated by zero rows and followed by a zero column, so a padding-1 convolution of the
-    tall image is the images' convolution (an image pixel ``(n, y, x)`` is at ``(1 + n*(H+1) + y, x)``)."""
-    return grid.data[1:].view(1, -1, grid.channels), (1 + grid.batch * (grid.height + 1), grid.row_width)
-
-
-def _tall_images(tall, grid: Grid):
-    """The images ``(N, C, H, W)`` inside a tall ``(1, C, 1 + N*(H+1), W+1)`` tensor (a view)."""
-    row_width, per_image = grid.row_width, (grid.height + 1) * grid.row_width
-    return tall.as_strided((grid.batch, tall.shape[1], grid.height, grid.width),
-                           (per_image, tall.stride(1), row_width, 1), tall.storage_offset() + row_width)
+        per_tap = taps.mm(rows.t())  # (9*C, count): what each tap sends back to the rows it read
+        planes = per_tap.new_zeros(channels, grad.data.shape[0])
+        for index, (_, _, offset) in enumerate(where.offsets):
+            planes[:, offset:offset + where.count] += per_tap[index * channels:(index + 1) * channels]
+        return grad.plane_images(planes)
 
 
 class GridOutput(Module):
-    """The last ``Conv2d`` (3x3, padding 1, no activation): grid -> ``(N, C_out, H, W)``, through ``fold``."""
+    """The last ``Conv2d`` (3x3, padding 1, no activation): grid -> ``(N, C_out, H, W)``.
+
+    Few output channels: one product gives every grid row's contribution through every tap as planes
+    ``(9*C_out, rows)``; the output planes are the sums of their tap-shifted rows (whole-row additions,
+    not three-float scatters), and the images a view of them. Backward stacks the output gradient's planes
+    shifted the other way (one ``cat``): one product gives the weight gradient, one the input gradient."""
 
     def __init__(self, conv) -> None:
         _check_conv(conv)
@@ -166,20 +165,33 @@ class GridOutput(Module):
         return []
 
     def forward(self, grid: Grid):
-        rows, size = _tall(grid)
-        self._saved = (grid, size)
-        return _tall_images(fold_conv_forward(rows, compute(self.conv.weight), compute(self.conv.bias), size, (1, 1)), grid)
+        where = Conv3x3Rows.of(grid)
+        out_channels = self.conv.out_channels
+        taps = compute(self.conv.weight).permute(2, 3, 0, 1).reshape(-1, grid.channels)  # row (i, j, o)
+        per_tap = taps.mm(grid.data.t())  # (9*O, R)
+        planes = per_tap.new_empty(out_channels, grid.data.shape[0])
+        target = planes[:, where.shift:where.shift + where.count]
+        for index, (_, _, offset) in enumerate(where.offsets):
+            part = per_tap[index * out_channels:(index + 1) * out_channels, offset:offset + where.count]
+            target.copy_(part) if index == 0 else target.add_(part)
+        self._saved = (grid, taps)
+        images = grid.plane_images(planes)  # every pixel lies in the written rows
+        return images if self.conv.bias is None else images.add_(compute(self.conv.bias).view(1, -1, 1, 1))
 
     def backward(self, grad_output) -> Grid:
-        grid, size = checks.saved(self._saved, self)
+        grid, taps = checks.saved(self._saved, self)
         grad_output = compute(grad_output)
         if self.conv.bias is not None:
             self.conv.bias_grad += grad_output.sum(dim=(0, 2, 3))
-        tall = grad_output.new_zeros(1, grad_output.shape[1], *size)
-        _tall_images(tall, grid).copy_(grad_output)
+        where = Conv3x3Rows.of(grid)
+        rows, margin = grid.data.shape[0], grid.row_width + 1  # |shift - offset| <= W + 2
+        planes = grad_output.new_zeros(grad_output.shape[1], rows + 2 * margin)
+        grid.plane_images(planes[:, margin:margin + rows]).copy_(grad_output)
+        # Input row q met output row q - offset + shift through each tap: the gradient's planes shifted by that.
+        stacked = cat([planes[:, margin + where.shift - offset:margin + where.shift - offset + rows] for _, _, offset in where.offsets])
+        self.conv.weight_grad += stacked.mm(grid.data).view(3, 3, -1, grid.channels).permute(2, 3, 0, 1)
         grad_input = grid.empty_like()
-        grad_input.data[:1].zero_()
-        fold_conv_backward(_tall(grid)[0], tall, compute(self.conv.weight), self.conv.weight_grad, (1, 1), out=_tall(grad_input)[0])
+        grad_input.data.addmm_(stacked.t(), taps, beta=0)
         return grad_input.zero_border()
 
 

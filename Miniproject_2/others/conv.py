@@ -17,8 +17,8 @@ import math
 from torch import empty
 
 from . import checks
-from .conv_kernels import columns, conv_forward, conv_input_grad, conv_weight_grad, is_narrow, output_size, pad_nhwc
-from .conv_unfold import fold_input_grad, fold_transpose_backward, fold_transpose_forward
+from .conv_kernels import biased_product, columns, conv_forward, conv_input_grad, conv_weight_grad, is_narrow, output_size, pad_nhwc
+from .conv_unfold import fold_input_grad, fold_transpose_forward, narrow_transpose_backward, plane_columns
 from .module import Module
 from .precision import compute, compute_dtype
 
@@ -104,21 +104,32 @@ class Conv2d(_ConvBase):
                 f"larger than the padded input {padded}: use a larger input, more padding or a smaller kernel"
             )
         out_size = output_size(padded, self.kernel_size, self.stride, self.dilation)
-        xp = pad_nhwc(_nhwc(compute(x)), self.padding)
+        x = compute(x)
+        n = x.shape[0]
+        if is_narrow(self.in_channels, self.out_channels):
+            # Few input channels: im2col on channel planes (whole-row copies), one product.
+            cols = plane_columns(x, self.kernel_size, self.stride, self.padding, self.dilation, out_size).t()  # (N*Ho*Wo, kh*kw*C)
+            self._saved = (None, cols, n, (height, width), out_size)
+            taps = self._taps().view(cols.shape[1], self.out_channels)
+            return _nchw(biased_product(cols, taps, compute(self.bias)).view(n, *out_size, self.out_channels))
+        xp = pad_nhwc(_nhwc(x), self.padding)
         cols = columns(xp, self.kernel_size, self.stride, self.dilation, self.out_channels)
-        self._saved = (xp, cols, (height, width), out_size)
+        self._saved = (xp, cols, n, (height, width), out_size)
         return _nchw(conv_forward(xp, self._taps(), self.stride, self.dilation, compute(self.bias), cols))
 
     def backward(self, grad_output, input_grad: bool = True):
-        xp, cols, (height, width), out_size = checks.saved(self._saved, self)
-        n = xp.shape[0]
+        xp, cols, n, (height, width), out_size = checks.saved(self._saved, self)
         checks.same_shape(grad_output, (n, self.out_channels, *out_size), "Conv2d grad_output")
         grad_nhwc = _nhwc(compute(grad_output))
         self._accumulate_bias_grad(grad_nhwc)
-        self.weight_grad += conv_weight_grad(xp, grad_nhwc, self.kernel_size, self.stride, self.dilation, cols).permute(3, 2, 0, 1)
+        if xp is None:  # the plane columns of a narrow input
+            taps_grad = cols.t().mm(grad_nhwc.reshape(-1, self.out_channels)).view(*self.kernel_size, self.in_channels, self.out_channels)
+        else:
+            taps_grad = conv_weight_grad(xp, grad_nhwc, self.kernel_size, self.stride, self.dilation, cols)
+        self.weight_grad += taps_grad.permute(3, 2, 0, 1)
         if not input_grad:
             return None
-        if is_narrow(self.in_channels, self.out_channels):
+        if xp is None:
             rows = grad_nhwc.reshape(n, out_size[0] * out_size[1], self.out_channels)
             return fold_input_grad(rows, compute(self.weight), (height, width), self.stride, self.padding, self.dilation)
         grad_padded = conv_input_grad(grad_nhwc, self._taps(), xp.shape[1:3], self.stride, self.dilation)
@@ -184,7 +195,7 @@ class TransposeConv2d(_ConvBase):
             n, _, height, width = saved.shape
             checks.same_shape(grad_output, (n, self.out_channels, *self._output_size(height, width)), "TransposeConv2d grad_output")
             self._accumulate_bias_grad(_nhwc(grad_output))
-            return fold_transpose_backward(saved, grad_output, compute(self.weight), self.weight_grad, self.stride, self.padding,
+            return narrow_transpose_backward(saved, grad_output, compute(self.weight), self.weight_grad, self.stride, self.padding,
                                            self.dilation, input_grad)
         x_nhwc = saved
         n, height, width, _ = x_nhwc.shape

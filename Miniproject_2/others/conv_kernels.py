@@ -175,7 +175,7 @@ def columns(xp, kernel: Pair, stride: Pair, dilation: Pair, out_channels: int):
     return im2col(xp, kernel, stride, dilation, output_size(xp.shape[1:3], kernel, stride, dilation))
 
 
-def _product(a, b, bias=None):
+def biased_product(a, b, bias=None):
     """``a @ b (+ bias)``: ``(M, K) @ (K, O)`` plus an optional ``(O,)`` row."""
     return a.mm(b) if bias is None else bias.addmm(a, b)
 
@@ -191,7 +191,7 @@ def conv_forward(xp, taps, stride: Pair, dilation: Pair, bias=None, cols=None):
     ho, wo = output_size((hp, wp), (kh, kw), stride, dilation)
     if stride != (1, 1) or is_narrow(c, o):
         cols = cols if cols is not None else im2col(xp, (kh, kw), stride, dilation, (ho, wo))
-        return _product(cols, taps.reshape(kh * kw * c, o), bias).view(n, ho, wo, o)
+        return biased_product(cols, taps.reshape(kh * kw * c, o), bias).view(n, ho, wo, o)
     if is_narrow(o, c):
         # One wide product gives every tap's contribution at every pixel; shift and add them.
         per_tap = xp.view(n * hp * wp, c).mm(taps.permute(2, 0, 1, 3).reshape(c, kh * kw * o)).view(n, hp, wp, kh * kw, o)

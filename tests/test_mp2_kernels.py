@@ -80,3 +80,31 @@ def test_leaky_relu_backward_from_output_is_torchs_rule(no_autograd, slope):
 def test_leaky_relu_backward_from_output_refuses_slopes_whose_output_hides_the_sign(slope):
     with pytest.raises(ValueError, match=r"slope in \(0, 1\)"):
         leaky_relu_backward_from_output_(torch.ones(3), torch.ones(3), slope)
+
+
+NARROW_CASES = [  # kernel, stride, padding, dilation, output_padding (transposed only)
+    ((3, 3), (2, 2), (1, 1), (1, 1), (1, 1)),  # the course network's upsampling
+    ((3, 2), (1, 2), (0, 1), (1, 1), (0, 1)),
+    ((3, 3), (2, 1), (2, 0), (2, 3), (1, 2)),  # an output padding as large as the stride (dilation allows it)
+    ((1, 1), (3, 3), (0, 0), (1, 1), (2, 0)),
+]
+
+
+@pytest.mark.parametrize("kernel, stride, padding, dilation, output_padding", NARROW_CASES)
+def test_narrow_layers_on_planes_match_torch(no_autograd, kernel, stride, padding, dilation, output_padding):
+    from mp2_reference import check_block, copy_parameters
+
+    from Miniproject_2.model import Conv2d, TransposeConv2d
+
+    names = {"weight": "weight", "bias": "bias"}
+    x = torch.randn(2, 8, 9, 10, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    ours = TransposeConv2d(8, 2, kernel, stride, padding, output_padding, dilation, dtype=torch.float64)
+    assert ours._narrow()
+    reference = torch.nn.ConvTranspose2d(8, 2, kernel, stride, padding, output_padding, dilation=dilation, dtype=torch.float64)
+    copy_parameters(ours, reference, names)
+    check_block(ours, reference, x, names)
+    x = torch.randn(2, 2, 11, 12, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    ours = Conv2d(2, 8, kernel, stride, padding, dilation, dtype=torch.float64)
+    reference = torch.nn.Conv2d(2, 8, kernel, stride, padding, dilation, dtype=torch.float64)
+    copy_parameters(ours, reference, names)
+    check_block(ours, reference, x, names)  # forward, weight gradient and the scattered input gradient

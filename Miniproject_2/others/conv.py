@@ -5,9 +5,10 @@ Inputs and outputs are ``(N, C, H, W)`` tensors. Internally the layers work chan
 (see ``conv_kernels``); outputs are returned as ``(N, C, H, W)`` views of channels-last
 memory (what PyTorch calls ``torch.channels_last``), so the next layer reads them for free.
 Layers with a narrow side (at most a quarter as many input channels as output channels for
-``Conv2d``, the reverse for ``TransposeConv2d``) scatter through ``fold`` (``conv_unfold``): the input
-gradient of such a ``Conv2d``, the forward of such a ``TransposeConv2d``. Under ``precision.autocast`` inputs, weights and gradients enter the products
-as bfloat16; the float32 parameter gradients accumulate them.
+``Conv2d``, the reverse for ``TransposeConv2d``) work on channel planes (``conv_planes``): im2col and
+its adjoint scatter move whole image rows there, not rows of three channels. Under ``precision.autocast``
+inputs, weights and gradients enter the products as bfloat16; the float32 parameter gradients
+accumulate them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from torch import empty
 
 from . import checks
 from .conv_kernels import biased_product, columns, conv_forward, conv_input_grad, conv_weight_grad, is_narrow, output_size, pad_nhwc
-from .conv_unfold import fold_input_grad, fold_transpose_forward, narrow_transpose_backward, plane_columns
+from .conv_planes import narrow_input_grad, narrow_transpose_backward, narrow_transpose_forward, plane_columns
 from .module import Module
 from .precision import compute, compute_dtype
 
@@ -130,8 +131,7 @@ class Conv2d(_ConvBase):
         if not input_grad:
             return None
         if xp is None:
-            rows = grad_nhwc.reshape(n, out_size[0] * out_size[1], self.out_channels)
-            return fold_input_grad(rows, compute(self.weight), (height, width), self.stride, self.padding, self.dilation)
+            return narrow_input_grad(_nchw(grad_nhwc), compute(self.weight), (height, width), self.stride, self.padding, self.dilation)
         grad_padded = conv_input_grad(grad_nhwc, self._taps(), xp.shape[1:3], self.stride, self.dilation)
         (ph, pw) = self.padding
         return _nchw(grad_padded[:, ph:ph + height, pw:pw + width])
@@ -159,10 +159,9 @@ class TransposeConv2d(_ConvBase):
         """The weight as the taps of the adjoint convolution: ``(kh, kw, C_out, C_in)``."""
         return compute(self.weight).permute(2, 3, 1, 0).contiguous()
 
-    def _folds(self) -> bool:
-        """Whether this layer runs through ``fold`` (``conv_unfold``): a narrow output, and an output
-        padding below the stride (``fold`` counts the windows from the output size)."""
-        return is_narrow(self.out_channels, self.in_channels) and all(op < s for op, s in zip(self.output_padding, self.stride))
+    def _narrow(self) -> bool:
+        """Whether this layer runs on channel planes (``conv_planes``): few output channels."""
+        return is_narrow(self.out_channels, self.in_channels)
 
     def _output_size(self, height, width):
         return tuple(
@@ -176,9 +175,9 @@ class TransposeConv2d(_ConvBase):
         if out_h < 1 or out_w < 1:
             raise ValueError(f"TransposeConv2d output would be {out_h}x{out_w} for input {tuple(x.shape)}: reduce padding")
         x = compute(x)
-        if self._folds():
+        if self._narrow():
             self._saved = x
-            return fold_transpose_forward(x, compute(self.weight), compute(self.bias), (out_h, out_w), self.stride, self.padding, self.dilation)
+            return narrow_transpose_forward(x, compute(self.weight), compute(self.bias), (out_h, out_w), self.stride, self.padding, self.dilation)
         x_nhwc = _nhwc(x)
         self._saved = x_nhwc
         (ph, pw) = self.padding
@@ -191,7 +190,7 @@ class TransposeConv2d(_ConvBase):
     def backward(self, grad_output, input_grad: bool = True):
         saved = checks.saved(self._saved, self)
         grad_output = compute(grad_output)
-        if self._folds():
+        if self._narrow():
             n, _, height, width = saved.shape
             checks.same_shape(grad_output, (n, self.out_channels, *self._output_size(height, width)), "TransposeConv2d grad_output")
             self._accumulate_bias_grad(_nhwc(grad_output))

@@ -250,7 +250,7 @@ def conv_input_grad(grad, taps, padded: Pair, stride: Pair, dilation: Pair):
             for j in range(kw):
                 rows_ = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
                 cols_ = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
-                result[:, rows_, cols_] += per_tap[:, :, :, i, j]
+                result[:, rows_, cols_].add_(per_tap[:, :, :, i, j])
         return result
     rows = n * hp * wp
     offsets = tap_offsets(wp, (kh, kw), dilation)

@@ -143,7 +143,7 @@ class GridInput(_Activated):
         per_tap = taps.mm(rows.t())  # (9*C, count): what each tap sends back to the rows it read
         planes = per_tap.new_zeros(channels, grad.data.shape[0])
         for index, (_, _, offset) in enumerate(where.offsets):
-            planes[:, offset:offset + where.count] += per_tap[index * channels:(index + 1) * channels]
+            planes[:, offset:offset + where.count].add_(per_tap[index * channels:(index + 1) * channels])
         return grad.plane_images(planes)
 
 
@@ -260,7 +260,7 @@ class GridUpConv(_Activated):
         shifted_products(low.data, phase_taps, offsets, count, phased)
         phased, image = self._phased(low, phased), out.image()
         for out_rows, out_cols, low_rows, low_cols, channels in phase_regions(plans, SCALE, out_channels):
-            image[:, out_rows, out_cols] += phased[:, low_rows, low_cols, channels]
+            image[:, out_rows, out_cols].add_(phased[:, low_rows, low_cols, channels])
         out, signs = self._activate(out)
         self._saved = (low, skip, signs, skip_taps, phase_taps)
         return out
@@ -280,10 +280,10 @@ class GridUpConv(_Activated):
         phased_rows = low.data.new_zeros(count, 4 * out_channels)
         phased, image = self._phased(low, phased_rows), grad.image()
         for out_rows, out_cols, low_rows, low_cols, channels in phase_regions(plans, SCALE, out_channels):
-            phased[:, low_rows, low_cols, channels] = image[:, out_rows, out_cols]
+            phased[:, low_rows, low_cols, channels].copy_(image[:, out_rows, out_cols])
         up_taps_grad = unstack_taps_grad(shifted_weight_grad(low.data, phased_rows, offsets, count, (2, 2)), plans, (3, 3))
         grad_low = low.empty_like()
         shifted_input_grad(phased_rows, phase_taps, offsets, count, grad_low.data)
-        self.conv.weight_grad[:, :self.low_channels] += up_taps_grad.permute(3, 2, 0, 1)
-        self.conv.weight_grad[:, self.low_channels:] += skip_taps_grad.permute(3, 2, 0, 1)
+        self.conv.weight_grad[:, :self.low_channels].add_(up_taps_grad.permute(3, 2, 0, 1))
+        self.conv.weight_grad[:, self.low_channels:].add_(skip_taps_grad.permute(3, 2, 0, 1))
         return grad_low.zero_border(), grad_skip.zero_border()

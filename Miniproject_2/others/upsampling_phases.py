@@ -144,7 +144,7 @@ def upsample_conv_forward(xlp, taps, plans, scale, bias=None):
     out = xlp.new_empty(xlp.shape[0], rows_plan.output, cols_plan.output, out_channels)
     stacked = conv_forward(xlp, stacked_taps(taps, plans), (1, 1), (1, 1))
     for out_rows, out_cols, rows, cols, channels in phase_regions(plans, scale, out_channels):
-        out[:, out_rows, out_cols] = stacked[:, rows, cols, channels]
+        out[:, out_rows, out_cols].copy_(stacked[:, rows, cols, channels])
     return out if bias is None else out.add_(bias)
 
 
@@ -157,7 +157,7 @@ def upsample_conv_backward(xlp, taps, grad, plans, scale, input_grad: bool = Tru
     # Every phase's output gradient, placed where the stacked convolution produced it.
     stacked_grad = grad.new_zeros(n, hlp - spans[0] + 1, wlp - spans[1] + 1, len(_phase_pairs(plans)) * out_channels)
     for out_rows, out_cols, rows, cols, channels in phase_regions(plans, scale, out_channels):
-        stacked_grad[:, rows, cols, channels] = grad[:, out_rows, out_cols]
+        stacked_grad[:, rows, cols, channels].copy_(grad[:, out_rows, out_cols])
     stacked_taps_grad = conv_weight_grad(xlp, stacked_grad, spans, (1, 1), (1, 1))
     grad_input = conv_input_grad(stacked_grad, stacked_taps(taps, plans), (hlp, wlp), (1, 1), (1, 1)) if input_grad else None
     return unstack_taps_grad(stacked_taps_grad, plans, taps.shape[:2]), grad_input

@@ -59,7 +59,7 @@ def test_shifted_weight_grad_batched_and_per_tap_agree(no_autograd, monkeypatch,
 def test_flipped_taps_turn_the_kernel_and_swap_channels(no_autograd):
     taps = torch.randn(3, 2, 4, 5)
     flipped = flipped_taps(taps)
-    assert flipped.shape == (3, 2, 5, 4) and flipped.is_contiguous()
+    assert flipped.shape == (3, 2, 5, 4) and 1 in flipped.stride()[2:]  # tap matrices a product reads in place
     assert torch.equal(flipped[0, 1], taps[2, 0].t())
 
 

@@ -121,8 +121,9 @@ def shifted_weight_grad(source, grad, offsets, count: int, kernel: Pair):
 
 def flipped_taps(taps):
     """The taps of the input gradient of a stride-1 convolution as a convolution of the output gradient:
-    ``(kh, kw, C, O)`` -> ``(kh, kw, O, C)``, tap ``(i, j)`` = ``taps[kh-1-i, kw-1-j]^T`` (contiguous)."""
-    return taps.flip(0, 1).transpose(2, 3).contiguous()
+    ``(kh, kw, C, O)`` -> ``(kh, kw, O, C)``, tap ``(i, j)`` = ``taps[kh-1-i, kw-1-j]^T``. One copy (``flip``);
+    each tap matrix is column-major, which the products read as fast as row-major."""
+    return taps.transpose(2, 3).flip(0, 1)
 
 
 def shifted_input_grad(grad, taps, offsets, count: int, out) -> None:

@@ -233,8 +233,9 @@ class GridUpConv(_Activated):
         self.low_channels = low_channels
 
     def _split_taps(self):
+        """The taps of the upsampled and of the skip channels (views: every tap matrix keeps unit strides)."""
         taps = _taps(self.conv.weight)
-        return taps[:, :, :self.low_channels].contiguous(), taps[:, :, self.low_channels:].contiguous()
+        return taps[:, :, :self.low_channels], taps[:, :, self.low_channels:]
 
     @staticmethod
     def _phase_rows(low: Grid):

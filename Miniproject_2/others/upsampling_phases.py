@@ -125,15 +125,17 @@ def unstack_taps_grad(stacked_grad, plans, kernel):
     return grad.view(kernel[0], kernel[1], channels, out_channels)
 
 
+@lru_cache(maxsize=256)
 def phase_regions(plans, scale, out_channels):
     """Per phase pair: ``(output rows, output cols, stacked rows, stacked cols, stacked channels)`` slices;
-    the phase's outputs sit at the first three in the output and at the last three in the stacked result."""
+    the phase's outputs sit at the first three in the output and at the last three in the stacked result.
+    Cached per plan (a training step asks for the same few)."""
     regions = []
     for p, (rows, cols) in enumerate(_phase_pairs(plans)):
         regions.append((slice(rows.remainder, None, scale[0]), slice(cols.remainder, None, scale[1]),
                         slice(rows.start, rows.start + rows.count), slice(cols.start, cols.start + cols.count),
                         slice(p * out_channels, (p + 1) * out_channels)))
-    return regions
+    return tuple(regions)  # cached: shared by every call
 
 
 def upsample_conv_forward(xlp, taps, plans, scale, bias=None):

@@ -7,7 +7,10 @@ training step from the same weights on the same batch with the old code, the cur
 times the three in turn, run after run, so that a slow moment of the machine hits all three. It writes the
 median wall time of each, their ratios, the CPU's flags and the load average.
 
-    python -m experiments.framework_before_after --before 5f4794b --threads 2 --out results/framework/before_after.json
+    python -m experiments.framework_before_after --before 5f4794b --threads 2 --repeats 3 --out results/framework/before_after_2threads.json
+
+The machine's speed also moves within minutes, by more than many changes gain; ``--repeats`` measures each path in
+several series, taking turns with the other paths, and reports the median, smallest and largest ratio over them.
 
 The framework's modules import each other relatively (``from .conv import ...``), which is what lets an old
 copy run beside the current one; a revision where they did not is refused.
@@ -107,31 +110,46 @@ def framework_step(framework: SimpleNamespace, path: str, reference):
     return step, network
 
 
-def compare(before: SimpleNamespace, paths, runs: int, warmup: int) -> dict:
-    """Median wall ms of each path's step on the old framework, the current one and torch, interleaved."""
+RATIOS = (("after_over_before", "after", "before"), ("before_over_torch", "before", "torch"), ("after_over_torch", "after", "torch"))
+
+
+def time_series(steps: dict, runs: int, warmup: int) -> dict[str, float]:
+    """Median wall ms of each of ``steps`` (name -> step), run in turn, run after run."""
+    times = {name: [] for name in steps}
+    for run in range(warmup + runs):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            if run >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: round(statistics.median(values) * 1e3, 3) for name, values in times.items()}
+
+
+def compare(before: SimpleNamespace, paths, runs: int, warmup: int, repeats: int = 1) -> dict:
+    """Each path's step on the old framework, the current one and torch, interleaved: ``repeats`` series of
+    ``runs`` timed runs each, the series of all paths taking turns (so that each path's series spread over the
+    measurement), and per path the median, smallest and largest of each ratio over the series."""
     current = namespace("Miniproject_2.others")
-    results = {}
+    steps, results = {}, {}
     for path in paths:
         reference = make_step(path, "framework", default_batch(path))
         (old, old_network), (new, new_network) = framework_step(before, path, reference), framework_step(current, path, reference)
         probe = reference.inputs[:4]
         with torch.no_grad():
             difference = (old_network(probe) - new_network(probe)).abs().max().item()
-        steps = {"before": old, "after": new, "torch": make_step(path, "torch", default_batch(path))}
-        times = {name: [] for name in steps}
-        for run in range(warmup + runs):
-            for name, step in steps.items():
-                start = time.perf_counter()
-                step()
-                if run >= warmup:
-                    times[name].append(time.perf_counter() - start)
-        median = {name: round(statistics.median(values) * 1e3, 3) for name, values in times.items()}
-        results[path] = {"median_ms": median, "after_over_before": round(median["after"] / median["before"], 3),
-                         "before_over_torch": round(median["before"] / median["torch"], 3),
-                         "after_over_torch": round(median["after"] / median["torch"], 3),
-                         "largest_output_difference": difference}
-        print(f"{path}: before {median['before']:.1f} ms, after {median['after']:.1f} ms, torch {median['torch']:.1f} ms; "
-              f"after/before {results[path]['after_over_before']:.3f}, after/torch {results[path]['after_over_torch']:.3f}", flush=True)
+        steps[path] = {"before": old, "after": new, "torch": make_step(path, "torch", default_batch(path))}
+        results[path] = {"series": [], "largest_output_difference": difference}
+    for _ in range(repeats):
+        for path in paths:
+            median = time_series(steps[path], runs, warmup)
+            series = {"median_ms": median, **{name: round(median[a] / median[b], 3) for name, a, b in RATIOS}}
+            results[path]["series"].append(series)
+            print(f"{path}: before {median['before']:.1f} ms, after {median['after']:.1f} ms, torch {median['torch']:.1f} ms; "
+                  f"after/before {series['after_over_before']:.3f}, after/torch {series['after_over_torch']:.3f}", flush=True)
+    for path in paths:
+        for name, _, _ in RATIOS:
+            values = [series[name] for series in results[path]["series"]]
+            results[path][name] = {"median": round(statistics.median(values), 3), "min": min(values), "max": max(values)}
     return results
 
 
@@ -142,10 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's default)")
     parser.add_argument("--runs", type=int, default=25, help="timed runs of each step (default 25)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+    parser.add_argument("--repeats", type=int, default=1, help="series of --runs per path, taking turns with the other paths (default 1)")
     parser.add_argument("--out", type=Path, required=True, help="results JSON")
     args = parser.parse_args(argv)
-    if args.runs < 5 or args.warmup < 0:
-        raise ValueError(f"--runs must be at least 5 and --warmup non-negative, got {args.runs} and {args.warmup}")
+    if args.runs < 5 or args.warmup < 0 or args.repeats < 1:
+        raise ValueError(f"--runs must be at least 5, --warmup non-negative and --repeats positive, got {args.runs}, {args.warmup} and {args.repeats}")
     check_writable(args.out, overwrite=True)
     threads_before = torch.get_num_threads()
     torch.set_num_threads(args.threads or threads_before)
@@ -153,12 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory() as folder:
             before = framework_at(args.before, Path(folder))
-            paths = compare(before, args.paths, args.runs, args.warmup)
+            paths = compare(before, args.paths, args.runs, args.warmup, args.repeats)
         threads = torch.get_num_threads()
     finally:
         torch.set_num_threads(threads_before)
     result = {"before": args.before, "after": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip(),
-              "threads": threads, "runs": args.runs, "cpu_flags": cpu_flags(), "torch": torch.__version__,
+              "threads": threads, "runs": args.runs, "repeats": args.repeats, "cpu_flags": cpu_flags(), "torch": torch.__version__,
               "load_average": {"before": [round(v, 2) for v in load_before], "after": [round(v, 2) for v in os.getloadavg()]},
               "paths": paths}
     atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)

@@ -14,9 +14,10 @@ from . import checks
 from .module import Module
 
 
-def leaky_relu(x, negative_slope: float):
-    """``x`` where ``x > 0``, else ``negative_slope * x``, in one vectorised pass (``prelu`` with a single slope)."""
-    return x.prelu(x.new_full((1,), negative_slope))
+def leaky_relu(x, negative_slope: float, slope=None):
+    """``x`` where ``x > 0``, else ``negative_slope * x``, in one vectorised pass (``prelu`` with a single slope).
+    ``slope``: ``negative_slope`` as a 1-element tensor of ``x``'s dtype and device, to reuse (else made here)."""
+    return x.prelu(x.new_full((1,), negative_slope) if slope is None else slope)
 
 
 def leaky_relu_backward(grad, reference, negative_slope: float):

@@ -75,9 +75,10 @@ class Grid:
     def zero_border(self) -> "Grid":
         """Zero every row that is not a pixel of an image, in place; returns the grid."""
         self.data[:self.lead].zero_()
-        pixels = self.pixels()
-        pixels[:, self.height].zero_()
-        pixels[:, :, self.width].zero_()
+        self.data[self.lead + self.width::self.row_width].zero_()  # the zero column ending every row
+        per_image = (self.height + 1) * self.row_width
+        start = self.height * self.row_width
+        self.data[self.lead:].view(self.batch, per_image, self.channels)[:, start:start + self.width].zero_()  # the zero rows
         return self
 
 

@@ -55,6 +55,7 @@ class _Activated(Module):
         super().__init__()
         self.conv = conv
         self.negative_slope = negative_slope
+        self._slope = None  # negative_slope as a tensor, kept for the activation
         self._saved = None
 
     def children(self):
@@ -67,7 +68,10 @@ class _Activated(Module):
             grid.data.add_(compute(self.conv.bias))
         if self.negative_slope is None:
             return grid.zero_border(), None
-        out = Grid(leaky_relu(grid.data, self.negative_slope), grid.batch, grid.height, grid.width).zero_border()
+        slope = self._slope
+        if slope is None or slope.dtype != grid.data.dtype or slope.device != grid.data.device:
+            slope = self._slope = grid.data.new_full((1,), self.negative_slope)
+        out = Grid(leaky_relu(grid.data, self.negative_slope, slope), grid.batch, grid.height, grid.width).zero_border()
         # With a positive slope the output has the input's signs, and it is kept anyway (the next layer reads it).
         return out, (out.data if self.negative_slope > 0 else grid.data)
 

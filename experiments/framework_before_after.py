@@ -5,7 +5,7 @@ by 10-20% here, more than most single changes gain. This script takes the framew
 revision (``git archive`` of ``Miniproject_2/others``, imported under another package name), builds each
 training step from the same weights on the same batch with the old code, the current code and torch, and
 times the three in turn, run after run, so that a slow moment of the machine hits all three. It writes the
-median wall time of each, their ratios, the CPU's flags and the load average.
+median wall time of each, their ratios, the machine (torch's CPU capability) and the load average.
 
     python -m experiments.framework_before_after --before 5f4794b --threads 2 --repeats 3 --out results/framework/before_after_2threads.json
 
@@ -28,30 +28,17 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import torch
 
 from n2n.bench.framework_steps import PATHS, UNET_DEPTH, UNET_WIDTH, default_batch, make_step
+from n2n.bench.timing import machine_record, time_interleaved
 from n2n.fileio import atomic_write_text, check_writable
 
 REPO = Path(__file__).resolve().parents[1]
 FRAMEWORK = "Miniproject_2/others"
-
-
-def cpu_flags() -> list[str]:
-    """The bfloat16-relevant and vector flags of this CPU (``/proc/cpuinfo``; empty where there is none)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return []
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags.update(line.split(":", 1)[1].split())
-    return sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_bf16"})
 
 
 def framework_at(revision: str, into: Path) -> SimpleNamespace:
@@ -113,15 +100,19 @@ def framework_step(framework: SimpleNamespace, path: str, reference):
 RATIOS = (("after_over_before", "after", "before"), ("before_over_torch", "before", "torch"), ("after_over_torch", "after", "torch"))
 
 
+class _Named:
+    """A step with the ``name`` that ``n2n.bench.timing.time_interleaved`` files its times under."""
+
+    def __init__(self, name: str, step) -> None:
+        self.name, self.step = name, step
+
+    def __call__(self) -> None:
+        self.step()
+
+
 def time_series(steps: dict, runs: int, warmup: int) -> dict[str, float]:
     """Median wall ms of each of ``steps`` (name -> step), run in turn, run after run."""
-    times = {name: [] for name in steps}
-    for run in range(warmup + runs):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            if run >= warmup:
-                times[name].append(time.perf_counter() - start)
+    times = time_interleaved([_Named(name, step) for name, step in steps.items()], runs, warmup)
     return {name: round(statistics.median(values) * 1e3, 3) for name, values in times.items()}
 
 
@@ -177,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         torch.set_num_threads(threads_before)
     result = {"before": args.before, "after": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip(),
-              "threads": threads, "runs": args.runs, "repeats": args.repeats, "cpu_flags": cpu_flags(), "torch": torch.__version__,
+              "threads": threads, "runs": args.runs, "repeats": args.repeats, "machine": machine_record(),
               "load_average": {"before": [round(v, 2) for v in load_before], "after": [round(v, 2) for v in os.getloadavg()]},
               "paths": paths}
     atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)

@@ -46,6 +46,16 @@ def test_the_record_has_every_path_the_earlier_keys_and_the_load(tmp_path, monke
     json.dumps(result)  # plain data
 
 
+def test_repeated_series_record_each_series_ratio(monkeypatch):
+    monkeypatch.setattr(torch, "set_num_threads", lambda threads: None)
+    result = framework.run_framework_benchmark(batch=2, unet_batch=2, runs=2, warmup=0, threads=1, paths=("transpose",), memory=False, repeats=3)
+    row = result["paths"]["transpose"]
+    assert len(row["series_ratios"]) == 3 and len(row["all_ms"]["framework"]) == 6  # the medians pool every run
+    assert result["repeats"] == 3 and result["worst"]["largest_series_ratio"] == max(row["series_ratios"])
+    table = framework.readme_table(result)
+    assert "3 series of 2 runs" in table and "by series)" in table
+
+
 def test_too_few_runs_is_refused():
     parser = __import__("argparse").ArgumentParser()
     framework.add_arguments(parser)

@@ -86,8 +86,15 @@ def _path_result(path: str, batch: int, times: dict, cpu_times: dict, bfloat16: 
     return result
 
 
+def _series_ratios(path: str, series: list[dict]) -> list[float]:
+    """The framework/torch ratio of the median wall times within each series."""
+    return [statistics.median(times[f"{path}:framework"]) / statistics.median(times[f"{path}:torch"]) for times in series]
+
+
 def run_framework_benchmark(batch: int = COURSE_BATCH, unet_batch: int = UNET_BATCH, runs: int = 20, warmup: int = 3, threads: int | None = None,
-                            paths=PATHS, bfloat16: bool = False, memory: bool = True) -> dict:
+                            paths=PATHS, bfloat16: bool = False, memory: bool = True, repeats: int = 1) -> dict:
+    """``repeats`` series of ``runs`` interleaved runs: the medians pool every run; each path also records the ratio
+    within each series (``series_ratios``), whose spread says how much the machine's state moved it."""
     threads = threads or torch.get_num_threads()
     torch.set_num_threads(threads)
     batches = {path: unet_batch if path == "unet" else batch for path in paths}
@@ -95,9 +102,16 @@ def run_framework_benchmark(batch: int = COURSE_BATCH, unet_batch: int = UNET_BA
     if bfloat16:
         steps += [make_step(path, "framework", batches[path], bfloat16=True) for path in paths]
     load_before = list(os.getloadavg())
-    cpu_times: dict = {}
-    times = time_interleaved(steps, runs, warmup, cpu_times)
+    series, cpu_series = [], []
+    for index in range(repeats):
+        cpu_series.append({})
+        series.append(time_interleaved(steps, runs, warmup if index == 0 else 0, cpu_series[-1]))
+    times = {name: [value for one in series for value in one[name]] for name in series[0]}
+    cpu_times = {name: [value for one in cpu_series for value in one[name]] for name in cpu_series[0]}
     results = {path: _path_result(path, batches[path], times, cpu_times, bfloat16) for path in paths}
+    if repeats > 1:
+        for path in paths:
+            results[path]["series_ratios"] = [round(ratio, 4) for ratio in _series_ratios(path, series)]
     load_after = list(os.getloadavg())
     if memory:
         for path in paths:
@@ -105,13 +119,15 @@ def run_framework_benchmark(batch: int = COURSE_BATCH, unet_batch: int = UNET_BA
     worst = max(paths, key=lambda path: results[path]["ratio_framework_over_torch"])
     record = {
         "benchmark": "one training step (forward, MSE, backward, optimizer step) on four paths: the framework against its torch.nn twin",
-        "runs": runs, "warmup": warmup, "image": [3, IMAGE, IMAGE],
+        "runs": runs, "repeats": repeats, "warmup": warmup, "image": [3, IMAGE, IMAGE],
         "machine": {"cpus": os.cpu_count(), "threads": threads, "processor": platform.processor() or platform.machine(),
                     "python": platform.python_version(), **machine_record()},
         "load_average": {"before": load_before, "after": load_after},
         "paths": results,
         "worst": {"path": worst, "ratio_framework_over_torch": results[worst]["ratio_framework_over_torch"]},
     }
+    if repeats > 1:
+        record["worst"]["largest_series_ratio"] = max(max(results[path]["series_ratios"]) for path in paths)
     if "upsampling" in results:  # the keys of the earlier, course-network-only benchmark
         fused = results["upsampling"]
         record.update({"network": fused["description"], "batch": fused["batch"], "median_ms": {e: fused["median_ms"][e] for e in ENGINES},
@@ -126,7 +142,7 @@ def readme_table(result: dict, source: str = "results/framework/step_benchmark.j
     load = ", ".join(f"{value:.1f}" for value in result["load_average"]["before"])
     lines = [
         f"One training step on 3×32×32 images, CPU ({machine['cpus']} cores, {machine['threads']} threads, torch {machine['torch']}), "
-        f"median of {result['runs']} runs interleaved in one process (load average {load} before; `{source}`):",
+        f"median of {_runs_text(result)} interleaved in one process (load average {load} before; `{source}`):",
         "",
         "| path | batch | framework | torch.nn + autograd | framework / torch (lower is better) | CPU-time ratio | peak memory of a step (framework / torch) |",
         "|---|---|---|---|---|---|---|",
@@ -134,9 +150,15 @@ def readme_table(result: dict, source: str = "results/framework/step_benchmark.j
     for path, row in paths.items():
         memory = row.get("peak_step_memory_mib") or {}
         mem = " / ".join("n/a" if memory.get(e) is None else f"{memory[e]:.0f} MiB" for e in ENGINES) if memory else "n/a"
+        spread = f" ({min(row['series_ratios']):.2f}–{max(row['series_ratios']):.2f} by series)" if row.get("series_ratios") else ""
         lines.append(f"| {NAMES[path]} | {row['batch']} | {row['median_ms']['framework']:.1f} ms | {row['median_ms']['torch']:.1f} ms | "
-                     f"{row['ratio_framework_over_torch']:.2f}× | {row['cpu_ratio_framework_over_torch']:.2f}× | {mem} |")
+                     f"{row['ratio_framework_over_torch']:.2f}×{spread} | {row['cpu_ratio_framework_over_torch']:.2f}× | {mem} |")
     return "\n".join(lines)
+
+
+def _runs_text(result: dict) -> str:
+    repeats = result.get("repeats", 1)
+    return f"{result['runs']} runs" if repeats == 1 else f"{repeats} series of {result['runs']} runs"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,6 +176,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS), help="paths to time (default: all four)")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per step (median reported; at least 15)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs per step before timing (default 3)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="series of --runs (default 1); with more, each ratio is also given per series, to show how much the machine's state moves it")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's default)")
     parser.add_argument("--bfloat16", action="store_true",
                         help="also time the framework under its bfloat16 autocast (pays only on a CPU with native bfloat16)")
@@ -165,10 +189,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.runs < 15:
         raise ValueError(f"--runs must be at least 15 for a stable median, got {args.runs}")
+    if args.repeats < 1:
+        raise ValueError(f"--repeats must be at least 1, got {args.repeats}")
     if args.batch < 1 or args.unet_batch < 1:
         raise ValueError(f"--batch and --unet-batch must be positive, got {args.batch} and {args.unet_batch}")
     result = run_framework_benchmark(args.batch, args.unet_batch, args.runs, args.warmup, args.threads, tuple(args.paths),
-                                     args.bfloat16, not args.no_memory)
+                                     args.bfloat16, not args.no_memory, args.repeats)
     atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)
     out = args.out.resolve()
     table = readme_table(result, str(out.relative_to(REPO_ROOT)) if out.is_relative_to(REPO_ROOT) else str(out))

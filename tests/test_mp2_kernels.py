@@ -108,3 +108,33 @@ def test_narrow_layers_on_planes_match_torch(no_autograd, kernel, stride, paddin
     reference = torch.nn.Conv2d(2, 8, kernel, stride, padding, dilation, dtype=torch.float64)
     copy_parameters(ours, reference, names)
     check_block(ours, reference, x, names)  # forward, weight gradient and the scattered input gradient
+
+
+@pytest.mark.parametrize("batch, height, width", [(1, 1, 1), (2, 3, 5), (3, 4, 4), (1, 7, 2), (4, 32, 32)])
+def test_grid_zero_border_clears_exactly_the_rows_that_are_not_pixels(batch, height, width):
+    from Miniproject_2.others.grid import Grid
+    expected = Grid.empty(torch.empty(0), batch, height, width, 3).data.zero_()
+    Grid(expected, batch, height, width).image().fill_(1.0)
+    storage = torch.ones(5 + expected.shape[0], 3)  # a grid that starts inside its storage
+    grid = Grid(storage[5:], batch, height, width).zero_border()
+    assert torch.equal(grid.data, expected)
+    assert storage[:5].eq(1).all()
+    with pytest.raises(ValueError, match="contiguous rows"):
+        Grid(torch.ones(3, expected.shape[0]).t(), batch, height, width).zero_border()
+
+
+@pytest.mark.parametrize("size, scale, kernel, padding", [((4, 4), (2, 2), (3, 3), (1, 1)), ((3, 5), (2, 3), (3, 3), (1, 1)),
+                                                           ((5, 4), (2, 2), (5, 3), (2, 0)), ((4, 4), (3, 3), (2, 2), (0, 0))])
+def test_stacked_phase_grad_is_the_phases_placed_on_zeros(monkeypatch, size, scale, kernel, padding):
+    from Miniproject_2.others.upsampling_phases import phase_regions, plan_for, stacked_phase_grad
+    plans = plan_for(size, scale, kernel, padding)
+    out_channels, positions = 3, (size[0] + plans[0].pad_before + plans[0].pad_after - plans[0].span + 1,
+                                  size[1] + plans[1].pad_before + plans[1].pad_after - plans[1].span + 1)
+    grad = torch.randn(2, plans[0].output, plans[1].output, out_channels, dtype=torch.float64)
+    expected = grad.new_zeros(2, *positions, len(plans[0].phases) * len(plans[1].phases) * out_channels)
+    for out_rows, out_cols, rows, cols, channels in phase_regions(plans, scale, out_channels):
+        expected[:, rows, cols, channels] = grad[:, out_rows, out_cols]
+    # Uninitialised memory made NaN: an element left unwritten fails the comparison.
+    new_empty = torch.Tensor.new_empty
+    monkeypatch.setattr(torch.Tensor, "new_empty", lambda self, *shape, **kw: new_empty(self, *shape, **kw).fill_(float("nan")))
+    assert torch.equal(stacked_phase_grad(grad, plans, scale, positions), expected)

@@ -74,12 +74,30 @@ class Grid:
 
     def zero_border(self) -> "Grid":
         """Zero every row that is not a pixel of an image, in place; returns the grid."""
-        self.data[:self.lead].zero_()
-        self.data[self.lead + self.width::self.row_width].zero_()  # the zero column ending every row
-        per_image = (self.height + 1) * self.row_width
-        start = self.height * self.row_width
-        self.data[self.lead:].view(self.batch, per_image, self.channels)[:, start:start + self.width].zero_()  # the zero rows
+        data = self.data
+        if data.stride() != (self.channels, 1):
+            raise ValueError(f"grid data must be contiguous rows, got strides {data.stride()}")
+        base = data.storage_offset()
+        for size, stride, offset in _border_views(self.batch, self.height, self.width, self.channels):
+            data.as_strided(size, stride, base + offset).zero_()
         return self
+
+
+@lru_cache(maxsize=256)
+def _border_views(batch: int, height: int, width: int, channels: int):
+    """``(size, stride, offset)`` of two strided views of a grid's rows that cover every row that is not a pixel.
+
+    The last zero column of each image, its zero row and the next image's leading zero are one run of
+    ``W + 2`` rows, and the first ``W + 2`` rows of the grid are that run for "image -1": so
+    ``batch + 1`` runs, one image apart, starting at row 0. The zero columns of the other image rows
+    are every ``W + 1``-th row from ``W + 2 + W``."""
+    row_width, lead = width + 1, width + 2
+    per_image = (height + 1) * row_width
+    rows = lead + batch * per_image
+    runs = ((batch + 1, lead, channels), (per_image * channels, channels, 1), 0)
+    first_column = lead + width
+    columns = ((len(range(first_column, rows, row_width)), channels), (row_width * channels, 1), first_column * channels)
+    return runs, columns
 
 
 @dataclass(frozen=True)

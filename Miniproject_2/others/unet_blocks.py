@@ -32,7 +32,7 @@ from .grid import Conv3x3Rows, Grid
 from .module import Module
 from .precision import compute
 from .pooling import route_to_winners, tournament_max, window_views
-from .upsampling_phases import phase_regions, plan_for, stacked_taps, unstack_taps_grad
+from .upsampling_phases import phase_regions, plan_for, stacked_phase_grad, stacked_taps, unstack_taps_grad
 
 SCALE = (2, 2)
 
@@ -282,10 +282,7 @@ class GridUpConv(_Activated):
         shifted_products(grad.data, flipped_taps(skip_taps), where.offsets, where.count, grad_skip.data[where.shift:])
         # Each phase's output gradient, placed where the phase products wrote it.
         plans, offsets, count = self._phase_rows(low)
-        phased_rows = low.data.new_zeros(count, 4 * out_channels)
-        phased, image = self._phased(low, phased_rows), grad.image()
-        for out_rows, out_cols, low_rows, low_cols, channels in phase_regions(plans, SCALE, out_channels):
-            phased[:, low_rows, low_cols, channels].copy_(image[:, out_rows, out_cols])
+        phased_rows = stacked_phase_grad(grad.image(), plans, SCALE, (low.height + 1, low.row_width)).view(count, 4 * out_channels)
         up_taps_grad = unstack_taps_grad(shifted_weight_grad(low.data, phased_rows, offsets, count, (2, 2)), plans, (3, 3))
         grad_low = low.empty_like()
         shifted_input_grad(phased_rows, phase_taps, offsets, count, grad_low.data)

@@ -138,6 +138,33 @@ def phase_regions(plans, scale, out_channels):
     return tuple(regions)  # cached: shared by every call
 
 
+@lru_cache(maxsize=256)
+def phase_gaps(plans, out_channels, positions):
+    """``(rows, cols, channels)`` slices of the stacked result ``(N, *positions, P * out_channels)`` that no
+    phase's outputs cover (``phase_regions``): zeroing them and copying the phases in fills the stacked
+    gradient without clearing it whole first. Cached per plan."""
+    height, width = positions
+    gaps = []
+    for p, (rows, cols) in enumerate(_phase_pairs(plans)):
+        channels = slice(p * out_channels, (p + 1) * out_channels)
+        covered_rows = slice(rows.start, rows.start + rows.count)
+        gaps += [(span, slice(None), channels) for span in (slice(0, rows.start), slice(covered_rows.stop, height)) if span.start < span.stop]
+        gaps += [(covered_rows, span, channels) for span in (slice(0, cols.start), slice(cols.start + cols.count, width)) if span.start < span.stop]
+    return tuple(gaps)
+
+
+def stacked_phase_grad(grad, plans, scale, positions):
+    """The output gradient ``(N, Ho, Wo, O)`` of every phase, placed where the stacked phase products wrote
+    it: ``(N, *positions, P * O)``, zero elsewhere (every element written once)."""
+    out_channels = grad.shape[3]
+    stacked = grad.new_empty(grad.shape[0], *positions, len(_phase_pairs(plans)) * out_channels)
+    for rows, cols, channels in phase_gaps(plans, out_channels, tuple(positions)):
+        stacked[:, rows, cols, channels].zero_()
+    for out_rows, out_cols, rows, cols, channels in phase_regions(plans, scale, out_channels):
+        stacked[:, rows, cols, channels].copy_(grad[:, out_rows, out_cols])
+    return stacked
+
+
 def upsample_conv_forward(xlp, taps, plans, scale, bias=None):
     """``xlp``: the low-res input padded by the plans, contiguous ``(N, Hlp, Wlp, C)``;
     ``taps``: ``(kh, kw, C, O)``. Returns ``(N, Ho, Wo, O)``."""
@@ -153,13 +180,9 @@ def upsample_conv_forward(xlp, taps, plans, scale, bias=None):
 def upsample_conv_backward(xlp, taps, grad, plans, scale, input_grad: bool = True):
     """Gradients w.r.t. the taps ``(kh, kw, C, O)`` and the padded low-res input ``(N, Hlp, Wlp, C)`` (None
     without ``input_grad``), given the output gradient ``grad`` ``(N, Ho, Wo, O)``."""
-    n, hlp, wlp, _ = xlp.shape
-    out_channels = taps.shape[3]
+    hlp, wlp = xlp.shape[1:3]
     spans = (plans[0].span, plans[1].span)
-    # Every phase's output gradient, placed where the stacked convolution produced it.
-    stacked_grad = grad.new_zeros(n, hlp - spans[0] + 1, wlp - spans[1] + 1, len(_phase_pairs(plans)) * out_channels)
-    for out_rows, out_cols, rows, cols, channels in phase_regions(plans, scale, out_channels):
-        stacked_grad[:, rows, cols, channels].copy_(grad[:, out_rows, out_cols])
+    stacked_grad = stacked_phase_grad(grad, plans, scale, (hlp - spans[0] + 1, wlp - spans[1] + 1))
     stacked_taps_grad = conv_weight_grad(xlp, stacked_grad, spans, (1, 1), (1, 1))
     grad_input = conv_input_grad(stacked_grad, stacked_taps(taps, plans), (hlp, wlp), (1, 1), (1, 1)) if input_grad else None
     return unstack_taps_grad(stacked_taps_grad, plans, taps.shape[:2]), grad_input

@@ -138,28 +138,12 @@ def phase_regions(plans, scale, out_channels):
     return tuple(regions)  # cached: shared by every call
 
 
-@lru_cache(maxsize=256)
-def phase_gaps(plans, out_channels, positions):
-    """``(rows, cols, channels)`` slices of the stacked result ``(N, *positions, P * out_channels)`` that no
-    phase's outputs cover (``phase_regions``): zeroing them and copying the phases in fills the stacked
-    gradient without clearing it whole first. Cached per plan."""
-    height, width = positions
-    gaps = []
-    for p, (rows, cols) in enumerate(_phase_pairs(plans)):
-        channels = slice(p * out_channels, (p + 1) * out_channels)
-        covered_rows = slice(rows.start, rows.start + rows.count)
-        gaps += [(span, slice(None), channels) for span in (slice(0, rows.start), slice(covered_rows.stop, height)) if span.start < span.stop]
-        gaps += [(covered_rows, span, channels) for span in (slice(0, cols.start), slice(cols.start + cols.count, width)) if span.start < span.stop]
-    return tuple(gaps)
-
-
 def stacked_phase_grad(grad, plans, scale, positions):
     """The output gradient ``(N, Ho, Wo, O)`` of every phase, placed where the stacked phase products wrote
-    it: ``(N, *positions, P * O)``, zero elsewhere (every element written once)."""
+    it: ``(N, *positions, P * O)``, zero elsewhere. (Zeroing only the gaps the phases leave, eight strided
+    views for 2x2 phases, measured no faster than zeroing it all: fewer bytes, more calls.)"""
     out_channels = grad.shape[3]
-    stacked = grad.new_empty(grad.shape[0], *positions, len(_phase_pairs(plans)) * out_channels)
-    for rows, cols, channels in phase_gaps(plans, out_channels, tuple(positions)):
-        stacked[:, rows, cols, channels].zero_()
+    stacked = grad.new_zeros(grad.shape[0], *positions, len(_phase_pairs(plans)) * out_channels)
     for out_rows, out_cols, rows, cols, channels in phase_regions(plans, scale, out_channels):
         stacked[:, rows, cols, channels].copy_(grad[:, out_rows, out_cols])
     return stacked

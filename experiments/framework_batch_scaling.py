@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 from pathlib import Path
 
-import torch
-
 from n2n.bench.framework_steps import PATHS, make_step
-from n2n.bench.timing import machine_record, time_interleaved
+from n2n.bench.timing import machine_record, time_interleaved, timing_session
 from n2n.fileio import atomic_write_text, check_writable
 
 ENGINES = ("framework", "torch")
@@ -83,17 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         raise ValueError("--runs must be at least 5, --warmup non-negative, --repeats positive and --batches at least two "
                          f"different positive sizes, got {args.runs}, {args.warmup}, {args.repeats} and {args.batches}")
     check_writable(args.out, overwrite=True)
-    threads_before = torch.get_num_threads()
-    torch.set_num_threads(args.threads or threads_before)
-    load_before = os.getloadavg()
-    try:
+    with timing_session(args.threads) as session:
         measured = measure(args.path, sorted(set(args.batches)), args.runs, args.warmup, args.repeats)
-        threads = torch.get_num_threads()
-    finally:
-        torch.set_num_threads(threads_before)
-    result = {"path": args.path, "threads": threads, "runs": args.runs, "repeats": args.repeats, "machine": machine_record(),
-              "load_average": {"before": [round(v, 2) for v in load_before], "after": [round(v, 2) for v in os.getloadavg()]},
-              **measured}
+    result = {"path": args.path, "threads": session["threads"], "runs": args.runs, "repeats": args.repeats, "machine": machine_record(),
+              "load_average": session["load_average"], **measured}
     atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)
     lines = measured["lines"]
     print(f"fixed cost per step: framework {lines['framework']['fixed_ms']:.1f} ms, torch {lines['torch']['fixed_ms']:.1f} ms; "

@@ -22,7 +22,6 @@ import argparse
 import importlib
 import io
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from types import SimpleNamespace
 import torch
 
 from n2n.bench.framework_steps import PATHS, UNET_DEPTH, UNET_WIDTH, default_batch, make_step
-from n2n.bench.timing import machine_record, time_interleaved
+from n2n.bench.timing import machine_record, time_interleaved, timing_session
 from n2n.fileio import atomic_write_text, check_writable
 
 REPO = Path(__file__).resolve().parents[1]
@@ -157,20 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 5 or args.warmup < 0 or args.repeats < 1:
         raise ValueError(f"--runs must be at least 5, --warmup non-negative and --repeats positive, got {args.runs}, {args.warmup} and {args.repeats}")
     check_writable(args.out, overwrite=True)
-    threads_before = torch.get_num_threads()
-    torch.set_num_threads(args.threads or threads_before)
-    load_before = os.getloadavg()
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            before = framework_at(args.before, Path(folder))
-            paths = compare(before, args.paths, args.runs, args.warmup, args.repeats)
-        threads = torch.get_num_threads()
-    finally:
-        torch.set_num_threads(threads_before)
+    with timing_session(args.threads) as session, tempfile.TemporaryDirectory() as folder:
+        before = framework_at(args.before, Path(folder))
+        paths = compare(before, args.paths, args.runs, args.warmup, args.repeats)
     result = {"before": args.before, "after": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip(),
-              "threads": threads, "runs": args.runs, "repeats": args.repeats, "machine": machine_record(),
-              "load_average": {"before": [round(v, 2) for v in load_before], "after": [round(v, 2) for v in os.getloadavg()]},
-              "paths": paths}
+              "threads": session["threads"], "runs": args.runs, "repeats": args.repeats, "machine": machine_record(),
+              "load_average": session["load_average"], "paths": paths}
     atomic_write_text(json.dumps(result, indent=2) + "\n", args.out, overwrite=True)
     print(f"wrote {args.out}")
     return 0

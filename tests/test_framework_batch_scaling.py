@@ -35,3 +35,14 @@ def test_times_both_engines_per_batch_and_fits_their_lines(tmp_path):
 def test_bad_arguments_are_refused(tmp_path):
     with pytest.raises(ValueError, match="at least two"):
         framework_batch_scaling.main(["--batches", "4", "--out", str(tmp_path / "x.json")])
+
+
+def test_timing_session_sets_and_restores_the_thread_count():
+    import torch
+
+    from n2n.bench.timing import timing_session
+    before = torch.get_num_threads()
+    with timing_session(1) as session:
+        assert torch.get_num_threads() == 1 and session["threads"] == 1
+    assert torch.get_num_threads() == before
+    assert set(session["load_average"]) == {"before", "after"} and len(session["load_average"]["after"]) == 3

@@ -3,8 +3,10 @@ record of the machine a timing ran on."""
 
 from __future__ import annotations
 
+import os
 import platform
 import time
+from contextlib import contextmanager
 
 import torch
 
@@ -32,3 +34,18 @@ def time_interleaved(steps, runs: int, warmup: int, cpu_times: dict | None = Non
             if cpu_times is not None:
                 cpu_times[step.name].append(time.process_time() - cpu_start)
     return times
+
+
+@contextmanager
+def timing_session(threads: int | None):
+    """Runs the body with torch at ``threads`` threads (None: torch's current count), restoring the count after.
+    Yields a record that holds ``threads`` at once and ``load_average`` (before and after, rounded) on exit."""
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(threads or threads_before)
+    record = {"threads": torch.get_num_threads()}
+    load_before = os.getloadavg()
+    try:
+        yield record
+    finally:
+        torch.set_num_threads(threads_before)
+    record["load_average"] = {"before": [round(v, 2) for v in load_before], "after": [round(v, 2) for v in os.getloadavg()]}
